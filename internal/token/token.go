@@ -1,0 +1,134 @@
+// Package token turns Temporal activity task tokens into the callback tokens
+// fnflow hands out as $context.task.token, and back.
+//
+// A callback token is the Temporal task token followed by an HMAC-SHA256 over
+// it, base64url-encoded without padding, so it is safe in URLs, JSON and
+// message bodies. Temporal's own token is neither signed nor encrypted: anyone
+// who can reach the frontend with it could complete the activity. The HMAC lets
+// the gateway refuse forged, truncated or foreign tokens before it calls
+// Temporal at all.
+package token
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// version prefixes every token so that the format can change later without
+// misreading old tokens.
+const version = "t1."
+
+// KeySize is the length of a signing key in bytes.
+const KeySize = 32
+
+var (
+	// ErrMalformed means the string is not a callback token of this format.
+	ErrMalformed = errors.New("malformed task token")
+	// ErrBadSignature means the token was not signed with this deployment's key.
+	ErrBadSignature = errors.New("task token signature does not match")
+)
+
+// Signer signs and verifies callback tokens with one key. Every worker and
+// gateway of a deployment must use the same key.
+type Signer struct {
+	key []byte
+}
+
+// NewSigner returns a Signer for key, which must be KeySize bytes or longer.
+func NewSigner(key []byte) (*Signer, error) {
+	if len(key) < KeySize {
+		return nil, fmt.Errorf("token signing key has %d bytes, need at least %d", len(key), KeySize)
+	}
+	return &Signer{key: append([]byte(nil), key...)}, nil
+}
+
+// Sign returns the callback token for a Temporal task token.
+func (s *Signer) Sign(taskToken []byte) string {
+	buf := make([]byte, 0, len(taskToken)+sha256.Size)
+	buf = append(buf, taskToken...)
+	buf = append(buf, s.mac(taskToken)...)
+	return version + base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// Open checks a callback token and returns the Temporal task token inside it.
+func (s *Signer) Open(callbackToken string) ([]byte, error) {
+	encoded, ok := strings.CutPrefix(callbackToken, version)
+	if !ok {
+		return nil, ErrMalformed
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil || len(raw) <= sha256.Size {
+		return nil, ErrMalformed
+	}
+	taskToken, sum := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
+	if !hmac.Equal(sum, s.mac(taskToken)) {
+		return nil, ErrBadSignature
+	}
+	return taskToken, nil
+}
+
+func (s *Signer) mac(taskToken []byte) []byte {
+	h := hmac.New(sha256.New, s.key)
+	h.Write(taskToken)
+	return h.Sum(nil)
+}
+
+// Redact shortens a token for logs: tokens are bearer secrets.
+func Redact(callbackToken string) string {
+	const keep = 12
+	if len(callbackToken) <= keep {
+		return "…"
+	}
+	return callbackToken[:keep] + "…"
+}
+
+// ParseKey decodes a key given in configuration: base64 (standard or URL
+// alphabet) or hex.
+func ParseKey(text string) ([]byte, error) {
+	text = strings.TrimSpace(text)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(text); err == nil && len(key) >= KeySize {
+			return key, nil
+		}
+	}
+	if key, err := hex.DecodeString(text); err == nil && len(key) >= KeySize {
+		return key, nil
+	}
+	return nil, fmt.Errorf("token key must be at least %d bytes, base64 or hex encoded", KeySize)
+}
+
+// LoadOrCreateKeyFile reads the key kept in path, creating it with a fresh
+// random key the first time. Local mode keeps its key in the data directory so
+// that tokens handed out before a restart still work after it.
+func LoadOrCreateKeyFile(path string) ([]byte, error) {
+	text, err := os.ReadFile(path)
+	if err == nil {
+		key, err := ParseKey(string(text))
+		if err != nil {
+			return nil, fmt.Errorf("reading token key %s: %w", path, err)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading token key: %w", err)
+	}
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generating token key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating directory for token key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing token key: %w", err)
+	}
+	return key, nil
+}
