@@ -5,15 +5,12 @@ import (
 )
 
 // Names shared by the workflow, the worker that registers it and the gateway
-// that starts, queries and signals it.
+// that starts and queries it.
 const (
 	// ExecutionWorkflow is the Temporal workflow type of a flow execution.
 	ExecutionWorkflow = "fnflow.Execution"
 	// HistoryQuery returns the execution's FnF event log as []Event.
 	HistoryQuery = "fnflow.history"
-	// TaskSubmittedSignal tells the execution that a waitForCallback task
-	// handed its work over; its payload is a TaskSubmitted.
-	TaskSubmittedSignal = "fnflow.task-submitted"
 )
 
 // ExecutionWorkflowID is the Temporal workflow ID of an execution. Flow and
@@ -31,14 +28,6 @@ type ExecutionInput struct {
 	Definition string
 	// Input is the execution input, a JSON object ({} when none was given).
 	Input map[string]any
-}
-
-// TaskSubmitted is the payload of TaskSubmittedSignal.
-type TaskSubmitted struct {
-	// ActivityID identifies the task attempt that handed its work over.
-	ActivityID string
-	// TaskToken is the callback token the worker must report with.
-	TaskToken string
 }
 
 // EventType is the type of an FnF history event (reference fdl.md §6.6).
