@@ -1,0 +1,247 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	namespacepb "go.temporal.io/api/namespace/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+const (
+	clusterName = "active"
+	storeName   = "sqlite-default"
+	// Internal services only talk to each other, never to other hosts.
+	internalIP = "127.0.0.1"
+
+	// tunedTransferPollRPS replaces history.transferProcessorMaxPollRPS's
+	// default of 20. With one shard every workflow task waits for that limiter,
+	// which costs ~50 ms per callback step; at 1000 the hop is a few ms.
+	tunedTransferPollRPS = 1000
+)
+
+type ports struct {
+	frontend, frontendHTTP, history, matching, worker int
+}
+
+func choosePorts(opts Options) (ports, error) {
+	var p ports
+	var err error
+	if opts.Port == 0 {
+		p.frontend, err = freePort(opts.IP)
+	} else {
+		err = checkPortFree(opts.IP, opts.Port)
+	}
+	if err != nil {
+		return p, err
+	}
+	// The UI server exits the process when it cannot listen, so a busy port
+	// must be caught here.
+	if opts.UIPort != 0 {
+		if err := checkPortFree(opts.IP, opts.UIPort); err != nil {
+			return p, err
+		}
+	}
+	// Without the HTTP API the server warns at every start; nothing in fnflow
+	// uses it, so it gets any free port.
+	if p.frontendHTTP, err = freePort(opts.IP); err != nil {
+		return p, err
+	}
+	for _, port := range []*int{&p.history, &p.matching, &p.worker} {
+		if *port, err = freePort(internalIP); err != nil {
+			return p, err
+		}
+	}
+	if opts.Port != 0 {
+		p.frontend = opts.Port
+	}
+	return p, nil
+}
+
+// prepareDatabase returns the SQLite configuration for opts.DataDir, creating
+// the schema if the database file does not exist yet and the namespace if it
+// is missing. An existing file is used as it is: it holds the executions.
+func prepareDatabase(opts Options) (*config.SQL, error) {
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	dbFile := filepath.Join(opts.DataDir, "temporal.db")
+	conf := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: dbFile,
+		ConnectAttributes: map[string]string{
+			"mode": "rwc",
+			// Measured ~3.4× the throughput of the default rollback journal;
+			// synchronous=normal can lose the last transactions on power loss,
+			// never corrupt the file, which is fine for a local dev server.
+			"journal_mode": "wal",
+			"synchronous":  "normal",
+		},
+		// One connection: more, even with WAL, measured slower on 2 vCPUs.
+		MaxConns: 1,
+	}
+
+	_, err := os.Stat(dbFile)
+	newDB := errors.Is(err, os.ErrNotExist)
+	if err != nil && !newDB {
+		return nil, fmt.Errorf("checking database file: %w", err)
+	}
+	if newDB {
+		if err := sqliteschema.SetupSchema(conf); err != nil {
+			removeIfCreated(dbFile)
+			return nil, fmt.Errorf("creating database schema in %s: %w", dbFile, err)
+		}
+	}
+
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("preparing namespace %q: %w", opts.Namespace, err)
+	}
+	// The helper hard-codes 24 hours. Setting it here saves an update at start
+	// for a new namespace; ensureRetention handles existing ones.
+	ns.Detail.Config.Retention = durationpb.New(opts.Retention)
+	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
+		if newDB {
+			removeIfCreated(dbFile)
+		}
+		return nil, fmt.Errorf("creating namespace %q: %w", opts.Namespace, err)
+	}
+	return conf, nil
+}
+
+func serverOptions(opts Options, p ports, sqlConf *config.SQL, log *slog.Logger) []temporal.ServerOption {
+	frontendAddr := net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(p.frontend))
+	internalAddr := func(port int) string { return net.JoinHostPort(internalIP, strconv.Itoa(port)) }
+
+	internalService := func(port int) config.Service {
+		return config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: internalIP}}
+	}
+	conf := &config.Config{
+		Persistence: config.Persistence{
+			DefaultStore:    storeName,
+			VisibilityStore: storeName,
+			// One shard is plenty for one machine and keeps SQLite's single
+			// writer uncontended.
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{storeName: {SQL: sqlConf}},
+		},
+		// ClusterID is left empty: the server generates one on the first start
+		// and stores it in the database, whose record wins on later starts, so
+		// it stays the same for the life of the data directory.
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				clusterName: {
+					Enabled:                true,
+					InitialFailoverVersion: 1,
+					RPCAddress:             frontendAddr,
+					HTTPAddress:            net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(p.frontendHTTP)),
+				},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			string(primitives.FrontendService): {RPC: config.RPC{GRPCPort: p.frontend, HTTPPort: p.frontendHTTP, BindOnIP: opts.IP}},
+			string(primitives.HistoryService):  internalService(p.history),
+			string(primitives.MatchingService): internalService(p.matching),
+			string(primitives.WorkerService):   internalService(p.worker),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		// The worker service (system workflows) reaches the frontend here.
+		PublicClient: config.PublicClient{HostPort: frontendAddr},
+	}
+
+	return []temporal.ServerOption{
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		// Every service runs in this process at a known address, so there is
+		// no membership protocol to run (and no extra ports).
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: static.SingleLocalHost(frontendAddr),
+			primitives.HistoryService:  static.SingleLocalHost(internalAddr(p.history)),
+			primitives.MatchingService: static.SingleLocalHost(internalAddr(p.matching)),
+			primitives.WorkerService:   static.SingleLocalHost(internalAddr(p.worker)),
+		}),
+		temporal.WithLogger(temporalLogger{log: log}),
+		temporal.WithDynamicConfigClient(dynamicConfig(opts)),
+	}
+}
+
+func dynamicConfig(opts Options) dynamicconfig.StaticClient {
+	transferPollRPS := tunedTransferPollRPS
+	if opts.transferPollRPS != 0 {
+		transferPollRPS = opts.transferPollRPS
+	}
+	return dynamicconfig.StaticClient{
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): transferPollRPS,
+		// The defaults (2000 and 9000) are sized for a shared database behind
+		// many hosts; here one process owns the file. Same values as the CLI.
+		dynamicconfig.FrontendPersistenceMaxQPS.Key(): 10000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():  45000,
+		// The default of 128,000 cached executions is for a cluster host; a
+		// laptop does not need that much memory held.
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
+		// The Web UI lists and counts executions often; the default of 10/s
+		// throttles it.
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		// Search attributes registered at start-up are usable at once instead
+		// of after the cache refresh.
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+	}
+}
+
+// ensureRetention raises the namespace's retention to at least retention. The
+// schema helper creates namespaces with 24 hours, and databases made before
+// prepareDatabase set it still have that.
+func ensureRetention(ctx context.Context, frontendAddr, namespace string, retention time.Duration, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	nc, err := client.NewNamespaceClient(client.Options{HostPort: frontendAddr, Logger: sdklog.NewStructuredLogger(log)})
+	if err != nil {
+		return fmt.Errorf("connecting to the server: %w", err)
+	}
+	defer nc.Close()
+
+	desc, err := nc.Describe(ctx, namespace)
+	if err != nil {
+		return fmt.Errorf("describing namespace %q: %w", namespace, err)
+	}
+	if desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration() >= retention {
+		return nil
+	}
+	err = nc.Update(ctx, &workflowservice.UpdateNamespaceRequest{
+		Namespace: namespace,
+		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(retention)},
+	})
+	if err != nil {
+		return fmt.Errorf("raising retention of namespace %q to %v: %w", namespace, retention, err)
+	}
+	return nil
+}

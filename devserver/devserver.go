@@ -1,0 +1,199 @@
+// Package devserver runs an embedded Temporal server (SQLite) and the Temporal
+// Web UI inside the current process, for `fnflow dev` and for tests.
+//
+// Everything the server keeps (namespaces, workflow histories, pending
+// activities and their task tokens, the cluster ID) lives in one SQLite file in
+// Options.DataDir, so stopping and starting again on the same directory resumes
+// where it left off. The configuration follows the Temporal CLI's dev server,
+// tuned for fnflow's callback steps: see config.go.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	"go.temporal.io/server/temporal"
+)
+
+// MinRetention is the namespace retention `fnflow dev` asks for: closed
+// executions stay visible in the Web UI for a week.
+const MinRetention = 7 * 24 * time.Hour
+
+// Options configures Start. Only DataDir is required.
+type Options struct {
+	// DataDir holds the SQLite database (DataDir/temporal.db). It is created if
+	// missing.
+	DataDir string
+	// IP the frontend and the Web UI listen on. Default "127.0.0.1". It must be
+	// an IP address, not a host name.
+	IP string
+	// Port is the frontend gRPC port. 0 picks a free port.
+	Port int
+	// UIPort is the Web UI port. 0 turns the UI off.
+	UIPort int
+	// Namespace is created at start if it does not exist. Default "default".
+	Namespace string
+	// Retention of closed executions in Namespace. Default MinRetention. A
+	// namespace with a shorter retention (for example one created by an older
+	// version) is raised to it at start; a longer one is left alone.
+	Retention time.Duration
+	// Logger receives the server's own logs, Warn and above only: below that the
+	// server is too noisy to be useful. Default: discard.
+	Logger *slog.Logger
+
+	// transferPollRPS overrides history.transferProcessorMaxPollRPS; 0 means
+	// the tuned value. Only the baseline benchmark sets it.
+	transferPollRPS int
+}
+
+// Server is a running embedded Temporal server and, optionally, its Web UI.
+type Server struct {
+	frontendAddr string
+	uiAddr       string
+	namespace    string
+
+	temporal temporal.Server
+	ui       *uiserver.Server
+	uiDone   chan struct{} // closed when the UI's serving goroutine returns
+	logLevel *slog.LevelVar
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start starts the server and, when opts.UIPort is set, the Web UI, and returns
+// once both accept requests. ctx bounds the start-up calls made to the fresh
+// server; the server itself runs until Stop.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	s, err := start(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting embedded Temporal: %w", err)
+	}
+	return s, nil
+}
+
+func start(ctx context.Context, opts Options) (*Server, error) {
+	opts, err := withDefaults(opts)
+	if err != nil {
+		return nil, err
+	}
+	ports, err := choosePorts(opts)
+	if err != nil {
+		return nil, err
+	}
+	sqlConf, err := prepareDatabase(opts)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{
+		frontendAddr: net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(ports.frontend)),
+		namespace:    opts.Namespace,
+		logLevel:     new(slog.LevelVar),
+	}
+	s.logLevel.Set(slog.LevelWarn)
+	serverLog := slog.New(levelFilter{min: s.logLevel, next: opts.Logger.Handler()})
+
+	s.temporal, err = temporal.NewServer(serverOptions(opts, ports, sqlConf, serverLog)...)
+	if err != nil {
+		return nil, fmt.Errorf("configuring server: %w", err)
+	}
+	if err := s.temporal.Start(); err != nil {
+		return nil, fmt.Errorf("starting server: %w", err)
+	}
+	if err := ensureRetention(ctx, s.frontendAddr, opts.Namespace, opts.Retention, serverLog); err != nil {
+		s.stopQuietly()
+		return nil, err
+	}
+	if opts.UIPort != 0 {
+		if err := s.startUI(opts); err != nil {
+			s.stopQuietly()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func withDefaults(opts Options) (Options, error) {
+	if opts.DataDir == "" {
+		return opts, errors.New("Options.DataDir is required")
+	}
+	if opts.IP == "" {
+		opts.IP = "127.0.0.1"
+	}
+	// The server binds and advertises this value as is; a host name such as
+	// "localhost" would fail deep inside it.
+	if net.ParseIP(opts.IP) == nil {
+		return opts, fmt.Errorf("Options.IP %q is not an IP address", opts.IP)
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.Retention == 0 {
+		opts.Retention = MinRetention
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opts, nil
+}
+
+// dialIP is the address clients use to reach a listener bound to ip: a
+// wildcard address is not something to dial.
+func dialIP(ip string) string {
+	if net.ParseIP(ip).IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return ip
+}
+
+// FrontendAddress is the host:port of the frontend gRPC endpoint, for
+// client.Options.HostPort, e.g. "127.0.0.1:7233".
+func (s *Server) FrontendAddress() string { return s.frontendAddr }
+
+// UIAddress is the Web UI's base URL, e.g. "http://127.0.0.1:8233", or "" when
+// the UI is off.
+func (s *Server) UIAddress() string { return s.uiAddr }
+
+// Namespace is the namespace the server was started with.
+func (s *Server) Namespace() string { return s.namespace }
+
+// Stop stops the Web UI and the server. It is safe to call more than once;
+// later calls return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		// While stopping, the server logs warnings and errors about the work it
+		// abandons (polls, task queues, system workflows: "context canceled").
+		// They are expected and only alarm; a failure to stop is returned.
+		s.logLevel.Set(slog.LevelError + 1)
+		if s.ui != nil {
+			s.ui.Stop()
+			<-s.uiDone
+		}
+		if err := s.temporal.Stop(); err != nil {
+			s.stopErr = fmt.Errorf("stopping embedded Temporal: %w", err)
+		}
+	})
+	return s.stopErr
+}
+
+// stopQuietly stops a server whose start failed half-way; the start error is
+// the one worth reporting.
+func (s *Server) stopQuietly() { _ = s.Stop() }
+
+// removeIfCreated deletes the database files when setting them up failed, so
+// that the next start creates the schema again instead of trusting a half-made
+// file.
+func removeIfCreated(dbFile string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(dbFile + suffix)
+	}
+}
