@@ -90,19 +90,20 @@ func Redact(callbackToken string) string {
 	return callbackToken[:keep] + "…"
 }
 
-// ParseKey decodes a key given in configuration: base64 (standard or URL
-// alphabet) or hex.
+// ParseKey decodes a key given in configuration: hex, or base64 (standard
+// or URL alphabet). Hex is tried first because a hex string is also valid
+// base64.
 func ParseKey(text string) ([]byte, error) {
 	text = strings.TrimSpace(text)
+	if key, err := hex.DecodeString(text); err == nil && len(key) >= KeySize {
+		return key, nil
+	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		if key, err := enc.DecodeString(text); err == nil && len(key) >= KeySize {
 			return key, nil
 		}
 	}
-	if key, err := hex.DecodeString(text); err == nil && len(key) >= KeySize {
-		return key, nil
-	}
-	return nil, fmt.Errorf("token key must be at least %d bytes, base64 or hex encoded", KeySize)
+	return nil, fmt.Errorf("token key must be at least %d bytes, hex or base64 encoded", KeySize)
 }
 
 // LoadOrCreateKeyFile reads the key kept in path, creating it with a fresh

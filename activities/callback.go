@@ -1,0 +1,98 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/internal/token"
+)
+
+// submitPhase marks errors raised while a callback task hands its work over,
+// so the interpreter can log TaskSubmitFailed rather than TaskFailed.
+const submitPhase = "submit"
+
+// WaitForCallback runs a waitForCallback task attempt: it mints the callback
+// token from this attempt's Temporal task token, puts it where the step's
+// inputMappings asked for $context.task.token, hands the input to the
+// function, tells the execution the task was submitted, and parks. The
+// gateway completes it when a worker calls ReportTaskSucceeded or
+// ReportTaskFailed with the token.
+func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[string]any, error) {
+	info := activity.GetInfo(ctx)
+	callbackToken := a.Tokens.Sign(info.TaskToken)
+	input := replaceString(req.Input, req.TokenPlaceholder, callbackToken).(map[string]any)
+
+	binding, err := a.functionBinding(req)
+	if err != nil {
+		return nil, asSubmitFailure(err)
+	}
+	if binding.Temporal != nil {
+		return nil, asSubmitFailure(temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
+			ErrRuntime, nil))
+	}
+	// The function's reply is not the step result: the report is.
+	if _, err := a.postFunction(ctx, binding.HTTP, input); err != nil {
+		return nil, asSubmitFailure(err)
+	}
+	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken}
+	if err := a.Temporal.SignalWorkflow(ctx, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted); err != nil {
+		return nil, asSubmitFailure(temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime))
+	}
+	a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
+	// Returned as is: the SDK recognises ErrResultPending by identity.
+	return nil, activity.ErrResultPending
+}
+
+// asSubmitFailure keeps the error's name and cause and marks it as a failure
+// to hand the work over.
+func asSubmitFailure(err error) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrRuntime, temporal.ApplicationErrorOptions{Details: []any{submitPhase}})
+	}
+	return temporal.NewApplicationErrorWithOptions(appErr.Message(), appErr.Type(), temporal.ApplicationErrorOptions{
+		NonRetryable: appErr.NonRetryable(),
+		Details:      []any{submitPhase},
+	})
+}
+
+// IsSubmitFailure tells whether a waitForCallback attempt failed while
+// handing its work over, before any worker could have reported.
+func IsSubmitFailure(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.HasDetails() {
+		return false
+	}
+	var phase string
+	return appErr.Details(&phase) == nil && phase == submitPhase
+}
+
+// replaceString returns v with every string equal to old replaced by new.
+func replaceString(v any, old, new string) any {
+	switch v := v.(type) {
+	case string:
+		if old != "" && v == old {
+			return new
+		}
+		return v
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = replaceString(e, old, new)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = replaceString(e, old, new)
+		}
+		return out
+	default:
+		return v
+	}
+}

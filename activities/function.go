@@ -1,0 +1,187 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/fdl"
+)
+
+// Error names of the function integration (reference fdl.md §4.3).
+const (
+	ErrFunctionNotFound      = "FC.FunctionNotFound"
+	ErrFunctionThrottled     = "FC.ResourceExhausted"
+	ErrFunctionInternal      = "FC.InternalServerError"
+	ErrFunctionInvalid       = "FC.InvalidArgument"
+	ErrFunctionUnknown       = "FC.Unknown"
+	ErrInvalidLocal          = "FnF.InvalidLocal"
+	ErrRuntime               = "FnF.RuntimeError"
+	defaultFunctionTimeout   = 5 * time.Minute
+	maxFunctionResponseBytes = 2 << 20
+	heartbeatEvery           = 10 * time.Second
+)
+
+// InvokeFunction calls a function for a requestResponse task step. A
+// function bound to a Temporal activity is not called here: the result tells
+// the interpreter to schedule that activity itself.
+func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (InvokeResult, error) {
+	binding, err := a.functionBinding(req)
+	if err != nil {
+		return InvokeResult{}, err
+	}
+	if binding.Temporal != nil {
+		return InvokeResult{Delegate: binding.Temporal}, nil
+	}
+	stop := keepHeartbeating(ctx)
+	defer stop()
+	body, err := a.postFunction(ctx, binding.HTTP, req.Input)
+	if err != nil {
+		return InvokeResult{}, err
+	}
+	var output any
+	if err := json.Unmarshal(body, &output); err != nil {
+		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("function %s returned a reply that is not JSON: %v", req.ResourceArn, err), ErrInvalidLocal, nil)
+	}
+	return InvokeResult{Output: output}, nil
+}
+
+func (a *Activities) functionBinding(req TaskRequest) (*FunctionBinding, error) {
+	if req.Resource.Kind != fdl.ResourceFunction {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...) are", req.StepPath, req.ResourceArn),
+			ErrRuntime, nil)
+	}
+	binding, ok := a.Functions.Lookup(req.Resource)
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("function %s is not bound: add services/%s/functions/%s to the worker's --functions file", req.ResourceArn, req.Resource.Service, req.Resource.Function),
+			ErrFunctionNotFound, nil)
+	}
+	return binding, nil
+}
+
+// keepHeartbeating lets Temporal notice a worker that died mid-call: the
+// interpreter sets a heartbeat timeout on function calls.
+func keepHeartbeating(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		ticker := time.NewTicker(heartbeatEvery)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return cancel
+}
+
+// postFunction POSTs input to an HTTP function and returns its reply body, or
+// the FnF error the reply stands for.
+func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, input map[string]any) ([]byte, error) {
+	payload, err := json.Marshal(input)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding function input: %v", err), ErrRuntime, nil)
+	}
+	timeout := binding.Timeout
+	if timeout <= 0 {
+		timeout = defaultFunctionTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, binding.URL, bytes.NewReader(payload))
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building function request: %v", err), ErrRuntime, nil)
+	}
+	httpReq.Header.Set("Content-Type", "application/json")
+	for k, v := range binding.Headers {
+		httpReq.Header.Set(k, v)
+	}
+	resp, err := a.httpClient().Do(httpReq)
+	if err != nil {
+		// The function may or may not have run: FC calls this outcome unknown.
+		return nil, temporal.NewApplicationError(fmt.Sprintf("calling %s: %v", binding.URL, err), ErrFunctionUnknown)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFunctionResponseBytes+1))
+	if err != nil {
+		return nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), ErrFunctionUnknown)
+	}
+	if len(body) > maxFunctionResponseBytes {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("reply of %s is larger than %d bytes", binding.URL, maxFunctionResponseBytes), ErrInvalidLocal, nil)
+	}
+	if err := functionReplyError(resp, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// functionReply is the error body Function Compute returns for an unhandled
+// function error, and the code body it returns for its own errors.
+type functionReply struct {
+	ErrorType    string `json:"errorType"`
+	ErrorMessage string `json:"errorMessage"`
+	Code         string `json:"Code"`
+	ErrorCode    string `json:"ErrorCode"`
+	Message      string `json:"Message"`
+}
+
+// functionReplyError names a failed reply the way Function Compute would
+// (reference fdl.md §4.3): the function's own errorType when it raised one,
+// FC.<Code> for platform errors, so that retry and catch policies written for
+// the managed service keep matching.
+func functionReplyError(resp *http.Response, body []byte) error {
+	failed := resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Header.Get("X-Fc-Error-Type") != ""
+	if !failed {
+		return nil
+	}
+	var reply functionReply
+	_ = json.Unmarshal(body, &reply) // a reply that is not JSON is named by its status alone
+	if reply.ErrorType != "" || resp.Header.Get("X-Fc-Error-Type") != "" {
+		name := reply.ErrorType
+		if name == "" {
+			name = resp.Header.Get("X-Fc-Error-Type")
+		}
+		return temporal.NewApplicationError(reply.ErrorMessage, name)
+	}
+	cause := reply.Message
+	if cause == "" {
+		cause = fmt.Sprintf("function replied %s: %s", resp.Status, truncate(string(body), 512))
+	}
+	code := reply.Code
+	if code == "" {
+		code = reply.ErrorCode
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return temporal.NewApplicationError(cause, ErrFunctionThrottled)
+	case resp.StatusCode >= 500:
+		return temporal.NewApplicationError(cause, ErrFunctionInternal)
+	case code != "":
+		return temporal.NewApplicationError(cause, "FC."+code)
+	case resp.StatusCode == http.StatusNotFound:
+		return temporal.NewApplicationError(cause, ErrFunctionNotFound)
+	default:
+		return temporal.NewApplicationError(cause, ErrFunctionInvalid)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,108 @@
+package token
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newTestSigner(t *testing.T, seed byte) *Signer {
+	t.Helper()
+	s, err := NewSigner(bytes.Repeat([]byte{seed}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSignOpenRoundTrip(t *testing.T) {
+	s := newTestSigner(t, 1)
+	taskToken := []byte("\x0a\x24some temporal task token \xff\x00 bytes")
+	tok := s.Sign(taskToken)
+	if strings.ContainsAny(tok, "+/= ") {
+		t.Errorf("token %q is not URL-safe", tok)
+	}
+	got, err := s.Open(tok)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if !bytes.Equal(got, taskToken) {
+		t.Errorf("got %q, want %q", got, taskToken)
+	}
+}
+
+func TestOpenRefusesForgedTokens(t *testing.T) {
+	s := newTestSigner(t, 1)
+	tok := s.Sign([]byte("temporal-task-token"))
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, version))
+	flipped := append([]byte(nil), raw...)
+	flipped[0] ^= 1
+	cases := map[string]struct {
+		token string
+		want  error
+	}{
+		"other deployment's key": {newTestSigner(t, 2).Sign([]byte("temporal-task-token")), ErrBadSignature},
+		"modified task token":    {version + base64.RawURLEncoding.EncodeToString(flipped), ErrBadSignature},
+		"truncated":              {tok[:len(tok)-4], ErrBadSignature},
+		"only a signature":       {version + base64.RawURLEncoding.EncodeToString(raw[len(raw)-32:]), ErrMalformed},
+		"no version":             {strings.TrimPrefix(tok, version), ErrMalformed},
+		"not base64":             {version + "!!!", ErrMalformed},
+		"empty":                  {"", ErrMalformed},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.Open(c.token); !errors.Is(err, c.want) {
+				t.Errorf("got %v, want %v", err, c.want)
+			}
+		})
+	}
+}
+
+func TestNewSignerRefusesShortKeys(t *testing.T) {
+	if _, err := NewSigner(make([]byte, KeySize-1)); err == nil {
+		t.Error("a 31-byte key must be refused")
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	key := bytes.Repeat([]byte{0xab}, KeySize)
+	for _, text := range []string{
+		base64.StdEncoding.EncodeToString(key),
+		base64.RawURLEncoding.EncodeToString(key),
+		hex.EncodeToString(key) + "\n",
+	} {
+		got, err := ParseKey(text)
+		if err != nil || !bytes.Equal(got, key) {
+			t.Errorf("ParseKey(%q) = %x, %v", text, got, err)
+		}
+	}
+	if _, err := ParseKey("c2hvcnQ="); err == nil {
+		t.Error("a short key must be refused")
+	}
+}
+
+func TestLoadOrCreateKeyFileKeepsTheKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "token.key")
+	first, err := LoadOrCreateKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := LoadOrCreateKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, second) || len(first) != KeySize {
+		t.Errorf("the key must survive a restart: %x vs %x", first, second)
+	}
+}
+
+func TestRedactKeepsTokensOutOfLogs(t *testing.T) {
+	tok := newTestSigner(t, 1).Sign(bytes.Repeat([]byte("x"), 100))
+	if r := Redact(tok); len(r) >= len(tok)/4 || strings.Contains(r, tok[len(tok)-20:]) {
+		t.Errorf("Redact(%q) = %q", tok, r)
+	}
+}
