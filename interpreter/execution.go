@@ -1,0 +1,129 @@
+// Package interpreter is the Temporal workflow that runs an FDL flow: it walks
+// the steps of the flow's definition, one file per step kind, keeps the data
+// model ($input, $local, $context), applies retry and catch, and keeps the
+// FnF event log that GetExecutionHistory shows.
+//
+// Everything here is workflow code and must stay deterministic: no Go map
+// iteration deciding the order of commands, no wall clock, no goroutines but
+// workflow.Go. Pass, choice, succeed, fail and mappings cost no Temporal
+// history events; a task is one activity and a wait is one timer.
+package interpreter
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/fdl"
+)
+
+// execution is the state of one running flow execution.
+type execution struct {
+	in  ExecutionInput
+	log eventLog
+	// waiting holds the callback task attempts that have been scheduled and
+	// not finished, by activity ID, with the TaskScheduled event ID and what
+	// the Web UI says about them.
+	waiting map[string]*waitingTask
+}
+
+type waitingTask struct {
+	stepName         string
+	scheduledEventID int64
+	description      string
+	submitted        bool
+}
+
+// Execution is the workflow function of a flow execution. Its result is the
+// flow output; a failure is an ApplicationError whose type is the FnF error
+// name and whose message is the cause.
+func Execution(ctx workflow.Context, in ExecutionInput) (map[string]any, error) {
+	ex := &execution{in: in, waiting: map[string]*waitingTask{}}
+	if err := workflow.SetQueryHandler(ctx, HistoryQuery, func() ([]Event, error) {
+		return ex.log.snapshot(), nil
+	}); err != nil {
+		return nil, fmt.Errorf("registering history query: %w", err)
+	}
+	if in.Input == nil {
+		in.Input = map[string]any{}
+	}
+	ex.log.add(ctx, EventExecutionStarted, "", 0, map[string]any{"input": in.Input})
+	ex.listenForSubmittedTasks(ctx)
+
+	output, err := ex.run(ctx)
+	if err != nil {
+		fe := asFlowError(err)
+		ex.log.add(ctx, EventExecutionFailed, "", 0, map[string]any{"error": fe.Name, "cause": fe.Cause})
+		return nil, temporal.NewNonRetryableApplicationError(fe.Cause, fe.Name, nil)
+	}
+	ex.log.add(ctx, EventExecutionSucceeded, "", 0, map[string]any{"output": output})
+	return output, nil
+}
+
+func (ex *execution) run(ctx workflow.Context) (map[string]any, error) {
+	flow, diags := fdl.Parse(ex.in.FlowName, []byte(ex.in.Definition))
+	if diags.HasErrors() {
+		// The gateway validates every definition it stores, so this means the
+		// language got stricter since the flow was created.
+		return nil, &FlowError{Name: ErrRuntime, Cause: "the flow definition is not valid: " + diags.Err().Error()}
+	}
+	input := ex.in.Input
+	if len(flow.InputMappings) > 0 {
+		mapped, err := fdl.EvalMappings(flow.InputMappings, fdl.Vars{Input: input, Context: ex.contextVar(nil, 0, false)})
+		if err != nil {
+			return nil, runtimeError("flow inputMappings", err)
+		}
+		input = mapped
+	}
+	top := &scope{input: input, local: map[string]any{}}
+	if err := ex.runSteps(ctx, flow.Steps, top); err != nil {
+		return nil, err
+	}
+	if len(flow.OutputMappings) == 0 {
+		return top.local, nil
+	}
+	output, err := fdl.EvalMappings(flow.OutputMappings, fdl.Vars{Input: input, Local: top.local, Context: ex.contextVar(nil, 0, false)})
+	if err != nil {
+		return nil, runtimeError("flow outputMappings", err)
+	}
+	return output, nil
+}
+
+// listenForSubmittedTasks logs TaskSubmitted, with the token, when a
+// callback task tells the execution it handed its work over.
+func (ex *execution) listenForSubmittedTasks(ctx workflow.Context) {
+	signals := workflow.GetSignalChannel(ctx, activities.TaskSubmittedSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var s activities.TaskSubmitted
+			if !signals.Receive(ctx, &s) {
+				return
+			}
+			w, ok := ex.waiting[s.ActivityID]
+			if !ok || w.submitted {
+				// The attempt already finished: its report beat the notice.
+				continue
+			}
+			w.submitted = true
+			ex.log.add(ctx, EventTaskSubmitted, w.stepName, w.scheduledEventID, map[string]any{"taskToken": s.TaskToken})
+		}
+	})
+}
+
+// showWaiting tells the Web UI which steps wait for what.
+func (ex *execution) showWaiting(ctx workflow.Context) {
+	if len(ex.waiting) == 0 {
+		workflow.SetCurrentDetails(ctx, "")
+		return
+	}
+	lines := make([]string, 0, len(ex.waiting))
+	for _, w := range ex.waiting {
+		lines = append(lines, "- "+w.description)
+	}
+	sort.Strings(lines)
+	workflow.SetCurrentDetails(ctx, "**Waiting for callbacks**\n"+strings.Join(lines, "\n"))
+}
