@@ -23,9 +23,10 @@ import (
 	"go.temporal.io/server/temporal"
 )
 
-// MinRetention is the namespace retention `fnflow dev` asks for: closed
-// executions stay visible in the Web UI for a week.
-const MinRetention = 7 * 24 * time.Hour
+// DefaultRetention is the namespace retention unless Options say otherwise:
+// closed executions stay visible in the Web UI for a week, which is what
+// `fnflow dev` needs.
+const DefaultRetention = 7 * 24 * time.Hour
 
 // Options configures Start. Only DataDir is required.
 type Options struct {
@@ -41,7 +42,7 @@ type Options struct {
 	UIPort int
 	// Namespace is created at start if it does not exist. Default "default".
 	Namespace string
-	// Retention of closed executions in Namespace. Default MinRetention. A
+	// Retention of closed executions in Namespace. Default DefaultRetention. A
 	// namespace with a shorter retention (for example one created by an older
 	// version) is raised to it at start; a longer one is left alone.
 	Retention time.Duration
@@ -138,7 +139,7 @@ func withDefaults(opts Options) (Options, error) {
 		opts.Namespace = "default"
 	}
 	if opts.Retention == 0 {
-		opts.Retention = MinRetention
+		opts.Retention = DefaultRetention
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -186,13 +187,32 @@ func TestWebUI(t *testing.T) {
 	if want := fmt.Sprintf("http://127.0.0.1:%d", uiPort); s.UIAddress() != want {
 		t.Errorf("UIAddress() = %q, want %q", s.UIAddress(), want)
 	}
-	resp, err := http.Get(s.UIAddress() + "/")
+	// The root serves the UI's page; the API route proves the UI reaches the
+	// frontend.
+	for _, path := range []string{"/", "/api/v1/namespaces/" + s.Namespace()} {
+		resp, err := http.Get(s.UIAddress() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s%s: %s", s.UIAddress(), path, resp.Status)
+		}
+	}
+}
+
+// Listening on all interfaces still gives clients a dialable address.
+func TestUnspecifiedIP(t *testing.T) {
+	uiPort, err := freePort("0.0.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s/: %s", s.UIAddress(), resp.Status)
+	s := startServer(t, Options{IP: "0.0.0.0", UIPort: uiPort})
+	if ip, _, _ := net.SplitHostPort(s.FrontendAddress()); ip != "127.0.0.1" {
+		t.Errorf("FrontendAddress() = %q, want 127.0.0.1:port", s.FrontendAddress())
+	}
+	if got := describeRetention(t, s); got != DefaultRetention {
+		t.Errorf("retention = %v, want %v", got, DefaultRetention)
 	}
 }
 
@@ -234,8 +254,8 @@ func TestRetentionRaisedOnExistingDatabase(t *testing.T) {
 	}
 
 	s = startServer(t, Options{DataDir: dir})
-	if got := describeRetention(t, s); got != MinRetention {
-		t.Errorf("retention after restart = %v, want %v", got, MinRetention)
+	if got := describeRetention(t, s); got != DefaultRetention {
+		t.Errorf("retention after restart = %v, want %v", got, DefaultRetention)
 	}
 }
 
@@ -264,11 +284,7 @@ func TestRestartKeepsPendingActivity(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"temporal.db", "temporal.db-wal"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Errorf("data directory: %v", err)
-		}
-	}
+	checkWAL(t, filepath.Join(dir, "temporal.db"))
 
 	port := portOf(t, s.FrontendAddress())
 	s = startServer(t, Options{DataDir: dir, Port: port})
@@ -286,6 +302,24 @@ func TestRestartKeepsPendingActivity(t *testing.T) {
 	result := waitResult(t, c.GetWorkflow(context.Background(), run.GetID(), run.GetRunID()))
 	if !slices.Equal(result, []string{"after restart"}) {
 		t.Errorf("workflow result = %q, want [after restart]", result)
+	}
+}
+
+// checkWAL checks that the database file is in WAL mode: SQLite then sets
+// the file format's read and write versions (header bytes 18 and 19) to 2.
+func checkWAL(t *testing.T, dbFile string) {
+	t.Helper()
+	f, err := os.Open(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header := make([]byte, 20)
+	if _, err := io.ReadFull(f, header); err != nil {
+		t.Fatal(err)
+	}
+	if header[18] != 2 || header[19] != 2 {
+		t.Errorf("%s is not in WAL mode: header bytes 18, 19 = %d, %d", dbFile, header[18], header[19])
 	}
 }
 
@@ -322,6 +356,25 @@ func TestBusyPort(t *testing.T) {
 		t.Fatal("Start on a port in use succeeded")
 	}
 	t.Log(err)
+}
+
+// freePort must not hand out the same port twice, and its ports must be
+// bindable at once.
+func TestFreePort(t *testing.T) {
+	seen := map[int]bool{}
+	for range 200 {
+		port, err := freePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[port] {
+			t.Fatalf("port %d handed out twice", port)
+		}
+		seen[port] = true
+		if err := checkPortFree("127.0.0.1", port); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestOptionErrors(t *testing.T) {
