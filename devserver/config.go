@@ -106,7 +106,7 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 	}
 	if newDB {
 		if err := sqliteschema.SetupSchema(conf); err != nil {
-			removeIfCreated(dbFile)
+			removeDatabase(dbFile)
 			return nil, fmt.Errorf("creating database schema in %s: %w", dbFile, err)
 		}
 	}
@@ -120,11 +120,20 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 	ns.Detail.Config.Retention = durationpb.New(opts.Retention)
 	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
 		if newDB {
-			removeIfCreated(dbFile)
+			removeDatabase(dbFile)
 		}
 		return nil, fmt.Errorf("creating namespace %q: %w", opts.Namespace, err)
 	}
 	return conf, nil
+}
+
+// removeDatabase deletes the database files after setting them up failed, so
+// that the next start creates the schema again instead of trusting a half-made
+// file.
+func removeDatabase(dbFile string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(dbFile + suffix)
+	}
 }
 
 func serverOptions(opts Options, p ports, sqlConf *config.SQL, log *slog.Logger) []temporal.ServerOption {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -108,7 +107,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("configuring server: %w", err)
 	}
 	if err := s.temporal.Start(); err != nil {
-		return nil, fmt.Errorf("starting server: %w", err)
+		return nil, err
 	}
 	if err := ensureRetention(ctx, s.frontendAddr, opts.Namespace, opts.Retention, serverLog); err != nil {
 		s.stopQuietly()
@@ -189,12 +188,3 @@ func (s *Server) Stop() error {
 // stopQuietly stops a server whose start failed half-way; the start error is
 // the one worth reporting.
 func (s *Server) stopQuietly() { _ = s.Stop() }
-
-// removeIfCreated deletes the database files when setting them up failed, so
-// that the next start creates the schema again instead of trusting a half-made
-// file.
-func removeIfCreated(dbFile string) {
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		_ = os.Remove(dbFile + suffix)
-	}
-}
