@@ -1,0 +1,230 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/devserver"
+	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/interpreter"
+)
+
+const (
+	taskQueue = "bench"
+	// steps is the number of callback steps of one benchmarked execution.
+	steps = 5
+	// pollInterval is how often the polling baseline asks whether the work
+	// is done: shorter intervals cost more load per waiting step.
+	pollInterval = time.Second
+)
+
+var (
+	temporalClient client.Client
+	signer         *token.Signer
+	// pending holds the remote work the polling baseline waits for.
+	pending sync.Map
+)
+
+// TestMain runs one embedded Temporal server (tuned as `fnflow dev` tunes it)
+// and one worker for every benchmark.
+func TestMain(m *testing.M) {
+	os.Exit(runWithServer(m))
+}
+
+func runWithServer(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "fnflow-bench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Stop()
+	quiet := slog.New(slog.DiscardHandler)
+	temporalClient, err = client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer temporalClient.Close()
+	signer, _ = token.NewSigner([]byte("bench-key-bench-key-bench-key-32"))
+
+	// The function a callback step hands its token to: like a real worker it
+	// does its work elsewhere and reports back, here at once.
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var input map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&input)
+		go reportCallback(input["taskToken"])
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer fn.Close()
+	bindings, err := activities.ParseBindings([]byte("functions:\n  - resource: services/bench/functions/work\n    http: {url: " + fn.URL + "}\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: quiet}).Register(w)
+	w.RegisterWorkflow(handwrittenCallbacks)
+	w.RegisterActivity(parkUntilCallback)
+	w.RegisterWorkflow(handwrittenPolling)
+	w.RegisterActivity(submitJob)
+	w.RegisterActivity(jobStatus)
+	if err := w.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer w.Stop()
+	return m.Run()
+}
+
+func reportCallback(callbackToken string) {
+	taskToken, err := signer.Open(callbackToken)
+	if err != nil {
+		log.Printf("bench function got a bad token: %v", err)
+		return
+	}
+	if err := temporalClient.CompleteActivity(context.Background(), taskToken, map[string]any{"status": "ok"}, nil); err != nil {
+		log.Printf("completing: %v", err)
+	}
+}
+
+// callbackFlow is the FDL flow: steps waitForCallback tasks in a row.
+func callbackFlow() string {
+	var b strings.Builder
+	b.WriteString("version: v1\ntype: flow\nsteps:\n")
+	for i := range steps {
+		fmt.Fprintf(&b, `  - type: task
+    name: step%d
+    resourceArn: acs:fc:::services/bench/functions/work
+    pattern: waitForCallback
+    inputMappings:
+      - target: taskToken
+        source: $context.task.token
+`, i)
+	}
+	return b.String()
+}
+
+// handwrittenCallbacks is what a Temporal user would write by hand for the
+// same flow: one asynchronously completed activity per step.
+func handwrittenCallbacks(ctx workflow.Context, n int) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Hour,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	for range n {
+		var out map[string]any
+		if err := workflow.ExecuteActivity(ctx, parkUntilCallback).Get(ctx, &out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parkUntilCallback(ctx context.Context) (map[string]any, error) {
+	go reportCallback(signer.Sign(activity.GetInfo(ctx).TaskToken))
+	return nil, activity.ErrResultPending
+}
+
+// handwrittenPolling submits each step's work and then asks every
+// pollInterval whether it is done, the way a flow without callbacks waits.
+func handwrittenPolling(ctx workflow.Context, n int) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	for i := range n {
+		jobID := fmt.Sprintf("%s-%d", workflow.GetInfo(ctx).WorkflowExecution.ID, i)
+		if err := workflow.ExecuteActivity(ctx, submitJob, jobID).Get(ctx, nil); err != nil {
+			return err
+		}
+		for {
+			if err := workflow.Sleep(ctx, pollInterval); err != nil {
+				return err
+			}
+			var done bool
+			if err := workflow.ExecuteActivity(ctx, jobStatus, jobID).Get(ctx, &done); err != nil {
+				return err
+			}
+			if done {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// submitJob starts remote work that, like the callback function's, finishes
+// at once.
+func submitJob(ctx context.Context, jobID string) error {
+	pending.Store(jobID, true)
+	return nil
+}
+
+func jobStatus(ctx context.Context, jobID string) (bool, error) {
+	done, _ := pending.Load(jobID)
+	return done == true, nil
+}
+
+// runExecutions starts b.N executions one after another and reports the mean
+// time a step took.
+func runExecutions(b *testing.B, stepsPerRun int, start func(id string) (client.WorkflowRun, error)) {
+	b.Helper()
+	began := time.Now()
+	for i := range b.N {
+		run, err := start(fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), time.Now().UnixNano(), i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := run.Get(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(began))/float64(time.Millisecond)/float64(b.N*stepsPerRun), "ms/step")
+}
+
+// BenchmarkCallbackFlow runs a flow of five callback steps, each handing its
+// token to a function that reports back at once. fnflow is the FDL flow run
+// by the interpreter; handwritten-temporal is the baseline: the same five
+// async activities in a hand-written workflow; polling is the other
+// baseline, a workflow that asks every second whether the work is done.
+func BenchmarkCallbackFlow(b *testing.B) {
+	definition := callbackFlow()
+	b.Run("fnflow", func(b *testing.B) {
+		runExecutions(b, steps, func(id string) (client.WorkflowRun, error) {
+			return temporalClient.ExecuteWorkflow(context.Background(),
+				client.StartWorkflowOptions{ID: interpreter.ExecutionWorkflowID("bench", id), TaskQueue: taskQueue},
+				interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "bench", ExecutionName: id, Definition: definition})
+		})
+	})
+	b.Run("handwritten-temporal", func(b *testing.B) {
+		runExecutions(b, steps, func(id string) (client.WorkflowRun, error) {
+			return temporalClient.ExecuteWorkflow(context.Background(),
+				client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, handwrittenCallbacks, steps)
+		})
+	})
+	b.Run("polling-1s", func(b *testing.B) {
+		const pollingSteps = 2 // each takes a poll interval: keep the run short
+		runExecutions(b, pollingSteps, func(id string) (client.WorkflowRun, error) {
+			return temporalClient.ExecuteWorkflow(context.Background(),
+				client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, handwrittenPolling, pollingSteps)
+		})
+	})
+}
