@@ -69,12 +69,42 @@ func (p *parser) document(src []byte) (root *yaml.Node) {
 		p.report(SeverityError, posOf(&doc), at{}, "the flow definition is empty")
 		return nil
 	}
+	if n := aliasCycle(&doc, map[*yaml.Node]int{}); n != nil {
+		p.errorf(n, at{}, "the alias *%s refers to a value that contains it", n.Value)
+		return nil
+	}
 	root = p.resolve(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, at{}, "a flow definition is an object with version, type and steps, not %s", kindName(root))
 		return nil
 	}
 	return root
+}
+
+// aliasCycle returns an alias that refers to one of its own ancestors, or
+// nil. Such a value is infinite: walking it would never end. state records
+// nodes being walked (1) and walked (2), so each node is walked once.
+func aliasCycle(n *yaml.Node, state map[*yaml.Node]int) *yaml.Node {
+	switch state[n] {
+	case 1:
+		return n
+	case 2:
+		return nil
+	}
+	state[n] = 1
+	defer func() { state[n] = 2 }()
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		if state[n.Alias] == 1 {
+			return n
+		}
+		return aliasCycle(n.Alias, state)
+	}
+	for _, c := range n.Content {
+		if found := aliasCycle(c, state); found != nil {
+			return found
+		}
+	}
+	return nil
 }
 
 // decodeSafely decodes the next document, turning a panic inside yaml.v3

@@ -289,6 +289,9 @@ func (p *parser) list(n *yaml.Node, a at) ([]*yaml.Node, bool) {
 // they would not be either, and quoting them is easy.
 func (p *parser) str(n *yaml.Node, a at) (string, bool) {
 	n = p.resolve(n)
+	if p.customTag(n, a) {
+		return "", false
+	}
 	if n.Kind == yaml.ScalarNode {
 		switch n.ShortTag() {
 		case "!!str", "!!timestamp", "!!binary":
@@ -297,6 +300,17 @@ func (p *parser) str(n *yaml.Node, a at) (string, bool) {
 	}
 	p.errorf(n, a, "must be a string, not %s", kindName(n))
 	return "", false
+}
+
+// customTag reports a local YAML tag such as !Ref: deployment tools (fun,
+// ROS templates) replace those before a flow reaches the service, so a flow
+// that still has one was never run as it is.
+func (p *parser) customTag(n *yaml.Node, a at) bool {
+	if !strings.HasPrefix(n.Tag, "!") || strings.HasPrefix(n.Tag, "!!") {
+		return false
+	}
+	p.errorf(n, a, "the YAML tag %s is not part of FDL; deployment tools replace it before the flow is created, so write the value itself", n.Tag)
+	return true
 }
 
 // boolean reads n as true or false. yaml.v3 also accepts YAML 1.1's yes/no
@@ -409,6 +423,9 @@ func (p *parser) value(n *yaml.Node, a at) (any, bool) {
 			p.errorf(n, a, "%s is not a number JSON can hold", n.Value)
 			return nil, false
 		default:
+			if p.customTag(n, a) {
+				return nil, false
+			}
 			return n.Value, true
 		}
 	}
