@@ -47,9 +47,8 @@ func (ex *execution) runTask(ctx workflow.Context, s *fdl.TaskStep, input map[st
 			output := map[string]any{}
 			if len(s.ErrorMappings) > 0 {
 				output, err = fdl.EvalMappings(s.ErrorMappings, fdl.Vars{
-					Input: input,
-					// code is the Chinese docs' name for error (reference Q13).
-					Local:   map[string]any{"error": fe.Name, "code": fe.Name, "cause": fe.Cause},
+					Input:   input,
+					Local:   fdl.ErrorLocal(fe.Name, fe.Cause),
 					Context: ex.contextVar(&s.StepCommon, entered, false),
 				})
 				if err != nil {
