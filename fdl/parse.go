@@ -54,7 +54,7 @@ func (p *parser) document(src []byte) (root *yaml.Node) {
 			line, _ := strconv.Atoi(m[1])
 			pos, msg = Pos{Line: line}, m[2]
 		}
-		p.report(SeverityError, pos, at{}, "invalid YAML: %s", msg)
+		p.report(SeverityError, pos, at{}, "not valid YAML or JSON: %s", msg)
 		return nil
 	}
 	var next yaml.Node
@@ -126,6 +126,10 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 	if o == nil {
 		return f
 	}
+	if !o.has("version") && (o.has("States") || o.has("StartAt")) {
+		p.errorf(n, at{}, "this is a CloudFlow state machine (StartAt, States); fnflow runs FDL flows (version: v1, type: flow, steps)")
+		return f
+	}
 	if v := o.require("version"); v != nil {
 		if s, ok := p.str(v, at{field: "version"}); ok {
 			f.Version = s
@@ -133,8 +137,6 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 				p.errorf(v, at{field: "version"}, "unsupported version %q (fnflow reads v1 and v1beta1)", s)
 			}
 		}
-	} else if o.has("States") || o.has("StartAt") {
-		p.errorf(n, at{}, "this looks like a CloudFlow state machine (StartAt, States); fnflow runs FDL flows (version: v1, type: flow, steps)")
 	}
 	if v := o.require("type"); v != nil {
 		if s, ok := p.str(v, at{field: "type"}); ok {
@@ -220,6 +222,7 @@ func (p *parser) step(n *yaml.Node, prefix string, index int) (Step, string) {
 	}
 	c.Path = path
 	a := at{step: path}
+	o.a = a
 	if v := o.require("type"); v != nil {
 		if t, ok := p.str(v, a.key("type")); ok {
 			c.Type = StepType(t)

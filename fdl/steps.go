@@ -105,6 +105,10 @@ func (p *parser) wait(o *object, c StepCommon) *WaitStep {
 func (p *parser) waitDuration(n *yaml.Node, a at) *WaitValue {
 	n = p.resolve(n)
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		if !strings.HasPrefix(n.Value, "$") {
+			p.errorf(n, a, "must be a number of seconds or a $ path, not the string %q", n.Value)
+			return nil
+		}
 		if path := p.stepPath(n, a); path != nil {
 			return &WaitValue{Path: path}
 		}

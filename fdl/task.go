@@ -206,12 +206,12 @@ func (p *parser) checkShadowed(lists []errorList) {
 	handled := map[string]int{}
 	for i, l := range lists {
 		if all, ok := handled[ErrorAll]; ok {
-			p.warnf(l.node, l.a, "is never used: policy [%d] before it handles %s", all, ErrorAll)
+			p.warnf(l.node, l.a, "is never used: %s before it handles %s", lists[all].a.field, ErrorAll)
 			continue
 		}
 		for _, e := range l.errors {
 			if j, ok := handled[e]; ok && j != i {
-				p.warnf(l.node, l.a, "error %q is already handled by policy [%d] before it", e, j)
+				p.warnf(l.node, l.a, "error %q is already handled by %s before it", e, lists[j].a.field)
 			} else if !ok {
 				handled[e] = i
 			}
@@ -239,15 +239,14 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 	pa := a.key("serviceParams")
 	for _, key := range sortedKeys(t.ServiceParams) {
 		s, ok := t.ServiceParams[key].(string)
-		if !ok {
-			continue
-		}
-		if isParamPath(s) {
-			if path, err := ParsePath(s); err != nil {
-				p.errorf(paramsN, pa.key(key), "%v", err)
-			} else if path.Root() != RootStep {
-				p.warnf(paramsN, pa.key(key), "%q is a constant string; serviceParams read the step input with $ (for example $.key)", s)
+		switch {
+		case !ok:
+		case isParamPath(s):
+			if _, err := ParsePath(s); err != nil {
+				p.errorf(paramNode(paramsN, key), pa.key(key), "%v", err)
 			}
+		case pathRoot(s) != "":
+			p.warnf(paramNode(paramsN, key), pa.key(key), "%q is a constant string; serviceParams read the step input with $ (for example $.key)", s)
 		}
 	}
 	if t.Action != "" {
@@ -265,14 +264,14 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 	}
 	for _, key := range sortedKeys(t.ServiceParams) {
 		if !slices.Contains(in.params, key) {
-			p.warnf(paramsN, pa.key(key), "unknown parameter for %s is ignored", in.name)
+			p.warnf(paramNode(paramsN, key), pa.key(key), "unknown parameter for %s is ignored", in.name)
 		}
 	}
 	switch t.Resource.Kind {
 	case ResourceFunction:
 		inv, set := t.ServiceParams["InvocationType"]
 		if set && inv != "Sync" && inv != "Async" {
-			p.errorf(paramsN, pa.key("InvocationType"), "must be Sync or Async, not %v", inv)
+			p.errorf(paramNode(paramsN, "InvocationType"), pa.key("InvocationType"), "must be Sync or Async, not %v", inv)
 		}
 		if t.Pattern == PatternSync && inv != "Async" {
 			p.errorf(patternN, a.key("pattern"), "a function supports the sync pattern only with serviceParams.InvocationType: Async")
@@ -289,7 +288,7 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 		p.checkIntParam(t, paramsN, pa, "DelaySeconds", 0, 604800)
 	case ResourceFlow:
 		if name, ok := t.ServiceParams["ExecutionName"].(string); ok && !isParamPath(name) && !ValidName(name) {
-			p.errorf(paramsN, pa.key("ExecutionName"), "%q is not a valid execution name", name)
+			p.errorf(paramNode(paramsN, "ExecutionName"), pa.key("ExecutionName"), "%q is not a valid execution name", name)
 		}
 	}
 	if t.Pattern == PatternWaitForCallback && !mentionsToken(t.InputMappings) {
@@ -308,8 +307,19 @@ func (p *parser) checkIntParam(t *TaskStep, n *yaml.Node, a at, key string, lo, 
 	}
 	f, ok := v.(float64)
 	if !ok || f != float64(int64(f)) || f < lo || f > hi {
-		p.errorf(n, a.key(key), "must be a whole number between %v and %v, not %v", lo, hi, v)
+		p.errorf(paramNode(n, key), a.key(key), "must be a whole number between %v and %v, not %v", lo, hi, v)
 	}
+}
+
+// paramNode returns the node of serviceParams' value for key, to point
+// diagnostics at it, or params itself when it cannot be found.
+func paramNode(params *yaml.Node, key string) *yaml.Node {
+	for i := 0; params.Kind == yaml.MappingNode && i+1 < len(params.Content); i += 2 {
+		if params.Content[i].Value == key {
+			return params.Content[i+1]
+		}
+	}
+	return params
 }
 
 // mentionsToken reports whether the mappings read $context.task.token.
