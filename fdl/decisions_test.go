@@ -231,3 +231,22 @@ func TestTargetIsAPlainKey(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// Q2: end: true replaces only the move to the next step; a goto of the same
+// step is still taken, so its target is reachable.
+func TestEndDoesNotStopGoto(t *testing.T) {
+	got := diagsOf(t, `
+  - type: task
+    name: try
+    end: true
+    resourceArn: acs:fc:::services/s/functions/f
+    catch:
+      - errors: [FnF.ALL]
+        goto: handle
+  - type: pass
+    name: handle
+`)
+	if got != "" {
+		t.Errorf("got %s", got)
+	}
+}
