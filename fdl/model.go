@@ -62,7 +62,10 @@ type StepCommon struct {
 	Type StepType
 	Name string
 	// Path names the chain of parents, for example "parallel1/branch[0]/mytask".
-	// Diagnostics, activity IDs and the Web UI use it.
+	// Diagnostics, activity IDs and the Web UI use it. A top-level step's
+	// path is its name; nested steps are "choice1/choices[0]/name",
+	// "choice1/default/name", "parallel1/branch[0]/name" and "foreach1/name".
+	// A step whose name is missing or invalid stands as "steps[i]".
 	Path           string
 	End            bool
 	InputMappings  []Mapping
@@ -85,10 +88,13 @@ type TaskStep struct {
 	Pattern Pattern
 	// TimeoutSeconds is the task's own timeout; 0 means none.
 	TimeoutSeconds int
-	ServiceParams  map[string]any
-	Retry          []RetryPolicy
-	Catch          []CatchPolicy
-	ErrorMappings  []Mapping
+	// ServiceParams are the integration's parameters. Top-level strings that
+	// are "$" or a $ path read the step input at run time: use
+	// EvalServiceParams. A queue or topic task without MessageBody gets "$".
+	ServiceParams map[string]any
+	Retry         []RetryPolicy
+	Catch         []CatchPolicy
+	ErrorMappings []Mapping
 }
 
 // ResourceKind is the integration a task's resourceArn points at.

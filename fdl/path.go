@@ -220,12 +220,6 @@ func (p *Path) String() string { return p.text }
 // RootContext or RootStep.
 func (p *Path) Root() string { return p.root }
 
-// HasWildcard reports whether the path projects with [*], in which case Get
-// returns an array.
-func (p *Path) HasWildcard() bool {
-	return slices.ContainsFunc(p.segs, func(s segment) bool { return s.kind == segWildcard })
-}
-
 // Get evaluates the path against root, the value the root stands for.
 //
 // Without a wildcard, the path must lead to a value, and Get returns it.
