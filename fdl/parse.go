@@ -162,16 +162,6 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 // keeps arithmetic on them (seconds to durations) far from overflow.
 const maxInt32 = 1<<31 - 1
 
-// has reports whether the mapping has key, without marking it known.
-func (o *object) has(key string) bool {
-	for _, pr := range o.pairs {
-		if pr.key == key {
-			return true
-		}
-	}
-	return false
-}
-
 // stepList reads a list of steps. prefix is the step path of the list
 // ("" at top level, "parallel1/branch[0]/" in a branch); a is where the
 // list itself sits, for problems with the list as a whole.

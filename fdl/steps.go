@@ -17,6 +17,7 @@ const (
 	MaxBranches = 100
 )
 
+// choice reads the fields of a choice step (reference §3.3).
 func (p *parser) choice(o *object, c StepCommon) *ChoiceStep {
 	s := &ChoiceStep{StepCommon: c}
 	a := at{step: c.Path}
@@ -82,6 +83,7 @@ func (p *parser) condition(n *yaml.Node, a at) *Condition {
 	return cond
 }
 
+// wait reads the fields of a wait step (reference §3.4).
 func (p *parser) wait(o *object, c StepCommon) *WaitStep {
 	s := &WaitStep{StepCommon: c}
 	a := at{step: c.Path}
@@ -161,6 +163,7 @@ func (p *parser) stepPath(n *yaml.Node, a at) *Path {
 	return path
 }
 
+// parallel reads the fields of a parallel step (reference §3.5).
 func (p *parser) parallel(o *object, c StepCommon) *ParallelStep {
 	s := &ParallelStep{StepCommon: c}
 	a := at{step: c.Path}
@@ -191,6 +194,7 @@ func (p *parser) parallel(o *object, c StepCommon) *ParallelStep {
 	return s
 }
 
+// foreach reads the fields of a foreach step (reference §3.6).
 func (p *parser) foreach(o *object, c StepCommon) *ForeachStep {
 	s := &ForeachStep{StepCommon: c}
 	a := at{step: c.Path}
@@ -227,6 +231,7 @@ func (p *parser) keyName(n *yaml.Node, a at) string {
 	return s
 }
 
+// fail reads the fields of a fail step (reference §3.8).
 func (p *parser) fail(o *object, c StepCommon) *FailStep {
 	s := &FailStep{StepCommon: c}
 	a := at{step: c.Path}

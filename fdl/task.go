@@ -20,6 +20,7 @@ var actionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*:[A-Za-z][A-Za-z0-9]*
 
 var patterns = []Pattern{PatternRequestResponse, PatternSync, PatternWaitForCallback}
 
+// task reads the fields of a task step (reference §3.1, §4).
 func (p *parser) task(o *object, c StepCommon) *TaskStep {
 	t := &TaskStep{StepCommon: c, Pattern: PatternRequestResponse}
 	a := at{step: c.Path}
@@ -250,7 +251,7 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 		}
 	}
 	if t.Action != "" {
-		if t.Pattern != PatternRequestResponse {
+		if t.Pattern != PatternRequestResponse && slices.Contains(patterns, t.Pattern) {
 			p.errorf(patternN, a.key("pattern"), "an action task supports only requestResponse, not %s", t.Pattern)
 		}
 		return

@@ -210,6 +210,16 @@ func (o *object) take(key string) *yaml.Node {
 	return nil
 }
 
+// has reports whether the mapping has key, without marking it known.
+func (o *object) has(key string) bool {
+	for _, pr := range o.pairs {
+		if pr.key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // require is take for a required key: it reports the key missing.
 func (o *object) require(key string) *yaml.Node {
 	v := o.take(key)
