@@ -38,7 +38,7 @@ type parker struct {
 	steps chan parkedStep
 }
 
-func (p *parker) Park(ctx context.Context, step int) (string, error) {
+func (p *parker) Park(ctx context.Context) (string, error) {
 	p.steps <- parkedStep{token: activity.GetInfo(ctx).TaskToken, started: time.Now()}
 	return "", activity.ErrResultPending
 }
@@ -52,9 +52,9 @@ func StepsWorkflow(ctx workflow.Context, n int) ([]string, error) {
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
 	var results []string
-	for i := range n {
+	for range n {
 		var out string
-		if err := workflow.ExecuteActivity(ctx, "Park", i).Get(ctx, &out); err != nil {
+		if err := workflow.ExecuteActivity(ctx, "Park").Get(ctx, &out); err != nil {
 			return nil, err
 		}
 		results = append(results, out)
@@ -113,8 +113,8 @@ func newClient(tb testing.TB, s *Server) client.Client {
 	return c
 }
 
-// startWorker runs StepsWorkflow and Park on s; it returns the channel Park
-// reports its steps on.
+// startWorker runs StepsWorkflow and Park through c; it returns the channel
+// Park reports its steps on.
 func startWorker(tb testing.TB, c client.Client) (chan parkedStep, worker.Worker) {
 	tb.Helper()
 	p := &parker{steps: make(chan parkedStep, 100)}
