@@ -1,0 +1,210 @@
+// Package gateway serves Alibaba Cloud Serverless Workflow's fnf API (version
+// 2019-03-15) over HTTP, on top of Temporal, so that workers and tools built
+// on Alibaba's official SDKs work by changing only their endpoint.
+//
+// One table of actions (actions, below) serves two encodings: Alibaba's RPC
+// style, as the SDKs send it, and plain JSON for curl (see request). Replies
+// are what the SDKs decode (reference fnf-api.md §1, §5): exact PascalCase
+// keys, flat arrays, numbers as numbers, times in UTC with milliseconds, JSON
+// payloads as strings. Errors are rendered in one place (renderError). The
+// gateway keeps no state: flows live in Temporal (package flowstore),
+// executions are Temporal workflows, and callback tokens carry everything a
+// report needs.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"go.temporal.io/sdk/client"
+
+	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/token"
+)
+
+// APIVersion is the fnf API version the gateway speaks.
+const APIVersion = "2019-03-15"
+
+// Config is what a gateway needs.
+type Config struct {
+	Temporal client.Client
+	// Namespace is the Temporal client's namespace, for the calls made on its
+	// raw workflow service.
+	Namespace string
+	// TaskQueue is where executions are started; the worker polls it.
+	TaskQueue string
+	// Tokens opens the callback tokens workers report with.
+	Tokens *token.Signer
+	Flows  *flowstore.Store
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// AccessKeys maps AccessKeyId to AccessKeySecret. When it is not empty,
+	// every request must be signed with one of them the way Alibaba's SDKs
+	// sign; when empty, signatures are not checked.
+	AccessKeys map[string]string
+}
+
+// Server is the gateway, an http.Handler.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	echo *echo.Echo
+	// now is the clock signatures' timestamps are checked against.
+	now func() time.Time
+}
+
+// New returns a gateway serving cfg.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.renderError
+	e.Use(s.assignRequestID)
+	// The SDKs send reads as GET and writes as POST, but every action is
+	// accepted with both: the method only matters to the signature.
+	e.GET("/", s.serve)
+	e.POST("/", s.serve)
+	s.echo = e
+	return s
+}
+
+// ServeHTTP serves one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+// replier is a successful reply: an action's fields plus the request ID.
+type replier interface{ setRequestID(string) }
+
+// reply is embedded in every reply struct.
+type reply struct {
+	RequestId string
+}
+
+func (r *reply) setRequestID(id string) { r.RequestId = id }
+
+// action is one fnf API action. An action fnflow does not implement keeps its
+// place in the table with the reason, so that callers learn why.
+type action struct {
+	handle      func(s *Server, ctx context.Context, r *request) (replier, error)
+	unsupported string
+}
+
+// actions is every action of the fnf API 2019-03-15 (the official SDKs' list).
+var actions = map[string]action{
+	"CreateFlow":          {handle: (*Server).createFlow},
+	"DescribeFlow":        {handle: (*Server).describeFlow},
+	"UpdateFlow":          {handle: (*Server).updateFlow},
+	"ListFlows":           {handle: (*Server).listFlows},
+	"DeleteFlow":          {handle: (*Server).deleteFlow},
+	"StartExecution":      {handle: (*Server).startExecution},
+	"DescribeExecution":   {handle: (*Server).describeExecution},
+	"StopExecution":       {handle: (*Server).stopExecution},
+	"ListExecutions":      {handle: (*Server).listExecutions},
+	"GetExecutionHistory": {handle: (*Server).getExecutionHistory},
+	"ReportTaskSucceeded": {handle: (*Server).reportTaskSucceeded},
+	"ReportTaskFailed":    {handle: (*Server).reportTaskFailed},
+	"StartSyncExecution":  {unsupported: "fnflow runs Standard flows only; use StartExecution and DescribeExecution with WaitTimeSeconds."},
+	"CreateSchedule":      {unsupported: schedulesUnsupported},
+	"UpdateSchedule":      {unsupported: schedulesUnsupported},
+	"DeleteSchedule":      {unsupported: schedulesUnsupported},
+	"DescribeSchedule":    {unsupported: schedulesUnsupported},
+	"ListSchedules":       {unsupported: schedulesUnsupported},
+}
+
+const schedulesUnsupported = "fnflow does not support schedules yet; start executions from a Temporal Schedule or cron instead."
+
+// requestIDKey and actionKey are where a request's ID and action are kept in
+// the Echo context, for the reply and the log.
+const (
+	requestIDKey = "fnflow.requestId"
+	actionKey    = "fnflow.action"
+)
+
+// assignRequestID gives every request, failed or not, the RequestId its reply
+// and log lines carry.
+func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := uuid.NewString()
+		c.Set(requestIDKey, id)
+		c.Response().Header().Set("x-acs-request-id", id)
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(requestIDKey).(string)
+	return id
+}
+
+// serve decodes a request, checks the caller, dispatches the action and
+// writes its reply. Errors go to renderError.
+func (s *Server) serve(c echo.Context) error {
+	start := time.Now()
+	req, err := readRequest(c.Request())
+	if err != nil {
+		return err
+	}
+	name := req.action()
+	c.Set(actionKey, name)
+	if err := s.checkSignature(req); err != nil {
+		return err
+	}
+	act, err := lookupAction(name, req.version())
+	if err != nil {
+		return err
+	}
+	rep, err := act.handle(s, c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	rep.setRequestID(requestID(c))
+	body, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("encoding the %s reply: %w", name, err)
+	}
+	s.log.Debug("request served", "requestId", requestID(c), "action", name, "duration", time.Since(start))
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+func lookupAction(name, version string) (action, error) {
+	// Version is optional for the curl-friendly forms; the SDKs always send it.
+	if version != "" && version != APIVersion {
+		return action{}, newError(http.StatusBadRequest, "APIVersionNotSupported",
+			"The requested API version '%s' is not supported yet; fnflow speaks %s.", version, APIVersion)
+	}
+	if name == "" {
+		return action{}, errMissingParam("Action")
+	}
+	act, ok := actions[name]
+	if !ok {
+		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
+			"The requested API operation '%s' is incorrect, please check.", name)
+	}
+	if act.unsupported != "" {
+		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
+			"The requested API operation '%s' is not supported: %s", name, act.unsupported)
+	}
+	return act, nil
+}
+
+// timeFormat is how every time goes on the wire: UTC with milliseconds.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+// formatTime formats t for a reply; the zero time is "".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeFormat)
+}
