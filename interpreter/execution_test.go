@@ -618,3 +618,52 @@ steps:
 	}
 	assertJSON(t, r.output, `{"charged":5}`)
 }
+
+func TestEndDoesNotCancelAGoto(t *testing.T) {
+	fns := newFunctions()
+	fns.behave["acs:fc:::services/s/functions/broken"] = func(activities.TaskRequest, int) (any, error) {
+		return nil, temporal.NewApplicationError("down", "FC.Unknown")
+	}
+	def := `version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:::services/s/functions/broken
+    end: true
+    catch:
+      - errors: [FnF.ALL]
+        goto: recover
+  - type: pass
+    name: recover
+    outputMappings:
+      - target: recovered
+        source: true
+`
+	r := runFlow(t, fns, def, nil)
+	if r.err != nil {
+		t.Fatalf("execution failed: %v", r.err)
+	}
+	assertJSON(t, r.output, `{"recovered":true}`)
+}
+
+func TestEndStopsTheList(t *testing.T) {
+	def := `version: v1
+type: flow
+steps:
+  - type: pass
+    name: first
+    end: true
+    outputMappings:
+      - target: first
+        source: true
+  - type: fail
+    name: never
+    error: Never
+`
+	r := runFlow(t, newFunctions(), def, nil)
+	if r.err != nil {
+		t.Fatalf("execution failed: %v", r.err)
+	}
+	assertJSON(t, r.output, `{"first":true}`)
+}

@@ -34,15 +34,17 @@ func (ex *execution) runSteps(ctx workflow.Context, steps []fdl.Step, sc *scope)
 			return err
 		}
 		mergeInto(sc.local, output)
+		// end only stops the move to the next step; a goto on the same step
+		// is still taken (docs/fdl.md).
 		switch {
-		case o.endsList || step.Common().End:
-			return nil
 		case o.gotoTarget != "":
 			next := indexOfStep(steps, o.gotoTarget)
 			if next < 0 {
 				return &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: goto target %q is not a sibling", step.Common().Path, o.gotoTarget)}
 			}
 			i = next
+		case o.endsList || step.Common().End:
+			return nil
 		default:
 			i++
 		}
