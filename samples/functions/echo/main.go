@@ -97,7 +97,8 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": message})
 }
 
-// redact keeps the start of a token, enough to tell tokens apart in a log.
+// redact keeps only the start of a token: enough to see that a token came,
+// too little to use it.
 func redact(token string) string {
 	const keep = 12
 	if len(token) <= keep {
