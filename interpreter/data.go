@@ -13,8 +13,9 @@ type scope struct {
 
 // taskTokenPlaceholder stands for $context.task.token while a callback task's
 // inputMappings are evaluated; the activity swaps in the real token, which
-// only exists once the activity runs.
-const taskTokenPlaceholder = "\x00fnflow:task-token\x00"
+// only exists once the activity runs. The StepEntered and TaskScheduled
+// events show it as is: the token itself is in TaskSubmitted.
+const taskTokenPlaceholder = "<$context.task.token: see TaskSubmitted>"
 
 // stepInput builds a step's input: its inputMappings over the parent's input
 // and local, or else the parent's input merged with its local (local wins).
