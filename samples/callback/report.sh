@@ -86,7 +86,7 @@ if [[ -z $token ]]; then
 		api GET GetExecutionHistory "FlowName=$flow" "ExecutionName=$execution" >&2 || true
 		exit 1
 	fi
-	echo "task token of $flow/$execution: ${token:0:12}…"
+	echo "task token of $flow/$execution: …${token: -8}"
 elif [[ $# -ne 0 ]]; then
 	usage
 fi

@@ -119,8 +119,8 @@ def wait_for_task(gateway, flow, execution, wait):
 
 
 def redact(token):
-    """Keeps the start of a token: tokens are bearer secrets."""
-    return token[:12] + "…" if len(token) > 12 else "…"
+    """Keeps only the end of a token, which tells tokens apart: tokens are bearer secrets."""
+    return "…" + token[-8:] if len(token) > 16 else "…"
 
 
 def main():

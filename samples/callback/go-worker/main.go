@@ -234,11 +234,12 @@ func (c *client) call(ctx context.Context, method, action string, params url.Val
 	return nil
 }
 
-// redact keeps the start of a token: tokens are bearer secrets.
+// redact keeps only the end of a token, which tells tokens apart (their
+// starts are alike): tokens are bearer secrets.
 func redact(token string) string {
-	const keep = 12
-	if len(token) <= keep {
+	const keep = 8
+	if len(token) <= 2*keep {
 		return "…"
 	}
-	return token[:keep] + "…"
+	return "…" + token[len(token)-keep:]
 }

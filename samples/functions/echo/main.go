@@ -97,14 +97,14 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": message})
 }
 
-// redact keeps only the start of a token: enough to see that a token came,
-// too little to use it.
+// redact keeps only the end of a token: enough to tell tokens apart (their
+// starts are alike), too little to use one.
 func redact(token string) string {
-	const keep = 12
-	if len(token) <= keep {
+	const keep = 8
+	if len(token) <= 2*keep {
 		return "…"
 	}
-	return token[:keep] + "…"
+	return "…" + token[len(token)-keep:]
 }
 
 // logHandler logs text on a terminal and JSON otherwise, as fnflow does.
