@@ -72,7 +72,7 @@ func (s *Server) renderError(err error, c echo.Context) {
 		level = slog.LevelError
 	}
 	s.log.Log(c.Request().Context(), level, "request failed",
-		"requestId", requestID(c), "action", c.Get(actionKey), "status", apiErr.status, "code", apiErr.code, "error", err)
+		"requestId", requestID(c), "action", actionName(c), "status", apiErr.status, "code", apiErr.code, "error", err)
 	body := errorBody{
 		RequestId: requestID(c),
 		HostId:    c.Request().Host,

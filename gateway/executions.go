@@ -78,7 +78,7 @@ type stopDetail struct {
 }
 
 func (s *Server) startExecution(ctx context.Context, r *request) (replier, error) {
-	flowName, err := flowName(r, "FlowName")
+	flowName, err := nameParam(r, "FlowName")
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +144,16 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 }
 
 func (s *Server) describeExecution(ctx context.Context, r *request) (replier, error) {
-	flowName, name, err := s.executionParams(ctx, r)
+	flowName, name, err := executionNames(r)
 	if err != nil {
 		return nil, err
 	}
 	wait, err := r.intParam("WaitTimeSeconds", 0, 0, 60)
 	if err != nil {
+		return nil, err
+	}
+	// An execution of a deleted flow is not shown, as in the managed service.
+	if _, err := s.flow(ctx, flowName); err != nil {
 		return nil, err
 	}
 	obj, info, err := s.execution(ctx, flowName, name, "")
@@ -180,7 +184,7 @@ func (s *Server) awaitExecution(ctx context.Context, flow, name string, exec *co
 }
 
 func (s *Server) stopExecution(ctx context.Context, r *request) (replier, error) {
-	flowName, name, err := s.executionParams(ctx, r)
+	flowName, name, err := executionNames(r)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +194,9 @@ func (s *Server) stopExecution(ctx context.Context, r *request) (replier, error)
 	}
 	if utf8.RuneCountInString(detail.Cause) > 4096 {
 		return nil, errInvalidArgument("The parameter Cause must be at most 4096 characters.")
+	}
+	if _, err := s.flow(ctx, flowName); err != nil {
+		return nil, err
 	}
 	desc, err := s.describe(ctx, flowName, name, "")
 	if err != nil {
@@ -228,47 +235,27 @@ type listExecutionsReply struct {
 // execution's history, and reading every history would make a page cost one
 // call per execution. DescribeExecution has them.
 func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error) {
-	flowName, err := flowName(r, "FlowName")
+	flowName, err := nameParam(r, "FlowName")
 	if err != nil {
-		return nil, err
-	}
-	if _, err := s.flow(ctx, flowName); err != nil {
 		return nil, err
 	}
 	limit, err := r.intParam("Limit", 60, 1, 100)
 	if err != nil {
 		return nil, err
 	}
-	prefix := r.param("ExecutionNamePrefix")
-	if strings.IndexFunc(prefix, func(c rune) bool { return !isNameChar(c) }) >= 0 {
-		return nil, errInvalidArgument("The parameter ExecutionNamePrefix may hold only letters, digits, \"_\" and \"-\".")
-	}
-	query := fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH '%s'",
-		interpreter.ExecutionWorkflow, interpreter.ExecutionWorkflowID(flowName, prefix))
-	if status := r.param("Status"); status == "Starting" {
-		// Never reported (see statusRunning), so nothing matches.
-		return &listExecutionsReply{Executions: []executionObject{}}, nil
-	} else if status != "" {
-		cond, err := statusCondition(status)
-		if err != nil {
-			return nil, err
-		}
-		query += " AND " + cond
-	}
-	for _, bound := range []struct{ param, op string }{{"StartedTimeBegin", ">="}, {"StartedTimeEnd", "<="}} {
-		text := r.param(bound.param)
-		if text == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, text)
-		if err != nil {
-			return nil, errInvalidArgument("The parameter %s must be a UTC time like 2019-01-01T01:01:01.001Z.", bound.param)
-		}
-		query += fmt.Sprintf(" AND StartTime %s '%s'", bound.op, t.UTC().Format(time.RFC3339Nano))
+	query, matchesNothing, err := executionsQuery(r, flowName)
+	if err != nil {
+		return nil, err
 	}
 	pageToken, err := base64.RawURLEncoding.DecodeString(r.param("NextToken"))
 	if err != nil {
 		return nil, errInvalidArgument("The NextToken is not valid.")
+	}
+	if _, err := s.flow(ctx, flowName); err != nil {
+		return nil, err
+	}
+	if matchesNothing {
+		return &listExecutionsReply{Executions: []executionObject{}}, nil
 	}
 	resp, err := s.cfg.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		PageSize:      int32(limit),
@@ -292,6 +279,41 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	return rep, nil
 }
 
+// executionsQuery is the visibility query for ListExecutions' filters.
+// matchesNothing is set for a filter no execution can match.
+func executionsQuery(r *request, flow string) (query string, matchesNothing bool, err error) {
+	prefix := r.param("ExecutionNamePrefix")
+	if strings.IndexFunc(prefix, func(c rune) bool { return !isNameChar(c) }) >= 0 {
+		return "", false, errInvalidArgument("The parameter ExecutionNamePrefix may hold only letters, digits, \"_\" and \"-\".")
+	}
+	query = fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH '%s'",
+		interpreter.ExecutionWorkflow, interpreter.ExecutionWorkflowID(flow, prefix))
+	switch status := r.param("Status"); status {
+	case "":
+	case "Starting":
+		// Never reported (see statusRunning).
+		matchesNothing = true
+	default:
+		cond, err := statusCondition(status)
+		if err != nil {
+			return "", false, err
+		}
+		query += " AND " + cond
+	}
+	for _, bound := range []struct{ param, op string }{{"StartedTimeBegin", ">="}, {"StartedTimeEnd", "<="}} {
+		text := r.param(bound.param)
+		if text == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, text)
+		if err != nil {
+			return "", false, errInvalidArgument("The parameter %s must be a UTC time like 2019-01-01T01:01:01.001Z.", bound.param)
+		}
+		query += fmt.Sprintf(" AND StartTime %s '%s'", bound.op, t.UTC().Format(time.RFC3339Nano))
+	}
+	return query, matchesNothing, nil
+}
+
 // statusCondition is the visibility condition for a Status filter.
 func statusCondition(status string) (string, error) {
 	switch status {
@@ -313,23 +335,18 @@ func isNameChar(c rune) bool {
 	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
-// executionParams reads FlowName and ExecutionName and checks that the flow
-// exists: an execution of a deleted flow is not shown, as in the managed
-// service.
-func (s *Server) executionParams(ctx context.Context, r *request) (flow, execution string, err error) {
-	if flow, err = flowName(r, "FlowName"); err != nil {
+// executionNames reads and checks FlowName and ExecutionName.
+func executionNames(r *request) (flow, execution string, err error) {
+	if flow, err = nameParam(r, "FlowName"); err != nil {
 		return "", "", err
 	}
 	if execution, err = executionName(r); err != nil {
 		return "", "", err
 	}
-	if _, err := s.flow(ctx, flow); err != nil {
-		return "", "", err
-	}
 	return flow, execution, nil
 }
 
-func executionName(r *request) (string, error) { return flowName(r, "ExecutionName") }
+func executionName(r *request) (string, error) { return nameParam(r, "ExecutionName") }
 
 // describe describes an execution's workflow (its latest run when runID is
 // ""), answering ExecutionNotExists when there is none.

@@ -45,7 +45,7 @@ type flowReply struct {
 const flowType = "FDL"
 
 func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
-	name, err := flowName(r, "Name")
+	name, err := nameParam(r, "Name")
 	if err != nil {
 		return nil, err
 	}
@@ -174,9 +174,9 @@ func (s *Server) flow(ctx context.Context, name string) (flowstore.Flow, error) 
 	return f, err
 }
 
-// flowName reads a flow or execution name parameter and checks it against
+// nameParam reads a flow or execution name parameter and checks it against
 // the fnf naming rule.
-func flowName(r *request, param string) (string, error) {
+func nameParam(r *request, param string) (string, error) {
 	name, err := r.required(param)
 	if err != nil {
 		return "", err

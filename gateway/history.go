@@ -37,7 +37,7 @@ const timeoutError = "FnF.Timeout"
 // with the history query. NextToken is the EventId after which the next page
 // starts.
 func (s *Server) getExecutionHistory(ctx context.Context, r *request) (replier, error) {
-	flowName, name, err := s.executionParams(ctx, r)
+	flowName, name, err := executionNames(r)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,9 @@ func (s *Server) getExecutionHistory(ctx context.Context, r *request) (replier, 
 		if after, err = strconv.ParseInt(text, 10, 64); err != nil || after < 0 {
 			return nil, errInvalidArgument("The NextToken is not valid.")
 		}
+	}
+	if _, err := s.flow(ctx, flowName); err != nil {
+		return nil, err
 	}
 	info, err := s.describe(ctx, flowName, name, "")
 	if err != nil {

@@ -147,6 +147,11 @@ func requestID(c echo.Context) string {
 	return id
 }
 
+func actionName(c echo.Context) string {
+	name, _ := c.Get(actionKey).(string)
+	return name
+}
+
 // serve decodes a request, checks the caller, dispatches the action and
 // writes its reply. Errors go to renderError.
 func (s *Server) serve(c echo.Context) error {
