@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -247,9 +246,9 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	pageToken, err := base64.RawURLEncoding.DecodeString(r.param("NextToken"))
+	pageToken, err := r.nextToken()
 	if err != nil {
-		return nil, errInvalidArgument("The NextToken is not valid.")
+		return nil, err
 	}
 	if _, err := s.flow(ctx, flowName); err != nil {
 		return nil, err
@@ -262,16 +261,12 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 		NextPageToken: pageToken,
 		Query:         query,
 	})
-	var invalid *serviceerror.InvalidArgument
-	if errors.As(err, &invalid) && len(pageToken) > 0 {
-		return nil, errInvalidArgument("The NextToken is not valid.")
-	}
 	if err != nil {
 		return nil, fmt.Errorf("listing executions of flow %s: %w", flowName, err)
 	}
 	rep := &listExecutionsReply{
 		Executions: make([]executionObject, 0, len(resp.GetExecutions())),
-		NextToken:  base64.RawURLEncoding.EncodeToString(resp.GetNextPageToken()),
+		NextToken:  encodeNextToken(resp.GetNextPageToken()),
 	}
 	for _, info := range resp.GetExecutions() {
 		rep.Executions = append(rep.Executions, executionSummary(flowName, info))

@@ -136,14 +136,18 @@ func (s *Server) listFlows(ctx context.Context, r *request) (replier, error) {
 	if err != nil {
 		return nil, err
 	}
-	flows, next, err := s.cfg.Flows.List(ctx, r.param("NextToken"), limit)
+	page, err := r.nextToken()
+	if err != nil {
+		return nil, err
+	}
+	flows, next, err := s.cfg.Flows.List(ctx, string(page), limit)
 	if errors.Is(err, flowstore.ErrBadNextToken) {
 		return nil, errInvalidArgument("The NextToken is not valid.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	rep := &listFlowsReply{Flows: make([]flowObject, 0, len(flows)), NextToken: next}
+	rep := &listFlowsReply{Flows: make([]flowObject, 0, len(flows)), NextToken: encodeNextToken([]byte(next))}
 	for _, f := range flows {
 		rep.Flows = append(rep.Flows, newFlowObject(f))
 	}

@@ -167,3 +167,20 @@ func TestIntParam(t *testing.T) {
 		t.Errorf("Absent: %d %v", n, err)
 	}
 }
+
+func TestNextToken(t *testing.T) {
+	page := []byte(`{"StartTime":"2026-01-01T00:00:00Z","RunID":"x"}`)
+	token := encodeNextToken(page)
+	got, err := (&request{jsonParams: map[string]string{"NextToken": token}}).nextToken()
+	if err != nil || string(got) != string(page) {
+		t.Errorf("round trip: %q, %v", got, err)
+	}
+	if encodeNextToken(nil) != "" {
+		t.Error("the last page must have no NextToken")
+	}
+	for _, mangled := range []string{token[:len(token)-2], "x" + token[1:], "bm90IGEgdG9rZW4", "!"} {
+		if _, err := (&request{jsonParams: map[string]string{"NextToken": mangled}}).nextToken(); asAPIError(err).code != "InvalidArgument" {
+			t.Errorf("%q: %v", mangled, err)
+		}
+	}
+}
