@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/devserver"
+	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/worker"
+)
+
+// devOptions configure `fnflow dev`.
+type devOptions struct {
+	dataDir      string
+	temporalPort int
+	uiPort       int
+	gatewayAddr  string
+	functions    string
+	flowsDir     string
+}
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var opts devOptions
+	var logLevel string
+	fs := newFlagSet("dev", "Runs an embedded Temporal server (SQLite), the Temporal Web UI, the worker and the gateway in one process.", stderr)
+	fs.StringVar(&opts.dataDir, "data-dir", ".fnflow", "directory for the Temporal database and the token key; restarting on it resumes everything")
+	fs.IntVar(&opts.temporalPort, "temporal-port", 7233, "Temporal frontend gRPC port")
+	fs.IntVar(&opts.uiPort, "ui-port", 8233, "Temporal Web UI port; 0 turns the UI off")
+	fs.StringVar(&opts.gatewayAddr, "gateway-addr", "127.0.0.1:8080", "address of the fnf API gateway")
+	fs.StringVar(&opts.functions, "functions", "", "function bindings file (YAML)")
+	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
+	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return 2
+	}
+	logger, err := newLogger(stderr, logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	stack, err := startLocal(ctx, opts, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "fnflow dev: %v\n", err)
+		return 1
+	}
+	printBanner(stdout, opts, stack)
+	<-ctx.Done()
+	logger.Info("stopping")
+	if err := stack.stop(); err != nil {
+		fmt.Fprintf(stderr, "fnflow dev: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// localStack is everything `fnflow dev` runs.
+type localStack struct {
+	server      *devserver.Server
+	temporal    client.Client
+	worker      sdkworker.Worker
+	gateway     *http.Server
+	gatewayURL  string
+	gatewayDone chan error
+	logger      *slog.Logger
+}
+
+func startLocal(ctx context.Context, opts devOptions, logger *slog.Logger) (*localStack, error) {
+	// Check what the user gave before anything starts.
+	var flowFiles []flowFile
+	if opts.flowsDir != "" {
+		var err error
+		if flowFiles, err = readFlows(opts.flowsDir); err != nil {
+			return nil, err
+		}
+	}
+	var bindings *activities.Bindings
+	if opts.functions != "" {
+		var err error
+		if bindings, err = activities.LoadBindings(opts.functions); err != nil {
+			return nil, err
+		}
+	}
+	stack := &localStack{logger: logger}
+	if err := stack.start(ctx, opts, bindings, flowFiles); err != nil {
+		_ = stack.stop()
+		return nil, err
+	}
+	return stack, nil
+}
+
+func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *activities.Bindings, flowFiles []flowFile) error {
+	logger := stack.logger
+	if err := os.MkdirAll(opts.dataDir, 0o700); err != nil {
+		return fmt.Errorf("creating data directory: %w", err)
+	}
+	key, err := token.LoadOrCreateKeyFile(filepath.Join(opts.dataDir, "token.key"))
+	if err != nil {
+		return err
+	}
+	signer, err := token.NewSigner(key)
+	if err != nil {
+		return err
+	}
+	stack.server, err = devserver.Start(ctx, devserver.Options{
+		DataDir: opts.dataDir,
+		Port:    opts.temporalPort,
+		UIPort:  opts.uiPort,
+		Logger:  logger.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return err
+	}
+	stack.temporal, err = worker.Dial(ctx, worker.TemporalConfig{
+		Address:   stack.server.FrontendAddress(),
+		Namespace: stack.server.Namespace(),
+	}, logger)
+	if err != nil {
+		return err
+	}
+	stack.worker = worker.New(stack.temporal, worker.Config{
+		TaskQueue: worker.DefaultTaskQueue,
+		Functions: bindings,
+		Tokens:    signer,
+		Logger:    logger,
+	})
+	if err := stack.worker.Start(); err != nil {
+		stack.worker = nil
+		return fmt.Errorf("starting worker: %w", err)
+	}
+	flows := flowstore.New(stack.temporal, worker.DefaultTaskQueue)
+	for _, f := range flowFiles {
+		if _, err := flows.Put(ctx, flowstore.Flow{Name: f.name, Definition: f.definition, Type: "FDL", Description: "deployed by fnflow dev --flows"}); err != nil {
+			return fmt.Errorf("deploying flow %s: %w", f.name, err)
+		}
+		logger.Info("flow deployed", "flow", f.name)
+	}
+	handler := gateway.New(gateway.Config{
+		Temporal:  stack.temporal,
+		Namespace: stack.server.Namespace(),
+		TaskQueue: worker.DefaultTaskQueue,
+		Tokens:    signer,
+		Flows:     flows,
+		Logger:    logger,
+	})
+	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP(opts.gatewayAddr, handler, logger)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type flowFile struct{ name, definition string }
+
+// readFlows reads every *.yaml file in dir as the flow named after the file,
+// and reports the diagnostics of every invalid one: one bad flow deploys none.
+func readFlows(dir string) ([]flowFile, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("listing flows: %w", err)
+	}
+	var flows []flowFile
+	var problems []string
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("reading flow: %w", err)
+		}
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		if !fdl.ValidName(name) {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a valid flow name (letters, digits, _ and -, starting with a letter or _)", file, name))
+			continue
+		}
+		if _, diags := fdl.Parse(file, text); diags.HasErrors() {
+			problems = append(problems, diags.Err().Error())
+			continue
+		}
+		flows = append(flows, flowFile{name: name, definition: string(text)})
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("flows in %s are not valid:\n%s", dir, strings.Join(problems, "\n"))
+	}
+	return flows, nil
+}
+
+// stop stops what was started, the gateway first so no request reaches a
+// stopped worker.
+func (s *localStack) stop() error {
+	var errs []error
+	if s.gateway != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stopping gateway: %w", err))
+		}
+		<-s.gatewayDone
+	}
+	if s.worker != nil {
+		s.worker.Stop()
+	}
+	if s.temporal != nil {
+		s.temporal.Close()
+	}
+	if s.server != nil {
+		if err := s.server.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping Temporal: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func printBanner(w io.Writer, opts devOptions, s *localStack) {
+	ui := s.server.UIAddress()
+	if ui == "" {
+		ui = "off"
+	}
+	gw := s.gatewayURL
+	fmt.Fprintf(w, `
+fnflow dev is running (Ctrl-C stops it)
+  fnf API gateway    %s/
+  Temporal Web UI    %s
+  Temporal frontend  %s (namespace %s)
+  Data directory     %s
+`, gw, ui, s.server.FrontendAddress(), s.server.Namespace(), opts.dataDir)
+	if opts.flowsDir == "" || opts.functions == "" {
+		fmt.Fprintf(w, `
+For the callback example, start with the sample flow and function bound:
+  go run ./cmd/fnflow dev --functions samples/functions/bindings.yaml --flows samples/flows
+`)
+	}
+	fmt.Fprintf(w, `
+Next, with the echo function running (go run ./samples/functions/echo):
+  curl -sS '%s/?Action=StartExecution' -d FlowName=fnf-demo-callback -d ExecutionName=run1
+  samples/callback/report.sh -g %s fnf-demo-callback run1
+  curl -sS '%s/?Action=DescribeExecution&FlowName=fnf-demo-callback&ExecutionName=run1'
+
+`, gw, gw, gw)
+}
+
+// serveHTTP listens on addr and serves handler until the server is shut
+// down; done receives the serving error, if any.
+func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("gateway: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		if err != nil {
+			logger.Error("gateway stopped", "error", err)
+		}
+		done <- err
+	}()
+	return srv, "http://" + ln.Addr().String(), done, nil
+}
