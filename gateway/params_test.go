@@ -178,7 +178,7 @@ func TestNextToken(t *testing.T) {
 	if encodeNextToken(nil) != "" {
 		t.Error("the last page must have no NextToken")
 	}
-	for _, mangled := range []string{token[:len(token)-2], "x" + token[1:], "bm90IGEgdG9rZW4", "!"} {
+	for _, mangled := range []string{token[:len(token)-2], string(token[0]^1) + token[1:], "bm90IGEgdG9rZW4", "!"} {
 		if _, err := (&request{jsonParams: map[string]string{"NextToken": mangled}}).nextToken(); asAPIError(err).code != "InvalidArgument" {
 			t.Errorf("%q: %v", mangled, err)
 		}
