@@ -83,9 +83,10 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	}
 	name := r.param("ExecutionName")
 	if name == "" {
-		// A bare UUID may start with a digit, which the naming rule forbids.
+		// Prefixed: a bare UUID may start with a digit, which the naming rule
+		// forbids.
 		name = "exec-" + uuid.NewString()
-	} else if name, err = executionName(r); err != nil {
+	} else if err := checkName("ExecutionName", name); err != nil {
 		return nil, err
 	}
 	if r.param("CallbackFnFTaskToken") != "" {
@@ -206,7 +207,9 @@ func (s *Server) stopExecution(ctx context.Context, r *request) (replier, error)
 		return nil, alreadyCompleted
 	}
 	exec := desc.GetExecution()
-	reason := strings.TrimSuffix(fmt.Sprintf("stopped by StopExecution: %s: %s", detail.Error, detail.Cause), ": ")
+	// The reason is for people reading Temporal; the details are for the
+	// ExecutionStopped event.
+	reason := fmt.Sprintf("StopExecution (error %q, cause %q)", detail.Error, detail.Cause)
 	err = s.cfg.Temporal.TerminateWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), reason, detail)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

@@ -178,17 +178,22 @@ func (s *Server) flow(ctx context.Context, name string) (flowstore.Flow, error) 
 	return f, err
 }
 
-// nameParam reads a flow or execution name parameter and checks it against
-// the fnf naming rule.
+// nameParam reads a flow or execution name parameter and checks it.
 func nameParam(r *request, param string) (string, error) {
 	name, err := r.required(param)
 	if err != nil {
 		return "", err
 	}
+	return name, checkName(param, name)
+}
+
+// checkName checks a flow or execution name against the fnf naming rule,
+// which also keeps "/" and ":" out of the Temporal workflow IDs made of them.
+func checkName(param, name string) error {
 	if !fdl.ValidName(name) {
-		return "", errInvalidArgument("The parameter %s %q is not valid: a name has 1 to 128 letters, digits, \"_\" or \"-\" and starts with a letter or \"_\".", param, name)
+		return errInvalidArgument("The parameter %s %q is not valid: a name has 1 to 128 letters, digits, \"_\" or \"-\" and starts with a letter or \"_\".", param, name)
 	}
-	return name, nil
+	return nil
 }
 
 // checkDefinition parses a definition and refuses it with every error found,

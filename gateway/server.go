@@ -122,7 +122,7 @@ var actions = map[string]action{
 	"ListSchedules":       {unsupported: schedulesUnsupported},
 }
 
-const schedulesUnsupported = "fnflow does not support schedules yet; start executions from a Temporal Schedule or cron instead."
+const schedulesUnsupported = "fnflow does not support schedules yet; call StartExecution from a scheduler of your own (cron, a Kubernetes CronJob) instead."
 
 // requestIDKey and actionKey are where a request's ID and action are kept in
 // the Echo context, for the reply and the log.
