@@ -3,15 +3,19 @@ package flowstore_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"log"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/flowstore"
@@ -23,6 +27,7 @@ var temporalClient client.Client
 
 // TestMain runs one embedded Temporal server and one worker for the package.
 func TestMain(m *testing.M) {
+	flag.Parse()
 	os.Exit(runWithServer(m))
 }
 
@@ -205,5 +210,71 @@ func TestList(t *testing.T) {
 	}
 	if _, _, err := store.List(ctx, "not a token!", 10); !errors.Is(err, flowstore.ErrBadNextToken) {
 		t.Errorf("bad token: %v", err)
+	}
+}
+
+// -update records the history of TestRecordHistory's flow into
+// testdata/histories for TestReplayRecordedHistories.
+var update = flag.Bool("update", false, "record a flow workflow's history into testdata/histories")
+
+// TestRecordHistory runs a flow through create, a change, a change that
+// changes nothing and a delete, and with -update keeps its history.
+func TestRecordHistory(t *testing.T) {
+	ctx := testContext(t)
+	store := flowstore.New(temporalClient, taskQueue)
+	if _, err := store.Create(ctx, flowstore.Flow{Name: "recorded", Definition: "v1", Type: "FDL"}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := temporalClient.DescribeWorkflowExecution(ctx, flowstore.WorkflowID("recorded"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []flowstore.Change{{Definition: "v2"}, {Definition: "v2"}} {
+		if _, err := store.Update(ctx, "recorded", change); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Delete(ctx, "recorded"); err != nil {
+		t.Fatal(err)
+	}
+	if !*update {
+		return
+	}
+	var hist historypb.History
+	iter := temporalClient.GetWorkflowHistory(ctx, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), false, 0)
+	for iter.HasNext() {
+		event, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.Events = append(hist.Events, event)
+	}
+	text, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "histories", "flow_lifecycle.json"), text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReplayRecordedHistories replays the recorded flow histories. A change to
+// the flow workflow that would break the flows already stored fails here;
+// guard such a change with workflow.GetVersion and record a new history
+// beside the old.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no recorded histories in testdata/histories (go test ./flowstore -run RecordHistory -update)")
+	}
+	for _, file := range files {
+		replayer := sdkworker.NewWorkflowReplayer()
+		flowstore.Register(replayer)
+		if err := replayer.ReplayWorkflowHistoryFromJSONFile(temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
+			t.Errorf("replaying %s: %v", file, err)
+		}
 	}
 }

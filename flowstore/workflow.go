@@ -31,8 +31,8 @@ const (
 func WorkflowID(name string) string { return "flow:" + name }
 
 // Register registers the flow workflow with a worker on the store's task
-// queue.
-func Register(r worker.Registry) {
+// queue (or with a replayer).
+func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowType})
 }
 
