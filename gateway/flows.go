@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -24,13 +25,15 @@ type flowObject struct {
 
 func newFlowObject(f flowstore.Flow) flowObject {
 	return flowObject{
-		Id:               f.ID,
-		Name:             f.Name,
-		Definition:       f.Definition,
-		Description:      f.Description,
-		Type:             f.Type,
-		RoleArn:          f.RoleArn,
-		ExecutionMode:    f.ExecutionMode,
+		Id:          f.ID,
+		Name:        f.Name,
+		Definition:  f.Definition,
+		Description: f.Description,
+		Type:        f.Type,
+		RoleArn:     f.RoleArn,
+		// Flows deployed by `fnflow dev --flows` have none: Standard is all
+		// fnflow runs.
+		ExecutionMode:    cmp.Or(f.ExecutionMode, executionModeStandard),
 		CreatedTime:      formatTime(f.CreatedTime),
 		LastModifiedTime: formatTime(f.LastModifiedTime),
 	}
@@ -41,8 +44,12 @@ type flowReply struct {
 	flowObject
 }
 
-// flowType is the only definition type fnflow runs.
-const flowType = "FDL"
+// flowType and executionModeStandard are the only definition type and
+// execution mode fnflow runs.
+const (
+	flowType              = "FDL"
+	executionModeStandard = "Standard"
+)
 
 func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 	name, err := nameParam(r, "Name")
@@ -61,8 +68,8 @@ func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 	}
 	mode := r.param("ExecutionMode")
 	switch mode {
-	case "", "Standard":
-		mode = "Standard"
+	case "", executionModeStandard:
+		mode = executionModeStandard
 	case "Express":
 		return nil, errInvalidArgument("ExecutionMode Express is not supported: fnflow runs Standard flows only.")
 	default:
