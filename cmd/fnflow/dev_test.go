@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-const callbackFlowFile = "../../samples/flows/fnf-demo-callback.yaml"
+const callbackFlowFile = "../../samples/callback/flow.yaml"
 
 // echoFunction is the sample's echo function: it records what it received.
 type echoFunction struct {
@@ -221,7 +221,7 @@ func TestWaitingExecutionSurvivesRestart(t *testing.T) {
 func TestDevDeploysFlowsDirectory(t *testing.T) {
 	fn := httptest.NewServer(&echoFunction{})
 	defer fn.Close()
-	stack := startStack(t, t.TempDir(), fn.URL, filepath.Dir(callbackFlowFile))
+	stack := startStack(t, t.TempDir(), fn.URL, "../../samples/flows")
 	defer stack.stop()
 	flow := mustAPI(t, stack, "DescribeFlow", url.Values{"Name": {"fnf-demo-callback"}})
 	if !strings.Contains(flow["Definition"].(string), "waitForCallback") {
