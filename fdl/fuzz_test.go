@@ -8,7 +8,8 @@ import (
 )
 
 // The fuzz targets check that no input makes the parsers panic or behave
-// differently from one run to the next. make fuzz runs each for a short,
+// differently from one run to the next, and that paths find what JSONPath
+// finds. make fuzz runs each for a short,
 // fixed time; seeds come from the test data and the table tests.
 
 func FuzzParse(f *testing.F) {
@@ -66,6 +67,9 @@ func FuzzPath(f *testing.F) {
 		projects := slices.ContainsFunc(p.segs, func(s segment) bool { return s.kind == segWildcard })
 		if _, isArray := got.([]any); err == nil && projects && !isArray {
 			t.Fatalf("a projection returned %T", got)
+		}
+		if diff := agreeWithJSONPath(p, fuzzInput); diff != "" {
+			t.Fatalf("%s: %s", text, diff)
 		}
 	})
 }

@@ -22,7 +22,8 @@ import (
 // "-" (so $input.content-type would not parse), its wildcards over objects
 // follow Go's random map order (workflow code must be deterministic), and its
 // Get cannot tell a missing key from a null value, which mappings and
-// conditions treat differently.
+// conditions treat differently. jp still serves as the reference: the tests
+// check that every path we accept finds what the same JSONPath finds.
 type Path struct {
 	text string
 	root string
