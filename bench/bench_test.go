@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,8 @@ var (
 	signer         *token.Signer
 	// pending holds the remote work the polling baseline waits for.
 	pending sync.Map
+	// parked receives one value each time a step starts waiting for good.
+	parked = make(chan struct{}, 1024)
 )
 
 // TestMain runs one embedded Temporal server (tuned as `fnflow dev` tunes it)
@@ -77,7 +80,16 @@ func runWithServer(m *testing.M) int {
 		_, _ = w.Write([]byte("{}"))
 	}))
 	defer fn.Close()
-	bindings, err := activities.ParseBindings([]byte("functions:\n  - resource: services/bench/functions/work\n    http: {url: " + fn.URL + "}\n"))
+	// The function of a step that waits for good: it keeps the token and
+	// never reports, as a person who has not yet approved.
+	park := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("{}"))
+		parked <- struct{}{}
+	}))
+	defer park.Close()
+	bindings, err := activities.ParseBindings([]byte("functions:\n" +
+		"  - resource: services/bench/functions/work\n    http: {url: " + fn.URL + "}\n" +
+		"  - resource: services/bench/functions/park\n    http: {url: " + park.URL + "}\n"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -87,6 +99,8 @@ func runWithServer(m *testing.M) int {
 	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: quiet}).Register(w)
 	w.RegisterWorkflow(handwrittenCallbacks)
 	w.RegisterActivity(parkUntilCallback)
+	w.RegisterWorkflow(handwrittenWaiting)
+	w.RegisterActivity(parkForGood)
 	w.RegisterWorkflow(handwrittenPolling)
 	w.RegisterActivity(submitJob)
 	w.RegisterActivity(jobStatus)
@@ -227,4 +241,88 @@ func BenchmarkCallbackFlow(b *testing.B) {
 				client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, handwrittenPolling, pollingSteps)
 		})
 	})
+}
+
+// waitingFlow is one callback step whose function never reports.
+const waitingFlow = `version: v1
+type: flow
+steps:
+  - type: task
+    name: approve
+    resourceArn: acs:fc:::services/bench/functions/park
+    pattern: waitForCallback
+    inputMappings:
+      - target: taskToken
+        source: $context.task.token
+`
+
+// handwrittenWaiting is the baseline of waitingFlow: one asynchronously
+// completed activity that nobody completes.
+func handwrittenWaiting(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Hour,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	return workflow.ExecuteActivity(ctx, parkForGood).Get(ctx, nil)
+}
+
+func parkForGood(ctx context.Context) error {
+	parked <- struct{}{}
+	return activity.ErrResultPending
+}
+
+// BenchmarkWaitingExecution measures what a waiting execution costs: the
+// time to bring it to its waiting step, and the heap it then holds in this
+// process (worker cache, the embedded server's caches and its SQLite
+// connection), measured after a GC. The baseline is the hand-written
+// workflow parked on the same asynchronous activity.
+func BenchmarkWaitingExecution(b *testing.B) {
+	b.Run("fnflow", func(b *testing.B) {
+		measureWaiting(b, func(id string) (client.WorkflowRun, error) {
+			return temporalClient.ExecuteWorkflow(context.Background(),
+				client.StartWorkflowOptions{ID: interpreter.ExecutionWorkflowID("waiting", id), TaskQueue: taskQueue},
+				interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "waiting", ExecutionName: id, Definition: waitingFlow})
+		})
+	})
+	b.Run("handwritten-temporal", func(b *testing.B) {
+		measureWaiting(b, func(id string) (client.WorkflowRun, error) {
+			return temporalClient.ExecuteWorkflow(context.Background(),
+				client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, handwrittenWaiting)
+		})
+	})
+}
+
+// measureWaiting starts b.N executions, each until its step waits, reports
+// the heap they hold, and terminates them.
+func measureWaiting(b *testing.B, start func(id string) (client.WorkflowRun, error)) {
+	b.Helper()
+	before := heapInUse()
+	runs := make([]client.WorkflowRun, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		run, err := start(fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), time.Now().UnixNano(), i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runs = append(runs, run)
+		select {
+		case <-parked:
+		case <-time.After(30 * time.Second):
+			b.Fatal("the step did not start waiting within 30 s")
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(heapInUse()-before)/float64(b.N), "heap-B/waiting")
+	for _, run := range runs {
+		if err := temporalClient.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "benchmark done"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse)
 }
