@@ -11,10 +11,13 @@ FUZZTIME ?= 10s
 dev:
 	go run ./cmd/fnflow dev
 
+# test runs every benchmark once too, so that a broken one fails CI; `make
+# bench` is what measures.
 test:
 	go mod download
 	go vet ./...
 	go test -count=1 -timeout 20m ./...
+	go test -count=1 -run '^$$' -bench . -benchtime 1x ./bench/ ./devserver/ ./fdl/
 	$(MAKE) fuzz
 
 fuzz:
@@ -22,5 +25,7 @@ fuzz:
 	go test ./fdl -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 	go test ./fdl -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 
+# bench runs the measurements of docs/benchmarks.md, each with its baseline in
+# the same run, into bench/results/ (bench/run.sh says how).
 bench:
-	go test -run '^$$' -bench . -benchtime 200x ./bench/ ./devserver/
+	bench/run.sh

@@ -168,19 +168,34 @@ func (s *Server) describeExecution(ctx context.Context, r *request) (replier, er
 	return &executionReply{executionObject: obj}, nil
 }
 
+// awaitRound bounds one long poll of awaitExecution. The server's long poll
+// for a workflow's result can miss the notification that the workflow ended
+// and then sleeps until its own long-poll interval (history.
+// longPollExpirationInterval, 20 s) is over: on the embedded server about one
+// wait in two hundred ended 20 s after an execution that took 30 ms. Waiting
+// in rounds and describing the execution after each bounds such a miss to one
+// round, at the cost of one description per round of a long wait.
+const awaitRound = time.Second
+
 // awaitExecution waits up to wait for a running execution to end and
 // describes it again.
 func (s *Server) awaitExecution(ctx context.Context, flow, name string, exec *commonpb.WorkflowExecution, wait time.Duration) (executionObject, error) {
-	waitCtx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	// Whatever ended the wait (the end, the time running out, an error), the
-	// description below tells the outcome.
-	_ = s.cfg.Temporal.GetWorkflow(waitCtx, exec.GetWorkflowId(), exec.GetRunId()).Get(waitCtx, nil)
-	if err := ctx.Err(); err != nil {
-		return executionObject{}, err
+	deadline := time.Now().Add(wait)
+	for {
+		round := min(time.Until(deadline), awaitRound)
+		roundCtx, cancel := context.WithTimeout(ctx, round)
+		// Whatever ended the round (the end, the time running out, an
+		// error), the description below tells the outcome.
+		_ = s.cfg.Temporal.GetWorkflow(roundCtx, exec.GetWorkflowId(), exec.GetRunId()).Get(roundCtx, nil)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return executionObject{}, err
+		}
+		obj, _, err := s.execution(ctx, flow, name, exec.GetRunId())
+		if err != nil || obj.Status != statusRunning || time.Until(deadline) <= 0 {
+			return obj, err
+		}
 	}
-	obj, _, err := s.execution(ctx, flow, name, exec.GetRunId())
-	return obj, err
 }
 
 func (s *Server) stopExecution(ctx context.Context, r *request) (replier, error) {

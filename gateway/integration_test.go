@@ -68,6 +68,9 @@ type testEnv struct {
 	url       string
 	signedURL string
 	tokens    *tokenBox
+	// cfg is the open gateway's configuration, for tests that need a
+	// gateway of their own.
+	cfg gateway.Config
 }
 
 // integration returns the shared environment, starting it on first use.
@@ -138,6 +141,7 @@ func startEnv() (*testEnv, error) {
 		Flows:     flowstore.New(c, taskQueue),
 		Logger:    quiet,
 	}
+	e.cfg = cfg
 	open := httptest.NewServer(gateway.New(cfg))
 	stops = append(stops, open.Close)
 	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
@@ -500,6 +504,69 @@ func TestExecutionHistory(t *testing.T) {
 	if fmt.Sprint(paged) != fmt.Sprint(events) {
 		t.Errorf("paged history differs:\n%v\n%v", paged, events)
 	}
+}
+
+// TestWaitOutlastsMissedNotification: when the long poll for a workflow's
+// result misses the news that it ended, DescribeExecution with
+// WaitTimeSeconds still answers soon after the end, not when the wait is over.
+func TestWaitOutlastsMissedNotification(t *testing.T) {
+	e := integration(t)
+	cfg := e.cfg
+	cfg.Temporal = deafToEndings{e.temporal}
+	deafServer := httptest.NewServer(gateway.New(cfg))
+	defer deafServer.Close()
+	deaf := &testEnv{url: deafServer.URL}
+	e.createFlow(t, "deaf", callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", "deaf", "ExecutionName", "d1", "Input", `{"key":"deaf/d1"}`))
+	tok := e.tokens.next(t, "deaf/d1")
+
+	// The report comes once the wait below has begun its long poll.
+	reported := make(chan error, 1)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		body := url.Values{"TaskToken": {tok}, "Output": {`{"status":"ok"}`}}.Encode()
+		resp, err := http.Post(e.url+"/?Action=ReportTaskSucceeded", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("ReportTaskSucceeded: HTTP %d", resp.StatusCode)
+			}
+		}
+		reported <- err
+	}()
+	began := time.Now()
+	got := ok(t, deaf.get(t, "DescribeExecution", "FlowName", "deaf", "ExecutionName", "d1", "WaitTimeSeconds", "60"))
+	elapsed := time.Since(began)
+	if err := <-reported; err != nil {
+		t.Fatal(err)
+	}
+	if got["Status"] != "Succeeded" {
+		t.Fatalf("DescribeExecution: %v", got)
+	}
+	// Without the rounds the answer comes at the end of the 60 s wait.
+	if elapsed > 20*time.Second {
+		t.Errorf("DescribeExecution answered %v after the start of its wait", elapsed)
+	}
+}
+
+// deafToEndings is a Temporal client whose waits for a workflow's result never
+// hear that it ended: they last until their context ends, as a long poll
+// that missed the server's notification.
+type deafToEndings struct{ client.Client }
+
+func (c deafToEndings) GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun {
+	return deafRun{c.Client.GetWorkflow(ctx, workflowID, runID)}
+}
+
+type deafRun struct{ client.WorkflowRun }
+
+func (deafRun) Get(ctx context.Context, _ any) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (r deafRun) GetWithOptions(ctx context.Context, valuePtr any, _ client.WorkflowRunGetOptions) error {
+	return r.Get(ctx, valuePtr)
 }
 
 func TestCallbackExecution(t *testing.T) {
