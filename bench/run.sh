@@ -3,14 +3,14 @@
 #
 # Each variant runs in a process of its own (a fresh embedded Temporal server,
 # so one variant's executions do not sit in the caches the next one measures),
-# and the variants take turns, ROUNDS times, so that a noisy moment of the
+# and the variants take turns, ROUNDS (6) times, so that a noisy moment of the
 # machine hurts both sides alike. Compare with benchstat:
 #
 #   go run golang.org/x/perf/cmd/benchstat@latest bench/results/callback.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-6}
 out=bench/results
 mkdir -p "$out"
 rm -f "$out"/*.txt
