@@ -152,7 +152,9 @@ func startSteps(tb testing.TB, c client.Client, n int) client.WorkflowRun {
 
 func waitResult(tb testing.TB, run client.WorkflowRun) []string {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// More than the server's 20 s long poll: a wait for a result now and then
+	// misses the news of the end and learns it only when that poll is over.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var results []string
 	if err := run.Get(ctx, &results); err != nil {
