@@ -220,8 +220,9 @@ func dynamicConfig(opts Options) dynamicconfig.StaticClient {
 		// The Web UI lists and counts executions often; the default of 10/s
 		// throttles it.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		// Search attributes registered at start-up are usable at once instead
-		// of after the cache refresh.
+		// fnflow defines no search attributes, but one a user registers
+		// (temporal operator search-attribute create) is usable at once
+		// instead of after the cache refresh, as on Temporal's own dev server.
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 	}
 }
