@@ -123,21 +123,27 @@ func reportCallback(callbackToken string) {
 	}
 }
 
-// callbackFlow is the FDL flow: steps waitForCallback tasks in a row.
-func callbackFlow() string {
+// callbackFlow is an FDL flow of n waitForCallback tasks in a row, each
+// handing its token to the bench function named function.
+func callbackFlow(function string, n int) string {
 	var b strings.Builder
 	b.WriteString("version: v1\ntype: flow\nsteps:\n")
-	for i := range steps {
+	for i := range n {
 		fmt.Fprintf(&b, `  - type: task
     name: step%d
-    resourceArn: acs:fc:::services/bench/functions/work
+    resourceArn: acs:fc:::services/bench/functions/%s
     pattern: waitForCallback
     inputMappings:
       - target: taskToken
         source: $context.task.token
-`, i)
+`, i, function)
 	}
 	return b.String()
+}
+
+// executionID names the i-th execution of benchmark b uniquely across runs.
+func executionID(b *testing.B, i int) string {
+	return fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), time.Now().UnixNano(), i)
 }
 
 // handwrittenCallbacks is what a Temporal user would write by hand for the
@@ -207,7 +213,7 @@ func runExecutions(b *testing.B, stepsPerRun int, start func(id string) (client.
 	b.Helper()
 	var ran time.Duration
 	for i := range b.N {
-		run, err := start(fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), time.Now().UnixNano(), i))
+		run, err := start(executionID(b, i))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -247,7 +253,7 @@ func waitForEnd(b *testing.B, run client.WorkflowRun) time.Duration {
 // async activities in a hand-written workflow; polling is the other
 // baseline, a workflow that asks every second whether the work is done.
 func BenchmarkCallbackFlow(b *testing.B) {
-	definition := callbackFlow()
+	definition := callbackFlow("work", steps)
 	b.Run("fnflow", func(b *testing.B) {
 		runExecutions(b, steps, func(id string) (client.WorkflowRun, error) {
 			return temporalClient.ExecuteWorkflow(context.Background(),
@@ -270,20 +276,8 @@ func BenchmarkCallbackFlow(b *testing.B) {
 	})
 }
 
-// waitingFlow is one callback step whose function never reports.
-const waitingFlow = `version: v1
-type: flow
-steps:
-  - type: task
-    name: approve
-    resourceArn: acs:fc:::services/bench/functions/park
-    pattern: waitForCallback
-    inputMappings:
-      - target: taskToken
-        source: $context.task.token
-`
-
-// handwrittenWaiting is the baseline of waitingFlow: one asynchronously
+// handwrittenWaiting is the baseline of a flow whose one callback step hands
+// its token to the park function, which never reports: one asynchronously
 // completed activity that nobody completes.
 func handwrittenWaiting(ctx workflow.Context) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -304,11 +298,12 @@ func parkForGood(ctx context.Context) error {
 // connection), measured after a GC. The baseline is the hand-written
 // workflow parked on the same asynchronous activity.
 func BenchmarkWaitingExecution(b *testing.B) {
+	definition := callbackFlow("park", 1)
 	b.Run("fnflow", func(b *testing.B) {
 		measureWaiting(b, func(id string) (client.WorkflowRun, error) {
 			return temporalClient.ExecuteWorkflow(context.Background(),
 				client.StartWorkflowOptions{ID: interpreter.ExecutionWorkflowID("waiting", id), TaskQueue: taskQueue},
-				interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "waiting", ExecutionName: id, Definition: waitingFlow})
+				interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "waiting", ExecutionName: id, Definition: definition})
 		})
 	})
 	b.Run("handwritten-temporal", func(b *testing.B) {
@@ -327,7 +322,7 @@ func measureWaiting(b *testing.B, start func(id string) (client.WorkflowRun, err
 	runs := make([]client.WorkflowRun, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		run, err := start(fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), time.Now().UnixNano(), i))
+		run, err := start(executionID(b, i))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,5 +3,5 @@
 // doing the same asynchronous activities, and a workflow that polls for the
 // outcome instead of being called back. Results go into docs/benchmarks.md.
 //
-//	go test -run '^$' -bench . -benchtime 20x ./bench/
+//	make bench    (bench/run.sh: every variant against its baseline, six rounds)
 package bench

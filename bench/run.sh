@@ -21,7 +21,8 @@ go test -c -o "$bin/bench.test" ./bench/
 go test -c -o "$bin/devserver.test" ./devserver/
 go test -c -o "$bin/fdl.test" ./fdl/
 
-# run PACKAGE_DIR BINARY BENCH_ARGS... appends one run's benchmark lines.
+# run DIR BINARY RESULTS ARGS... runs BINARY in package directory DIR and
+# appends its benchmark lines to bench/results/RESULTS.
 run() {
 	local dir=$1 binary=$2 file=$3
 	shift 3

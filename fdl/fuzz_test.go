@@ -9,8 +9,8 @@ import (
 
 // The fuzz targets check that no input makes the parsers panic or behave
 // differently from one run to the next, and that paths find what JSONPath
-// finds. make fuzz runs each for a short,
-// fixed time; seeds come from the test data and the table tests.
+// finds. make fuzz runs each for a short, fixed time; seeds come from the
+// test data and the table tests.
 
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*.yaml")

@@ -173,29 +173,34 @@ func (s *Server) describeExecution(ctx context.Context, r *request) (replier, er
 // and then sleeps until its own long-poll interval (history.
 // longPollExpirationInterval, 20 s) is over: on the embedded server about one
 // wait in two hundred ended 20 s after an execution that took 30 ms. Waiting
-// in rounds and describing the execution after each bounds such a miss to one
-// round, at the cost of one description per round of a long wait.
+// in rounds and asking for the workflow's status after each bounds such a
+// miss to one round, at the cost of one DescribeWorkflowExecution per round
+// of a long wait.
 const awaitRound = time.Second
 
 // awaitExecution waits up to wait for a running execution to end and
 // describes it again.
 func (s *Server) awaitExecution(ctx context.Context, flow, name string, exec *commonpb.WorkflowExecution, wait time.Duration) (executionObject, error) {
 	deadline := time.Now().Add(wait)
-	for {
-		round := min(time.Until(deadline), awaitRound)
-		roundCtx, cancel := context.WithTimeout(ctx, round)
+	for time.Until(deadline) > 0 {
+		roundCtx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), awaitRound))
 		// Whatever ended the round (the end, the time running out, an
-		// error), the description below tells the outcome.
+		// error), the status below tells whether to wait on.
 		_ = s.cfg.Temporal.GetWorkflow(roundCtx, exec.GetWorkflowId(), exec.GetRunId()).Get(roundCtx, nil)
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return executionObject{}, err
 		}
-		obj, _, err := s.execution(ctx, flow, name, exec.GetRunId())
-		if err != nil || obj.Status != statusRunning || time.Until(deadline) <= 0 {
-			return obj, err
+		info, err := s.describe(ctx, flow, name, exec.GetRunId())
+		if err != nil {
+			return executionObject{}, err
+		}
+		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			break
 		}
 	}
+	obj, _, err := s.execution(ctx, flow, name, exec.GetRunId())
+	return obj, err
 }
 
 func (s *Server) stopExecution(ctx context.Context, r *request) (replier, error) {
