@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -21,10 +22,32 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 )
 
+// DefaultHandoffTimeout bounds a callback task's hand-off when the worker
+// does not say otherwise.
+const DefaultHandoffTimeout = time.Minute
+
+// Options tune the interpreter of one worker. The workflow reads them through
+// the function registered for it (Options.Execution), not from its history:
+// what they change is timer durations, which replay does not check.
+type Options struct {
+	// HandoffTimeout bounds a callback task's hand-off; zero means
+	// DefaultHandoffTimeout.
+	HandoffTimeout time.Duration
+}
+
+// Handoff is the hand-off timeout in effect.
+func (o Options) Handoff() time.Duration {
+	if o.HandoffTimeout <= 0 {
+		return DefaultHandoffTimeout
+	}
+	return o.HandoffTimeout
+}
+
 // execution is the state of one running flow execution.
 type execution struct {
-	in  ExecutionInput
-	log eventLog
+	in   ExecutionInput
+	opts Options
+	log  eventLog
 	// waiting holds the callback task attempts that have been scheduled and
 	// not finished, by activity ID, with the TaskScheduled event ID and what
 	// the Web UI says about them.
@@ -38,11 +61,16 @@ type waitingTask struct {
 	submitted        bool
 }
 
-// Execution is the workflow function of a flow execution. Its result is the
-// flow output; a failure is an ApplicationError whose type is the FnF error
-// name and whose message is the cause.
+// Execution is the workflow function of a flow execution with the default
+// options. Its result is the flow output; a failure is an ApplicationError
+// whose type is the FnF error name and whose message is the cause.
 func Execution(ctx workflow.Context, in ExecutionInput) (map[string]any, error) {
-	ex := &execution{in: in, waiting: map[string]*waitingTask{}}
+	return Options{}.Execution(ctx, in)
+}
+
+// Execution is the workflow function of a flow execution run with o.
+func (o Options) Execution(ctx workflow.Context, in ExecutionInput) (map[string]any, error) {
+	ex := &execution{in: in, opts: o, waiting: map[string]*waitingTask{}}
 	if err := workflow.SetQueryHandler(ctx, HistoryQuery, func() ([]Event, error) {
 		return ex.log.snapshot(), nil
 	}); err != nil {

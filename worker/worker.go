@@ -3,6 +3,7 @@ package worker
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -18,6 +19,10 @@ import (
 // configured otherwise.
 const DefaultTaskQueue = "fnflow"
 
+// stopGrace is what Stop waits beyond the hand-off timeout, for the last
+// RPCs of a hand-off that used all of its time.
+const stopGrace = 5 * time.Second
+
 // Config is what a worker runs with.
 type Config struct {
 	TaskQueue string
@@ -25,13 +30,26 @@ type Config struct {
 	Functions *activities.Bindings
 	Tokens    *token.Signer
 	Logger    *slog.Logger
+	// HandoffTimeout bounds a callback task's hand-off: calling the function
+	// with the token and recording the token in the execution. A hand-off
+	// that has not finished by then (its worker died or hung) is abandoned,
+	// its token refused, and the step handed over again. Zero means
+	// interpreter.DefaultHandoffTimeout. Every worker of a task queue should
+	// use the same value.
+	//
+	// Stop lets hand-offs in progress finish: it stops taking new tasks and
+	// waits up to HandoffTimeout plus a few seconds for running activities
+	// before it cancels them. A callback step already waiting for its report
+	// holds no worker and is not affected.
+	HandoffTimeout time.Duration
 }
 
 // New returns a worker, not yet started, that runs flow executions, flow
 // records and task activities on the task queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
-	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout}
+	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
+	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	flowstore.Register(w)
 	acts := &activities.Activities{
 		Functions: cfg.Functions,
