@@ -64,8 +64,12 @@ func (s *Signer) Open(callbackToken string) ([]byte, error) {
 	if !ok {
 		return nil, ErrMalformed
 	}
+	// Decoding ignores the unused bits of the last character and line breaks,
+	// so several strings decode to one token; only the one Sign gives is
+	// accepted, so that a token has one spelling (Redact names a token by a
+	// hash of its text).
 	raw, err := base64.RawURLEncoding.DecodeString(encoded)
-	if err != nil || len(raw) <= sha256.Size {
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != encoded || len(raw) <= sha256.Size {
 		return nil, ErrMalformed
 	}
 	taskToken, sum := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]

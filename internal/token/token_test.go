@@ -111,3 +111,32 @@ func TestRedactTellsTokensApartWithoutRevealingThem(t *testing.T) {
 		t.Errorf("Redact(%q) = %q", a, Redact(a))
 	}
 }
+
+// TestOpenRefusesOtherSpellings: base64 decoding ignores the unused low bits
+// of the last character and line breaks, so other strings decode to a valid
+// token's bytes; only the token as signed is accepted.
+func TestOpenRefusesOtherSpellings(t *testing.T) {
+	s := newTestSigner(t, 1)
+	// 20 + 32 bytes encode to 70 characters, the last carrying 4 unused bits.
+	tok := s.Sign([]byte("temporal-task-token!"))
+	if _, err := s.Open(tok); err != nil {
+		t.Fatalf("the token as signed: %v", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	altered := tok[:len(tok)-1] + string(alphabet[last^1])
+	want, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, version))
+	if got, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(altered, version)); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("the altered token must decode to the same bytes for this test to mean anything: %v", err)
+	}
+	for name, spelling := range map[string]string{
+		"unused bits changed": altered,
+		"line break inside":   tok[:10] + "\n" + tok[10:],
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.Open(spelling); !errors.Is(err, ErrMalformed) {
+				t.Errorf("Open(%q) = %v, want %v", spelling, err, ErrMalformed)
+			}
+		})
+	}
+}
