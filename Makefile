@@ -2,9 +2,12 @@
 # runs every check CI runs. Both work on a fresh machine with Go 1.26.8.
 export GOTOOLCHAIN := local
 
-# How long each fuzz target runs in `make test`; minimising a new input is
-# capped too, or one find can stall a loaded machine for a minute.
-FUZZTIME ?= 10s
+# Fuzz budgets count inputs, not seconds: a duration-based -fuzztime races its
+# own deadline in Go 1.26's fuzz coordinator and can fail with a bare "context
+# deadline exceeded" on a loaded machine. Each budget is a few seconds on two
+# cores. Minimising a new input is capped the same way, or one find can stall
+# a loaded machine for a minute.
+FUZZMINIMIZE ?= 1000x
 
 .PHONY: dev test fuzz bench
 
@@ -21,9 +24,9 @@ test:
 	$(MAKE) fuzz
 
 fuzz:
-	go test ./fdl -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
-	go test ./fdl -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
-	go test ./fdl -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
+	go test ./fdl -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20000x -fuzzminimizetime $(FUZZMINIMIZE)
+	go test ./fdl -run '^$$' -fuzz '^FuzzPath$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
+	go test ./fdl -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime 50000x -fuzzminimizetime $(FUZZMINIMIZE)
 
 # bench runs the measurements of docs/benchmarks.md, each with its baseline in
 # the same run, into bench/results/ (bench/run.sh says how).
