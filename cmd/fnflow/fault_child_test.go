@@ -48,23 +48,33 @@ func TestFaultChild(t *testing.T) {
 	if role != "server" {
 		os.Exit(run(context.Background(), append([]string{role}, args...), os.Stdout, os.Stderr))
 	}
-	_, port, err := net.SplitHostPort(args[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	portNumber, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := devserver.Start(context.Background(), devserver.Options{
-		DataDir: args[0],
-		Port:    portNumber,
-		Logger:  slog.New(slog.NewTextHandler(os.Stderr, nil)),
-	}); err != nil {
-		t.Fatal(err)
+	// Errors go to stderr, the log: a server child's stdout is only read for
+	// childReady.
+	if err := startFaultServer(args[0], args[1]); err != nil {
+		fmt.Fprintf(os.Stderr, "fault test server: %v\n", err)
+		os.Exit(1)
 	}
 	fmt.Println(childReady)
 	select {}
+}
+
+// startFaultServer starts the embedded Temporal server on dataDir with its
+// frontend on addr.
+func startFaultServer(dataDir, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("reading the server's address: %w", err)
+	}
+	portNumber, err := strconv.Atoi(port)
+	if err != nil {
+		return fmt.Errorf("reading the server's port: %w", err)
+	}
+	_, err = devserver.Start(context.Background(), devserver.Options{
+		DataDir: dataDir,
+		Port:    portNumber,
+		Logger:  slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	})
+	return err
 }
 
 // childReady is the line a server child prints once it serves.

@@ -60,13 +60,13 @@ const (
 // the worker and the gateway as processes of their own and kills each in
 // turn with SIGKILL in the middle of a burst of reports, then restarts it.
 // Every execution must end as its report said: a report answered 200 (or
-// TaskAlreadyCompleted on a retry, meaning an earlier attempt was applied) is
-// never lost, and no execution is left waiting.
+// TaskAlreadyCompleted, meaning an attempt whose answer was lost was applied)
+// is never lost, and no execution is left waiting.
 func TestFaultKillEachProcessDuringReports(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
 	p := startFaultProcesses(t, ctx)
-	gw := &localStack{gatewayURL: p.gatewayURL} // all the helpers of dev_test.go need
+	gw := &localStack{gatewayURL: p.gatewayURL} // the helpers of dev_test.go need only the gateway's URL
 	mustAPI(t, gw, "CreateFlow", url.Values{"Name": {faultFlowName}, "Definition": {faultFlow}, "Description": {"fault test"}, "Type": {"FDL"}})
 
 	victims := []*faultProcess{p.server, p.worker, p.gateway}
@@ -187,6 +187,9 @@ func checkEnd(t *testing.T, gw *localStack, name string, rep report, endBy time.
 	}
 	history := mustAPI(t, gw, "GetExecutionHistory", url.Values{"FlowName": {faultFlowName}, "ExecutionName": {name}})
 	events, _ := history["Events"].([]any)
+	if len(events) == 0 {
+		return "want an ExecutionFailed event, got no history"
+	}
 	last, _ := events[len(events)-1].(map[string]any)
 	var detail map[string]any
 	_ = json.Unmarshal([]byte(fmt.Sprint(last["EventDetail"])), &detail)
