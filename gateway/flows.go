@@ -93,7 +93,7 @@ func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 }
 
 func (s *Server) describeFlow(ctx context.Context, r *request) (replier, error) {
-	name, err := r.required("Name")
+	name, err := nameParam(r, "Name")
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (s *Server) describeFlow(ctx context.Context, r *request) (replier, error) 
 }
 
 func (s *Server) updateFlow(ctx context.Context, r *request) (replier, error) {
-	name, err := r.required("Name")
+	name, err := nameParam(r, "Name")
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) listFlows(ctx context.Context, r *request) (replier, error) {
 }
 
 func (s *Server) deleteFlow(ctx context.Context, r *request) (replier, error) {
-	name, err := r.required("Name")
+	name, err := nameParam(r, "Name")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"unicode/utf8"
 )
 
 // maxPayload caps a request body, and the JSON payloads inside a request, at
@@ -20,35 +21,43 @@ const maxPayload = 1 << 20
 
 // request is one API call, decoded from either encoding:
 //
-//   - Alibaba RPC: parameters in the URL query and in a form body, merged by
-//     name with the body winning, which is how the official SDKs split them
-//     (reference fnf-api.md §1);
+//   - Alibaba RPC: parameters in the URL query and in a form body, which is
+//     how the official SDKs split them (reference fnf-api.md §1);
 //   - plain JSON: a JSON object body whose top-level keys are the
 //     parameters; an object or array value (an Input or Output given as JSON
 //     rather than as a JSON string) stands for its JSON text. Query
-//     parameters still apply, the body winning.
+//     parameters still apply.
 //
-// The raw query and form values are kept as sent for signature checks.
+// Wherever a parameter was sent, it has one value: the one the signature
+// covers (see readRequest).
 type request struct {
 	method string
 	host   string
 	header http.Header
-	query  url.Values
-	// form holds the form body's parameters, jsonParams the JSON body's; at most
-	// one of them is set.
-	form       url.Values
-	jsonParams map[string]string
-	body       []byte
+	// params holds every parameter of the query and the body by name.
+	params map[string]string
+	// query is the URL query as sent, for ACS3 signatures, which sign it so.
+	query url.Values
+	// jsonBody says the body's parameters came as JSON, which RPC v1
+	// signatures do not cover.
+	jsonBody bool
+	body     []byte
 }
 
-// readRequest decodes an HTTP request. The body is read at most up to
-// maxPayload.
+// readRequest decodes an HTTP request into one set of parameters. A parameter
+// sent twice, in one place or in two, with different values is refused:
+// otherwise a value added to a captured request (an unsigned query value next
+// to the tea SDK's empty form value, say) could stand in for the signed one.
+// The body is read at most up to maxPayload.
 func readRequest(r *http.Request) (*request, error) {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errInvalidArgument("The query string is not valid: %v", err)
 	}
-	req := &request{method: r.Method, host: r.Host, header: r.Header, query: query}
+	req := &request{method: r.Method, host: r.Host, header: r.Header, query: query, params: map[string]string{}}
+	if err := req.addParams(query); err != nil {
+		return nil, err
+	}
 	if r.ContentLength > maxPayload {
 		return nil, errEntityTooLarge()
 	}
@@ -68,11 +77,13 @@ func readRequest(r *http.Request) (*request, error) {
 			return nil, errUnsupportedMediaType()
 		}
 	}
+	var bodyParams url.Values
 	switch mediaType {
 	case "application/json":
-		req.jsonParams, err = decodeJSONParams(req.body)
+		req.jsonBody = true
+		bodyParams, err = decodeJSONParams(req.body)
 	case "application/x-www-form-urlencoded", "":
-		req.form, err = url.ParseQuery(string(req.body))
+		bodyParams, err = url.ParseQuery(string(req.body))
 		if err != nil {
 			err = errInvalidArgument("The form body is not valid: %v", err)
 		}
@@ -82,7 +93,27 @@ func readRequest(r *http.Request) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := req.addParams(bodyParams); err != nil {
+		return nil, err
+	}
 	return req, nil
+}
+
+// addParams adds one source's parameters. Every name and value is checked to
+// be UTF-8 here, once: Temporal refuses anything else with an internal error.
+func (r *request) addParams(values url.Values) error {
+	for name, vs := range values {
+		for _, v := range vs {
+			if !utf8.ValidString(name) || !utf8.ValidString(v) {
+				return errInvalidArgument("The parameter %q is not valid UTF-8.", name)
+			}
+			if old, ok := r.params[name]; ok && old != v {
+				return errInvalidArgument("The parameter %q is sent more than once with different values.", name)
+			}
+			r.params[name] = v
+		}
+	}
+	return nil
 }
 
 func errUnsupportedMediaType() *apiError {
@@ -91,14 +122,26 @@ func errUnsupportedMediaType() *apiError {
 }
 
 // decodeJSONParams reads a JSON object body into parameters: strings as they
-// are, null as absent, anything else as its JSON text.
-func decodeJSONParams(body []byte) (map[string]string, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
-		return nil, errInvalidArgument("The JSON body must be an object whose keys are the parameters.")
+// are, null as absent, anything else as its JSON text. A key given twice is
+// kept twice, for addParams to judge.
+func decodeJSONParams(body []byte) (url.Values, error) {
+	// Decoding would silently turn invalid UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		return nil, errInvalidArgument("The JSON body is not valid UTF-8.")
 	}
-	params := make(map[string]string, len(raw))
-	for name, value := range raw {
+	notObject := errInvalidArgument("The JSON body must be an object whose keys are the parameters.")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if open, err := dec.Token(); err != nil || open != json.Delim('{') {
+		return nil, notObject
+	}
+	params := url.Values{}
+	for dec.More() {
+		key, err := dec.Token()
+		name, isName := key.(string)
+		var value json.RawMessage
+		if err != nil || !isName || dec.Decode(&value) != nil {
+			return nil, notObject
+		}
 		var text string
 		switch {
 		case json.Unmarshal(value, &text) == nil:
@@ -111,22 +154,22 @@ func decodeJSONParams(body []byte) (map[string]string, error) {
 			}
 			text = compact.String()
 		}
-		params[name] = text
+		params.Add(name, text)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, notObject
 	}
 	return params, nil
 }
 
-// param returns a parameter by name from wherever it was sent. An empty value
-// counts as absent: the core and Python SDKs drop empty parameters, the tea
-// SDK sends them, and both must mean the same.
+// param returns a parameter by name, "" when it was not sent. Actions treat
+// an empty value as not given: the core and Python SDKs drop empty
+// parameters, the tea SDK sends them, and both must mean the same.
 func (r *request) param(name string) string {
-	if v, ok := r.jsonParams[name]; ok && v != "" {
-		return v
-	}
-	if v := r.form.Get(name); v != "" {
-		return v
-	}
-	return r.query.Get(name)
+	return r.params[name]
 }
 
 // action is the API action: a parameter for RPC v1 and JSON callers, only a
@@ -210,8 +253,10 @@ func (r *request) nextToken() ([]byte, error) {
 	if text == "" {
 		return nil, nil
 	}
+	// Decoding ignores the unused bits of the last character and line breaks;
+	// only the canonical text is accepted, so that a token has one spelling.
 	raw, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil || len(raw) <= nextTokenSum {
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != text || len(raw) <= nextTokenSum {
 		return nil, errInvalidArgument("The NextToken is not valid.")
 	}
 	page := raw[nextTokenSum:]

@@ -31,16 +31,21 @@ func TestReadRequestParams(t *testing.T) {
 			wantAction: "DescribeFlow",
 		},
 		{
-			name:        "query and form, the body wins",
-			req:         newHTTPRequest("POST", "/?Action=ReportTaskSucceeded&Version=2019-03-15&TaskToken=t&Output=query", form, "Output=%7B%7D&Extra=x"),
+			name:        "query and form, merged by name",
+			req:         newHTTPRequest("POST", "/?Action=ReportTaskSucceeded&Version=2019-03-15&TaskToken=t", form, "Output=%7B%7D&Extra=x"),
 			want:        map[string]string{"TaskToken": "t", "Output": "{}", "Extra": "x"},
 			wantAction:  "ReportTaskSucceeded",
 			wantVersion: "2019-03-15",
 		},
 		{
-			name: "empty is absent",
+			name: "empty is a value, read as not given",
 			req:  newHTTPRequest("POST", "/?Action=CreateFlow&Description=", form, "Output=&RoleArn="),
 			want: map[string]string{"Description": "", "Output": "", "RoleArn": "", "Missing": ""},
+		},
+		{
+			name: "the same value twice, in one place or two",
+			req:  newHTTPRequest("POST", "/?Name=f&Name=f&Description=d", form, "Description=d"),
+			want: map[string]string{"Name": "f", "Description": "d"},
 		},
 		{
 			name:       "form body without a content type",
@@ -50,9 +55,9 @@ func TestReadRequestParams(t *testing.T) {
 		},
 		{
 			name: "JSON body: strings as they are, objects and numbers as JSON text, null absent",
-			req: newHTTPRequest("POST", "/?Limit=5", "application/json; charset=utf-8",
+			req: newHTTPRequest("POST", "/?Format=JSON&Limit=10", "application/json; charset=utf-8",
 				`{"Action":"ReportTaskSucceeded","TaskToken":"t1.x","Output":{"status": "ok", "n": [1, 2.50]},"Limit":10,"Cause":null,"Flag":true}`),
-			want:       map[string]string{"TaskToken": "t1.x", "Output": `{"status":"ok","n":[1,2.50]}`, "Limit": "10", "Cause": "", "Flag": "true"},
+			want:       map[string]string{"Format": "JSON", "TaskToken": "t1.x", "Output": `{"status":"ok","n":[1,2.50]}`, "Limit": "10", "Cause": "", "Flag": "true"},
 			wantAction: "ReportTaskSucceeded",
 		},
 		{
@@ -138,7 +143,7 @@ func TestJSONObjectParam(t *testing.T) {
 		{value: `{"a":`, code: "InvalidArgument"},
 	}
 	for _, tt := range tests {
-		r := &request{jsonParams: map[string]string{"Output": tt.value}}
+		r := &request{params: map[string]string{"Output": tt.value}}
 		got, err := r.jsonObject("Output")
 		if tt.code != "" {
 			if asAPIError(err).code != tt.code {
@@ -153,7 +158,7 @@ func TestJSONObjectParam(t *testing.T) {
 }
 
 func TestIntParam(t *testing.T) {
-	r := &request{jsonParams: map[string]string{"Limit": "1001", "Wait": "x", "Ok": "7"}}
+	r := &request{params: map[string]string{"Limit": "1001", "Wait": "x", "Ok": "7"}}
 	if _, err := r.intParam("Limit", 100, 1, 1000); asAPIError(err).code != "InvalidArgument" {
 		t.Errorf("Limit 1001: %v", err)
 	}
@@ -171,7 +176,7 @@ func TestIntParam(t *testing.T) {
 func TestNextToken(t *testing.T) {
 	page := []byte(`{"StartTime":"2026-01-01T00:00:00Z","RunID":"x"}`)
 	token := encodeNextToken(page)
-	got, err := (&request{jsonParams: map[string]string{"NextToken": token}}).nextToken()
+	got, err := (&request{params: map[string]string{"NextToken": token}}).nextToken()
 	if err != nil || string(got) != string(page) {
 		t.Errorf("round trip: %q, %v", got, err)
 	}
@@ -179,7 +184,7 @@ func TestNextToken(t *testing.T) {
 		t.Error("the last page must have no NextToken")
 	}
 	for _, mangled := range []string{token[:len(token)-2], string(token[0]^1) + token[1:], "bm90IGEgdG9rZW4", "!"} {
-		if _, err := (&request{jsonParams: map[string]string{"NextToken": mangled}}).nextToken(); asAPIError(err).code != "InvalidArgument" {
+		if _, err := (&request{params: map[string]string{"NextToken": mangled}}).nextToken(); asAPIError(err).code != "InvalidArgument" {
 			t.Errorf("%q: %v", mangled, err)
 		}
 	}

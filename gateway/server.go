@@ -7,12 +7,13 @@
 // are what the SDKs decode (reference fnf-api.md §1, §5): exact PascalCase
 // keys, flat arrays, numbers as numbers, times in UTC with milliseconds, JSON
 // payloads as strings. Errors are rendered in one place (renderError). The
-// gateway keeps no state: flows live in Temporal (package flowstore),
-// executions are Temporal workflows, and callback tokens carry everything a
-// report needs.
+// gateway keeps no state but the signature nonces it has seen: flows live in
+// Temporal (package flowstore), executions are Temporal workflows, and
+// callback tokens carry everything a report needs.
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,6 +49,10 @@ type Config struct {
 	// every request must be signed with one of them the way Alibaba's SDKs
 	// sign; when empty, signatures are not checked.
 	AccessKeys map[string]string
+	// MaxNonces caps how many signature nonces the gateway remembers to
+	// refuse replays (defaultMaxNonces when 0); past it, signed requests get
+	// 503 until old nonces expire.
+	MaxNonces int
 }
 
 // Server is the gateway, an http.Handler.
@@ -56,12 +61,13 @@ type Server struct {
 	log  *slog.Logger
 	echo *echo.Echo
 	// now is the clock signatures' timestamps are checked against.
-	now func() time.Time
+	now    func() time.Time
+	nonces *nonceStore
 }
 
 // New returns a gateway serving cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces))}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

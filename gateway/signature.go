@@ -1,21 +1,23 @@
 package gateway
 
 import (
+	"container/heap"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // maxClockSkew is how far a signed request's timestamp may be from the
-// gateway's clock. The gateway keeps no nonces (it is stateless), so the
-// timestamp is what limits replaying a captured request.
+// gateway's clock; it also bounds how long a nonce must be remembered.
 const maxClockSkew = 15 * time.Minute
 
 const v3Algorithm = "ACS3-HMAC-SHA256"
@@ -30,7 +32,7 @@ func (s *Server) checkSignature(r *request) error {
 	if auth := r.header.Get("Authorization"); strings.HasPrefix(auth, v3Algorithm+" ") {
 		return s.checkV3Signature(r, strings.TrimPrefix(auth, v3Algorithm+" "))
 	}
-	if r.jsonParams != nil {
+	if r.jsonBody {
 		// An RPC v1 signature covers the query and a form body only; a JSON
 		// body would travel unsigned.
 		return errSignature("A JSON body must be signed with %s.", v3Algorithm)
@@ -47,8 +49,8 @@ func errAccessKey(id string) *apiError {
 }
 
 func (s *Server) checkRPCSignature(r *request) error {
-	id := r.query.Get("AccessKeyId")
-	signature := r.query.Get("Signature")
+	id := r.param("AccessKeyId")
+	signature := r.param("Signature")
 	if id == "" || signature == "" {
 		return newError(http.StatusForbidden, "AccessDenied", "The request must be signed: this gateway checks Alibaba Cloud signatures.")
 	}
@@ -59,34 +61,34 @@ func (s *Server) checkRPCSignature(r *request) error {
 	if m, v := r.param("SignatureMethod"), r.param("SignatureVersion"); m != "HMAC-SHA1" || v != "1.0" {
 		return errSignature("SignatureMethod %q version %q is not supported; use HMAC-SHA1 1.0.", m, v)
 	}
-	if err := s.checkTimestamp(r.param("Timestamp")); err != nil {
+	signedAt, err := s.checkTimestamp(r.param("Timestamp"))
+	if err != nil {
 		return err
 	}
-	want := rpcSignature(secret, rpcStringToSign(r.method, r.query, r.form))
+	nonce := r.param("SignatureNonce")
+	if nonce == "" {
+		return errMissingParam("SignatureNonce")
+	}
+	// Without it, the action would be read from the x-acs-action header,
+	// which RPC v1 does not sign.
+	if r.param("Action") == "" {
+		return errMissingParam("Action")
+	}
+	want := rpcSignature(secret, rpcStringToSign(r.method, r.params))
 	if !hmac.Equal([]byte(signature), []byte(want)) {
 		return errSignature("The request signature does not match.")
 	}
-	return nil
+	return s.nonces.use(id, nonce, signedAt, s.now())
 }
 
-// rpcStringToSign builds RPC v1's string to sign from every query parameter
-// but Signature and every form parameter (the body wins a clash), empty ones
-// included.
-func rpcStringToSign(method string, query, form url.Values) string {
-	params := map[string]string{}
-	for name, values := range query {
-		if name != "Signature" && len(values) > 0 {
-			params[name] = values[0]
-		}
-	}
-	for name, values := range form {
-		if len(values) > 0 {
-			params[name] = values[0]
-		}
-	}
+// rpcStringToSign builds RPC v1's string to sign from every parameter but
+// Signature, empty ones included: exactly the parameters actions read.
+func rpcStringToSign(method string, params map[string]string) string {
 	pairs := make([]string, 0, len(params))
 	for name, value := range params {
-		pairs = append(pairs, percentEncode(name)+"="+percentEncode(value))
+		if name != "Signature" {
+			pairs = append(pairs, percentEncode(name)+"="+percentEncode(value))
+		}
 	}
 	slices.Sort(pairs)
 	return method + "&" + percentEncode("/") + "&" + percentEncode(strings.Join(pairs, "&"))
@@ -105,18 +107,19 @@ func percentEncode(s string) string {
 	return strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(s))
 }
 
-func (s *Server) checkTimestamp(text string) error {
+// checkTimestamp checks a signed request's timestamp and returns it.
+func (s *Server) checkTimestamp(text string) (time.Time, error) {
 	if text == "" {
-		return errSignature("The signed request has no timestamp.")
+		return time.Time{}, errSignature("The signed request has no timestamp.")
 	}
 	t, err := time.Parse(time.RFC3339, text)
 	if err != nil {
-		return errSignature("The timestamp %q is not an ISO 8601 UTC time.", text)
+		return time.Time{}, errSignature("The timestamp %q is not an ISO 8601 UTC time.", text)
 	}
 	if skew := s.now().Sub(t); skew > maxClockSkew || skew < -maxClockSkew {
-		return newError(http.StatusForbidden, "RequestTimeTooSkewed", "The request time %s is more than %v away from the server's.", text, maxClockSkew)
+		return time.Time{}, newError(http.StatusForbidden, "RequestTimeTooSkewed", "The request time %s is more than %v away from the server's.", text, maxClockSkew)
 	}
-	return nil
+	return t, nil
 }
 
 // checkV3Signature verifies an ACS3-HMAC-SHA256 Authorization (the part
@@ -150,14 +153,19 @@ func (s *Server) checkV3Signature(r *request, auth string) error {
 	if r.header.Get("x-acs-content-sha256") != hex.EncodeToString(bodyHash[:]) {
 		return errSignature("x-acs-content-sha256 does not match the body.")
 	}
-	if err := s.checkTimestamp(r.header.Get("x-acs-date")); err != nil {
+	signedAt, err := s.checkTimestamp(r.header.Get("x-acs-date"))
+	if err != nil {
 		return err
+	}
+	nonce := r.header.Get("x-acs-signature-nonce")
+	if nonce == "" {
+		return newError(http.StatusBadRequest, "MissingRequiredHeader", "The HTTP header 'x-acs-signature-nonce' must be specified.")
 	}
 	want := v3Signature(secret, v3CanonicalRequest(r, signed))
 	if !hmac.Equal([]byte(strings.ToLower(signature)), []byte(want)) {
 		return errSignature("The request signature does not match.")
 	}
-	return nil
+	return s.nonces.use(id, nonce, signedAt, s.now())
 }
 
 // v3CanonicalRequest is the canonical request of reference fnf-api.md §3.2.
@@ -195,4 +203,72 @@ func v3Signature(secret, canonicalRequest string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(v3Algorithm + "\n" + hex.EncodeToString(hash[:])))
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// defaultMaxNonces is how many nonces a gateway remembers unless configured:
+// about 100 bytes each, enough for some 500 signed requests a second.
+const defaultMaxNonces = 500_000
+
+// nonceStore remembers the nonce of every verified signed request until the
+// request's timestamp leaves the window, so that a captured request cannot be
+// replayed: the managed service refuses a reused nonce too. It lives in one
+// gateway's memory; docs/api.md says what that means for replicas.
+type nonceStore struct {
+	mu    sync.Mutex
+	limit int
+	// seen holds the keys of the nonces remembered, expiring the same keys
+	// with when each may be forgotten.
+	seen     map[nonceKey]struct{}
+	expiring nonceHeap
+}
+
+// nonceKey is a hash of AccessKeyId and nonce, so that an entry's size does
+// not depend on what the caller sent.
+type nonceKey [sha256.Size]byte
+
+func newNonceStore(limit int) *nonceStore {
+	return &nonceStore{limit: limit, seen: map[nonceKey]struct{}{}}
+}
+
+// use records the nonce of a request signed by id at signedAt, refusing one
+// already recorded. A full store refuses rather than forgets: forgetting a
+// nonce early would let its request be replayed.
+func (n *nonceStore) use(id, nonce string, signedAt, now time.Time) error {
+	key := nonceKey(sha256.Sum256(fmt.Appendf(nil, "%d:%s%s", len(id), id, nonce)))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for len(n.expiring) > 0 && n.expiring[0].forgetAt.Before(now) {
+		delete(n.seen, heap.Pop(&n.expiring).(nonceEntry).key)
+	}
+	if _, used := n.seen[key]; used {
+		return newError(http.StatusBadRequest, "SignatureNonceUsed", "The signature nonce was used already; every request needs a new one.")
+	}
+	if len(n.seen) >= n.limit {
+		return newError(http.StatusServiceUnavailable, "ServiceUnavailable",
+			"The gateway remembers %d signature nonces, its limit, until their requests are older than %v. Please retry.", n.limit, maxClockSkew)
+	}
+	// The request's timestamp stays acceptable until maxClockSkew after it.
+	forgetAt := signedAt.Add(maxClockSkew)
+	n.seen[key] = struct{}{}
+	heap.Push(&n.expiring, nonceEntry{key: key, forgetAt: forgetAt})
+	return nil
+}
+
+type nonceEntry struct {
+	key      nonceKey
+	forgetAt time.Time
+}
+
+// nonceHeap is a container/heap of entries, the first to forget on top.
+type nonceHeap []nonceEntry
+
+func (h nonceHeap) Len() int           { return len(h) }
+func (h nonceHeap) Less(i, j int) bool { return h[i].forgetAt.Before(h[j].forgetAt) }
+func (h nonceHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nonceHeap) Push(x any)        { *h = append(*h, x.(nonceEntry)) }
+func (h *nonceHeap) Pop() any {
+	old := *h
+	last := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return last
 }

@@ -118,7 +118,7 @@ func signingServer() *Server {
 func TestWorkedVector(t *testing.T) {
 	req := parseCapture(t, coreReportTaskSucceeded)
 	const wantStringToSign = "POST&%2F&AccessKeyId%3Dtestid%26Action%3DReportTaskSucceeded%26Format%3DJSON%26Output%3D%257B%2522result%2522%253A%2522ok%2520%25C3%25BC%2522%252C%2522n%2522%253A1%257D%26RegionId%3Dcn-hangzhou%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D4e23aca3234606f7eef3334dc47fc164%26SignatureType%3D%26SignatureVersion%3D1.0%26TaskToken%3Dtok%252Fwith%252Bspecial%2520chars%252A~%2526x%253Dy%26Timestamp%3D2026-11-26T16%253A22%253A53Z%26Version%3D2019-03-15"
-	stringToSign := rpcStringToSign(req.method, req.query, req.form)
+	stringToSign := rpcStringToSign(req.method, req.params)
 	if stringToSign != wantStringToSign {
 		t.Errorf("string to sign\n got %s\nwant %s", stringToSign, wantStringToSign)
 	}
@@ -169,10 +169,10 @@ func TestSignatureRefusals(t *testing.T) {
 		code   string
 		status int
 	}{
-		{"changed form parameter", coreReportTaskSucceeded, func(r *request) { r.form.Set("Output", `{"result":"forged"}`) }, captureTime, "SignatureNotMatch", 403},
-		{"changed query parameter", coreReportTaskFailed, func(r *request) { r.query.Set("TaskToken", "other") }, captureTime, "SignatureNotMatch", 403},
-		{"unknown key", coreDescribeExecution, func(r *request) { r.query.Set("AccessKeyId", "nobody") }, captureTime, "InvalidAccessKeyID", 403},
-		{"unsigned", coreDescribeExecution, func(r *request) { r.query.Del("Signature") }, captureTime, "AccessDenied", 403},
+		{"changed form parameter", coreReportTaskSucceeded, func(r *request) { r.params["Output"] = `{"result":"forged"}` }, captureTime, "SignatureNotMatch", 403},
+		{"changed query parameter", coreReportTaskFailed, func(r *request) { r.params["TaskToken"] = "other" }, captureTime, "SignatureNotMatch", 403},
+		{"unknown key", coreDescribeExecution, func(r *request) { r.params["AccessKeyId"] = "nobody" }, captureTime, "InvalidAccessKeyID", 403},
+		{"unsigned", coreDescribeExecution, func(r *request) { delete(r.params, "Signature") }, captureTime, "AccessDenied", 403},
 		{"other method", coreDescribeExecution, func(r *request) { r.method = "POST" }, captureTime, "SignatureNotMatch", 403},
 		{"too old", coreDescribeExecution, nil, captureTime.Add(time.Hour), "RequestTimeTooSkewed", 403},
 		{"v3 changed body", teaV3ReportTaskSucceeded, func(r *request) { r.body = []byte("Output=%7B%7D") }, captureTime, "SignatureNotMatch", 403},
@@ -183,7 +183,9 @@ func TestSignatureRefusals(t *testing.T) {
 		{"v3 unknown key", teaV3GetExecutionHistory, func(r *request) {
 			r.header.Set("Authorization", strings.Replace(r.header.Get("Authorization"), "Credential=testid", "Credential=nobody", 1))
 		}, captureTime, "InvalidAccessKeyID", 403},
-		{"json body without v3", coreDescribeExecution, func(r *request) { r.jsonParams = map[string]string{"FlowName": "x"} }, captureTime, "SignatureNotMatch", 403},
+		{"json body without v3", coreDescribeExecution, func(r *request) { r.jsonBody = true }, captureTime, "SignatureNotMatch", 403},
+		// RPC v1 does not sign x-acs-action, which would name the action otherwise.
+		{"rpc without Action", coreDescribeExecution, func(r *request) { delete(r.params, "Action") }, captureTime, "MissingRequiredParams", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +207,7 @@ func TestSignatureRefusals(t *testing.T) {
 func TestNoAccessKeysNoCheck(t *testing.T) {
 	s := New(Config{Logger: quietLogger})
 	req := parseCapture(t, coreDescribeExecution)
-	req.query.Set("Signature", "garbage")
+	req.params["Signature"] = "garbage"
 	if err := s.checkSignature(req); err != nil {
 		t.Errorf("without access keys, signatures are not checked: %v", err)
 	}
