@@ -21,6 +21,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 const taskQueue = "devserver-test"
@@ -102,9 +104,10 @@ func startServer(tb testing.TB, opts Options) *Server {
 func newClient(tb testing.TB, s *Server) client.Client {
 	tb.Helper()
 	c, err := client.Dial(client.Options{
-		HostPort:  s.FrontendAddress(),
-		Namespace: s.Namespace(),
-		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		HostPort:      s.FrontendAddress(),
+		Namespace:     s.Namespace(),
+		Logger:        sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		DataConverter: payload.Converter,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -1,6 +1,7 @@
 package fdl
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -124,7 +125,7 @@ func (n *literalNode) kind() condKind {
 	switch n.val.(type) {
 	case bool:
 		return kindBool
-	case float64:
+	case json.Number:
 		return kindNumber
 	case string:
 		return kindString
@@ -312,7 +313,8 @@ func (p *condParser) parseUnary() (condNode, error) {
 		return &negNode{at: t.pos, x: x}, nil
 	case kindNumber:
 		if lit, ok := x.(*literalNode); ok { // fold -4000 into one literal
-			return &literalNode{at: t.pos, val: -lit.val.(float64)}, nil
+			neg, _ := negate(lit.val)
+			return &literalNode{at: t.pos, val: neg}, nil
 		}
 		return &negNode{at: t.pos, x: x}, nil
 	default:
@@ -336,7 +338,9 @@ func (p *condParser) parsePrimary() (condNode, error) {
 		}
 		return &pathNode{at: t.pos, path: path}, nil
 	case tokNumber:
-		return &literalNode{at: t.pos, val: t.num}, nil
+		// The literal keeps its text, so that it equals a json.Number of
+		// more digits than a float64 holds.
+		return &literalNode{at: t.pos, val: json.Number(t.text)}, nil
 	case tokString:
 		return &literalNode{at: t.pos, val: t.str}, nil
 	case tokWord:

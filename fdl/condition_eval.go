@@ -93,11 +93,11 @@ func (n *negNode) eval(input any) (condValue, error) {
 	if err != nil || v.missing {
 		return v, err
 	}
-	f, ok := v.v.(float64)
+	neg, ok := negate(v.v)
 	if !ok {
 		return v, fmt.Errorf("unary - needs a number, but %s is %s", nodeText(n.x), article(jsonType(v.v)))
 	}
-	return condValue{v: -f}, nil
+	return condValue{v: neg}, nil
 }
 
 // eval short-circuits: the right side is evaluated only when the left side
@@ -176,12 +176,10 @@ func (n *compareNode) in(x, c any) (bool, error) {
 // order applies <, <=, > or >= to two numbers or two strings (strings order
 // by Unicode code point).
 func (n *compareNode) order(l, r any) (bool, error) {
-	switch l := l.(type) {
-	case float64:
-		if r, ok := r.(float64); ok {
-			return n.holds(cmp.Compare(l, r)), nil
-		}
-	case string:
+	if c, ok := compareNumbers(l, r); ok {
+		return n.holds(c), nil
+	}
+	if l, ok := l.(string); ok {
 		if r, ok := r.(string); ok {
 			return n.holds(cmp.Compare(l, r)), nil
 		}

@@ -1,7 +1,10 @@
 package fdl
 
+import "encoding/json"
+
 // This file holds the few operations mappings and conditions need on JSON
-// values (nil, bool, float64, string, []any, map[string]any).
+// values (nil, bool, float64 or json.Number, string, []any, map[string]any;
+// numbers are compared in number.go).
 
 // deepCopy returns a copy of v that shares no map or slice with it, so that
 // callers may change a mapping's result without changing the flow or the
@@ -34,9 +37,9 @@ func jsonEqual(a, b any) bool {
 	case bool:
 		b, ok := b.(bool)
 		return ok && a == b
-	case float64:
-		b, ok := b.(float64)
-		return ok && a == b
+	case float64, json.Number:
+		c, ok := compareNumbers(a, b)
+		return ok && c == 0
 	case string:
 		b, ok := b.(string)
 		return ok && a == b
@@ -75,7 +78,7 @@ func jsonType(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case float64:
+	case float64, json.Number:
 		return "number"
 	case string:
 		return "string"

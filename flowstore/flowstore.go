@@ -29,8 +29,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 var (
@@ -257,12 +258,12 @@ func notFoundAs(err error) error {
 }
 
 func fromMemo(memo *commonpb.Memo) (Flow, error) {
-	payload, ok := memo.GetFields()[memoKey]
+	p, ok := memo.GetFields()[memoKey]
 	if !ok {
 		return Flow{}, errors.New("the flow workflow has no flow record in its memo")
 	}
 	var f Flow
-	if err := converter.GetDefaultDataConverter().FromPayload(payload, &f); err != nil {
+	if err := payload.Converter.FromPayload(p, &f); err != nil {
 		return Flow{}, fmt.Errorf("decoding the flow record: %w", err)
 	}
 	return f, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 const taskQueue = "flowstore-test"
@@ -43,9 +44,10 @@ func runWithServer(m *testing.M) int {
 	}
 	defer srv.Stop()
 	temporalClient, err = client.Dial(client.Options{
-		HostPort:  srv.FrontendAddress(),
-		Namespace: srv.Namespace(),
-		Logger:    temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		HostPort:      srv.FrontendAddress(),
+		Namespace:     srv.Namespace(),
+		Logger:        temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		DataConverter: payload.Converter,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -271,7 +273,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal("no recorded histories in testdata/histories (go test ./flowstore -run RecordHistory -update)")
 	}
 	for _, file := range files {
-		replayer := sdkworker.NewWorkflowReplayer()
+		replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: payload.Converter})
+		if err != nil {
+			t.Fatal(err)
+		}
 		flowstore.Register(replayer)
 		if err := replayer.ReplayWorkflowHistoryFromJSONFile(temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
 			t.Errorf("replaying %s: %v", file, err)

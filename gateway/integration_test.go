@@ -26,6 +26,7 @@ import (
 	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/worker"
 )
@@ -98,7 +99,7 @@ func startEnv() (*testEnv, error) {
 	}
 	stops = append(stops, func() { _ = srv.Stop() })
 	quiet := slog.New(slog.DiscardHandler)
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet)})
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet), DataConverter: payload.Converter})
 	if err != nil {
 		return nil, err
 	}

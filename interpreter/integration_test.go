@@ -27,6 +27,7 @@ import (
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/devserver"
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -62,7 +63,7 @@ func runWithServer(m *testing.M) int {
 	}
 	defer srv.Stop()
 	quiet := slog.New(slog.DiscardHandler)
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet)})
+	temporalClient, err = client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet), DataConverter: payload.Converter})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func waitDuration(ctx workflow.Context, s *fdl.WaitStep, input map[string]any) (
 			if err != nil {
 				return 0, runtimeError("duration "+s.Duration.Path.String(), err)
 			}
-			n, ok := v.(float64)
+			n, ok := fdl.AsNumber(v)
 			if !ok || n < 0 {
 				return 0, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: duration %s is %v, not a number of seconds", s.Path, s.Duration.Path, v)}
 			}

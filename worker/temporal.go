@@ -14,6 +14,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
+
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 // TemporalConfig says how to reach Temporal.
@@ -37,6 +39,9 @@ func Dial(ctx context.Context, cfg TemporalConfig, logger *slog.Logger) (client.
 		HostPort:  cfg.Address,
 		Namespace: cfg.Namespace,
 		Logger:    temporallog.NewStructuredLogger(logger.With("component", "temporal-client")),
+		// The workflow decodes its input with this converter: numbers stay
+		// exact and payload sizes are what the gateway checked.
+		DataConverter: payload.Converter,
 	}
 	tlsConfig, err := cfg.tlsConfig()
 	if err != nil {
