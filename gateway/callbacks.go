@@ -28,8 +28,9 @@ func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, 
 		return nil, err
 	}
 	// An absent Output is an empty object: a step with nothing to report
-	// still succeeds.
-	output, err := r.jsonObject("Output")
+	// still succeeds. The bytes checked are the bytes completed: Temporal
+	// fails a task whose result it cannot store, after this answer.
+	_, output, err := jsonPayload(r, "Output")
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,9 +18,9 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -92,7 +91,9 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	if r.param("CallbackFnFTaskToken") != "" {
 		return nil, errInvalidArgument("CallbackFnFTaskToken is not supported: fnflow cannot report a child execution's end to a parent task yet.")
 	}
-	input, err := r.jsonObject("Input")
+	// Checked before anything is created: an input Temporal stored but the
+	// execution could not read would leave it broken for good.
+	in, _, err := jsonPayload(r, "Input")
 	if err != nil {
 		return nil, err
 	}
@@ -104,12 +105,6 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	if diags.HasErrors() {
 		// The definition was valid when stored; the language got stricter.
 		return nil, errInvalidArgument("The definition of flow %s is no longer valid; update the flow:\n%v", flowName, diags.Err())
-	}
-	var in map[string]any
-	dec := json.NewDecoder(bytes.NewReader(input))
-	dec.UseNumber() // the execution's input stays exactly as sent
-	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("decoding checked input: %w", err)
 	}
 	run, err := s.cfg.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       interpreter.ExecutionWorkflowID(flowName, name),
@@ -404,7 +399,7 @@ func (s *Server) execution(ctx context.Context, flow, name, runID string) (execu
 	if in.Input == nil {
 		in.Input = map[string]any{}
 	}
-	input, err := json.Marshal(in.Input)
+	input, err := payload.Marshal(in.Input)
 	if err != nil {
 		return executionObject{}, nil, fmt.Errorf("encoding the input of execution %s of flow %s: %w", name, flow, err)
 	}
@@ -455,8 +450,4 @@ func (s *Server) historyEvent(ctx context.Context, exec *commonpb.WorkflowExecut
 		return nil, fmt.Errorf("reading the history of workflow %s: no such event", exec.GetWorkflowId())
 	}
 	return events[0], nil
-}
-
-func fromPayloads(p *commonpb.Payloads, valuePtr any) error {
-	return converter.GetDefaultDataConverter().FromPayloads(p, valuePtr)
 }
