@@ -2,13 +2,14 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -33,9 +34,15 @@ type historyReply struct {
 // (reference fdl.md Q14); FnF.Timeout is the one its material mentions.
 const timeoutError = "FnF.Timeout"
 
+// historyReplyBudget bounds the event details of one GetExecutionHistory
+// reply, like each page the gateway reads (interpreter.HistoryPageQuery): an
+// execution of large inputs gives fewer events a reply, never a reply too
+// large to build. A reply holds at least one event.
+const historyReplyBudget = 4 << 20
+
 // getExecutionHistory answers from the execution's own FnF event log, read
-// with the history query. NextToken is the EventId after which the next page
-// starts.
+// page by page with the history page query, never whole. NextToken is the
+// EventId after which the next page starts.
 func (s *Server) getExecutionHistory(ctx context.Context, r *request) (replier, error) {
 	flowName, name, err := executionNames(r)
 	if err != nil {
@@ -58,52 +65,94 @@ func (s *Server) getExecutionHistory(ctx context.Context, r *request) (replier, 
 	if err != nil {
 		return nil, err
 	}
-	exec := info.GetExecution()
-	value, err := s.cfg.Temporal.QueryWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), interpreter.HistoryQuery)
+	rep, err := s.readHistory(ctx, info, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("querying the history of execution %s of flow %s: %w", name, flowName, err)
-	}
-	var events []interpreter.Event
-	if err := value.Get(&events); err != nil {
-		return nil, fmt.Errorf("decoding the history of execution %s of flow %s: %w", name, flowName, err)
-	}
-	if end, err := s.closingEvent(ctx, info, events); err != nil {
-		return nil, err
-	} else if end != nil {
-		events = append(events, *end)
-	}
-
-	rep := &historyReply{Events: []eventObject{}}
-	for _, e := range events {
-		if e.EventID <= after {
-			continue
-		}
-		if len(rep.Events) == limit {
-			rep.NextToken = strconv.FormatInt(rep.Events[len(rep.Events)-1].EventId, 10)
-			break
-		}
-		detail := []byte("{}")
-		if e.Detail != nil {
-			if detail, err = json.Marshal(e.Detail); err != nil {
-				return nil, fmt.Errorf("encoding event %d of execution %s of flow %s: %w", e.EventID, name, flowName, err)
-			}
-		}
-		rep.Events = append(rep.Events, eventObject{
-			EventId:         e.EventID,
-			ScheduleEventId: e.ScheduleEventID,
-			Type:            string(e.Type),
-			StepName:        e.StepName,
-			Time:            formatTime(e.Time),
-			EventDetail:     string(detail),
-		})
+		return nil, fmt.Errorf("reading the history of execution %s of flow %s: %w", name, flowName, err)
 	}
 	return rep, nil
 }
 
+// readHistory gathers up to limit events after the event after, asking for
+// pages until it has them, the log ends or the reply budget is spent.
+func (s *Server) readHistory(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, after int64, limit int) (*historyReply, error) {
+	rep := &historyReply{Events: []eventObject{}}
+	size := 0
+	for {
+		if len(rep.Events) == limit || size >= historyReplyBudget {
+			rep.NextToken = strconv.FormatInt(after, 10)
+			return rep, nil
+		}
+		page, err := s.historyPage(ctx, info.GetExecution(), after, limit-len(rep.Events))
+		if err != nil {
+			return nil, err
+		}
+		events := page.Events
+		if !page.More {
+			end, err := s.closingEvent(ctx, info, page.LastEventID)
+			if err != nil {
+				return nil, err
+			}
+			if end != nil && end.EventID > after {
+				events = append(events, *end)
+			}
+		}
+		for _, e := range events {
+			if len(rep.Events) == limit {
+				// Only the closing event can be left over.
+				rep.NextToken = strconv.FormatInt(after, 10)
+				return rep, nil
+			}
+			obj, err := newEventObject(e)
+			if err != nil {
+				return nil, err
+			}
+			rep.Events = append(rep.Events, obj)
+			size += len(obj.EventDetail)
+			after = e.EventID
+		}
+		if !page.More {
+			return rep, nil
+		}
+	}
+}
+
+// historyPage asks the execution for at most limit events after the event
+// after.
+func (s *Server) historyPage(ctx context.Context, exec *commonpb.WorkflowExecution, after int64, limit int) (interpreter.HistoryPage, error) {
+	value, err := s.cfg.Temporal.QueryWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), interpreter.HistoryPageQuery,
+		interpreter.HistoryPageRequest{After: after, Limit: limit})
+	if err != nil {
+		return interpreter.HistoryPage{}, fmt.Errorf("querying events after %d: %w", after, err)
+	}
+	var page interpreter.HistoryPage
+	if err := value.Get(&page); err != nil {
+		return interpreter.HistoryPage{}, fmt.Errorf("decoding events after %d: %w", after, err)
+	}
+	return page, nil
+}
+
+func newEventObject(e interpreter.Event) (eventObject, error) {
+	detail := []byte("{}")
+	if e.Detail != nil {
+		var err error
+		if detail, err = payload.Marshal(e.Detail); err != nil {
+			return eventObject{}, fmt.Errorf("encoding event %d: %w", e.EventID, err)
+		}
+	}
+	return eventObject{
+		EventId:         e.EventID,
+		ScheduleEventId: e.ScheduleEventID,
+		Type:            string(e.Type),
+		StepName:        e.StepName,
+		Time:            formatTime(e.Time),
+		EventDetail:     string(detail),
+	}, nil
+}
+
 // closingEvent is the event that ends the log of an execution Temporal ended
 // from outside: the workflow cannot log its own termination or timeout.
-func (s *Server) closingEvent(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, events []interpreter.Event) (*interpreter.Event, error) {
-	end := &interpreter.Event{EventID: int64(len(events)) + 1}
+func (s *Server) closingEvent(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, lastEventID int64) (*interpreter.Event, error) {
+	end := &interpreter.Event{EventID: lastEventID + 1}
 	if info.GetCloseTime() != nil {
 		end.Time = info.GetCloseTime().AsTime()
 	}

@@ -76,6 +76,9 @@ func (o Options) Execution(ctx workflow.Context, in ExecutionInput) (map[string]
 	}); err != nil {
 		return nil, fmt.Errorf("registering history query: %w", err)
 	}
+	if err := workflow.SetQueryHandler(ctx, HistoryPageQuery, ex.log.page); err != nil {
+		return nil, fmt.Errorf("registering history page query: %w", err)
+	}
 	if in.Input == nil {
 		in.Input = map[string]any{}
 	}
