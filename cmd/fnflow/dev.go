@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,40 +30,41 @@ type devOptions struct {
 	temporalPort int
 	uiPort       int
 	gatewayAddr  string
-	functions    string
-	flowsDir     string
+	// accessKeys are the gateway's; none accepts unsigned requests.
+	accessKeys map[string]string
+	functions  string
+	flowsDir   string
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var opts devOptions
-	var logLevel string
-	fs := newFlagSet("dev", "Runs an embedded Temporal server (SQLite), the Temporal Web UI, the worker and the gateway in one process.", stderr)
+	var access accessFlags
+	cmd := newCommand("dev", "Runs an embedded Temporal server (SQLite), the Temporal Web UI, the worker and the gateway in one process.", stderr)
+	fs := cmd.flags
 	fs.StringVar(&opts.dataDir, "data-dir", ".fnflow", "directory for the Temporal database and the token key; restarting on it resumes everything")
-	fs.IntVar(&opts.temporalPort, "temporal-port", 7233, "Temporal frontend gRPC port")
-	fs.IntVar(&opts.uiPort, "ui-port", 8233, "Temporal Web UI port; 0 turns the UI off")
-	fs.StringVar(&opts.gatewayAddr, "gateway-addr", "127.0.0.1:8080", "address of the fnf API gateway")
+	fs.IntVar(&opts.temporalPort, "temporal-port", 7233, "Temporal frontend gRPC port (on loopback)")
+	fs.IntVar(&opts.uiPort, "ui-port", 8233, "Temporal Web UI port (on loopback); 0 turns the UI off")
+	fs.StringVar(&opts.gatewayAddr, "gateway-addr", "127.0.0.1:8080", "address of the fnf API gateway; one other machines can reach needs --access-keys or --insecure-no-auth")
+	access.register(fs)
 	fs.StringVar(&opts.functions, "functions", "", "function bindings file (YAML)")
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
-	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	if err := parseFlags(fs, args); err != nil {
-		return 2
+	logger, status := cmd.parse(args)
+	if logger == nil {
+		return status
 	}
-	logger, err := newLogger(stderr, logLevel)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+	var err error
+	if opts.accessKeys, err = access.load("gateway-addr", opts.gatewayAddr, logger); err != nil {
+		return cmd.usageError(err)
 	}
 	stack, err := startLocal(ctx, opts, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "fnflow dev: %v\n", err)
-		return 1
+		return cmd.failure(err)
 	}
 	printBanner(stdout, opts, stack)
 	<-ctx.Done()
 	logger.Info("stopping")
 	if err := stack.stop(); err != nil {
-		fmt.Fprintf(stderr, "fnflow dev: %v\n", err)
-		return 1
+		return cmd.failure(err)
 	}
 	return 0
 }
@@ -151,12 +151,13 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		logger.Info("flow deployed", "flow", f.name)
 	}
 	handler := gateway.New(gateway.Config{
-		Temporal:  stack.temporal,
-		Namespace: stack.server.Namespace(),
-		TaskQueue: worker.DefaultTaskQueue,
-		Tokens:    signer,
-		Flows:     flows,
-		Logger:    logger,
+		Temporal:   stack.temporal,
+		Namespace:  stack.server.Namespace(),
+		TaskQueue:  worker.DefaultTaskQueue,
+		Tokens:     signer,
+		Flows:      flows,
+		Logger:     logger,
+		AccessKeys: opts.accessKeys,
 	})
 	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP(opts.gatewayAddr, handler, logger)
 	if err != nil {
@@ -250,26 +251,4 @@ Next, with the echo function running (go run ./samples/functions/echo):
   curl -sS '%s/?Action=DescribeExecution&FlowName=fnf-demo-callback&ExecutionName=run1'
 
 `, gw, gw, gw)
-}
-
-// serveHTTP listens on addr and serves handler until the server is shut
-// down; done receives the serving error, if any.
-func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("gateway: %w", err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		if err != nil {
-			logger.Error("gateway stopped", "error", err)
-		}
-		done <- err
-	}()
-	return srv, "http://" + ln.Addr().String(), done, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -238,5 +239,62 @@ func TestDevRefusesInvalidFlowsDirectory(t *testing.T) {
 	_, err := startLocal(context.Background(), devOptions{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", flowsDir: dir}, logger)
 	if err == nil || !strings.Contains(err.Error(), "broken.yaml:4:") {
 		t.Errorf("want the flow's file:line:col diagnostics, got %v", err)
+	}
+}
+
+// `fnflow dev` takes the gateway's credentials: with access keys it serves on
+// every interface and refuses unsigned requests.
+func TestDevTakesAccessKeys(t *testing.T) {
+	clearEnvironment(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	keys := writeSecret(t, "dev-id:dev-secret\n")
+	banner, stdout := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		exited <- runDev(ctx, []string{"--data-dir", t.TempDir(), "--temporal-port", "0", "--ui-port", "0",
+			"--gateway-addr", "0.0.0.0:0", "--access-keys-file", keys, "--log-level", "error"}, stdout, io.Discard)
+		stdout.Close()
+	}()
+	gatewayURL := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(banner)
+		for lines.Scan() {
+			if url, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "fnf API gateway"); ok {
+				gatewayURL <- strings.TrimSuffix(strings.TrimSpace(url), "/")
+			}
+		}
+		close(gatewayURL)
+	}()
+	base, ok := <-gatewayURL
+	if !ok {
+		t.Fatalf("fnflow dev stopped with status %d before serving", <-exited)
+	}
+	// The gateway listens on every interface; reach it over loopback.
+	listening, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = "http://127.0.0.1:" + listening.Port()
+
+	for params, want := range map[string]string{
+		"":                               "AccessDenied",       // unsigned
+		"&AccessKeyId=other&Signature=x": "InvalidAccessKeyID", // a key it was not given
+		"&AccessKeyId=dev-id&Signature=forged%3D": "SignatureNotMatch", // its key, badly signed
+	} {
+		resp, err := http.Get(base + "/?Action=ListFlows&Version=2019-03-15" + params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || body["Code"] != want {
+			t.Errorf("ListFlows%s: want 403 %s, got %d %v", params, want, resp.StatusCode, body)
+		}
+	}
+	cancel()
+	if status := <-exited; status != 0 {
+		t.Errorf("fnflow dev stopped with status %d", status)
 	}
 }

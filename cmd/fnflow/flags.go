@@ -14,7 +14,9 @@ import (
 )
 
 // parseFlags parses args, then fills every flag not given on the command line
-// from its environment variable FNFLOW_<NAME> (dashes become underscores).
+// from its environment variable FNFLOW_<NAME> (dashes become underscores). The
+// flag set reports its own problems; those of the environment are reported
+// here, to the flag set's output.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -28,32 +30,114 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			return
 		}
 		if err := fs.Set(f.Name, value); err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", envName(f.Name), err))
+			problems = append(problems, fmt.Errorf("invalid value %q for %s: %w", value, envName(f.Name), err))
 		}
 	})
-	return errors.Join(problems...)
+	err := errors.Join(problems...)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "%s: %v\n", fs.Name(), err)
+	}
+	return err
 }
 
 func envName(flagName string) string {
 	return "FNFLOW_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// newFlagSet returns a flag set whose usage mentions the environment.
-func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
+// command is a long-running command: its flags, the --log-level they all
+// take, and how it reports a problem.
+type command struct {
+	flags    *flag.FlagSet
+	logLevel string
+	stderr   io.Writer
+}
+
+// newCommand returns a command whose usage mentions the environment.
+func newCommand(name, summary string, stderr io.Writer) *command {
 	fs := flag.NewFlagSet("fnflow "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: fnflow %s [flags]\n\n%s\n\nFlags (each also FNFLOW_<FLAG>, e.g. %s):\n", name, summary, envName("log-level"))
 		fs.PrintDefaults()
 	}
-	return fs
+	c := &command{flags: fs, stderr: stderr}
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	return c
+}
+
+// parse reads args and the environment and returns the command's logger:
+// text on a terminal, JSON elsewhere. When the command must not run (-h, or
+// a problem already reported) the logger is nil and status is the exit
+// status.
+func (c *command) parse(args []string) (logger *slog.Logger, status int) {
+	if err := parseFlags(c.flags, args); errors.Is(err, flag.ErrHelp) {
+		return nil, 0
+	} else if err != nil {
+		return nil, 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, c.usageError(fmt.Errorf("--log-level: %w", err))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := c.stderr.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(c.stderr, opts)), 0
+		}
+	}
+	return slog.New(slog.NewJSONHandler(c.stderr, opts)), 0
+}
+
+// usageError reports a problem with what the user gave: exit status 2.
+func (c *command) usageError(err error) int {
+	fmt.Fprintf(c.stderr, "%s: %v\n", c.flags.Name(), err)
+	return 2
+}
+
+// failure reports a problem while running: exit status 1.
+func (c *command) failure(err error) int {
+	fmt.Fprintf(c.stderr, "%s: %v\n", c.flags.Name(), err)
+	return 1
+}
+
+// secret is a flag that can also be read from a file, so that it need not
+// appear on a command line, which every user of the host can read (ps).
+type secret struct {
+	name        string
+	value, file string
+}
+
+func (s *secret) register(fs *flag.FlagSet, name, usage string) {
+	s.name = name
+	fs.StringVar(&s.value, name, "", fmt.Sprintf("%s; visible in ps: prefer %s or --%s-file", usage, envName(name), name))
+	fs.StringVar(&s.file, name+"-file", "", fmt.Sprintf("file holding --%s (surrounding white space is ignored); not with --%s", name, name))
+}
+
+// get returns the secret, "" when neither the value nor a file is given.
+func (s *secret) get() (string, error) {
+	if s.file == "" {
+		return s.value, nil
+	}
+	if s.value != "" {
+		return "", fmt.Errorf("--%s (%s) and --%s-file (%s_FILE) are both set: give one", s.name, envName(s.name), s.name, envName(s.name))
+	}
+	text, err := os.ReadFile(s.file)
+	if err != nil {
+		return "", fmt.Errorf("reading --%s-file: %w", s.name, err)
+	}
+	value := strings.TrimSpace(string(text))
+	if value == "" {
+		return "", fmt.Errorf("--%s-file %s is empty", s.name, s.file)
+	}
+	return value, nil
 }
 
 // temporalFlags are the flags of the commands that reach an existing Temporal.
 type temporalFlags struct {
 	config    worker.TemporalConfig
+	apiKey    secret
 	taskQueue string
-	tokenKey  string
+	tokenKey  secret
 }
 
 func (t *temporalFlags) register(fs *flag.FlagSet) {
@@ -63,33 +147,29 @@ func (t *temporalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.config.TLSKey, "tls-key", "", "client key (PEM) for mTLS")
 	fs.StringVar(&t.config.TLSCA, "tls-ca", "", "CA certificate (PEM) to trust instead of the system roots")
 	fs.StringVar(&t.config.TLSServerName, "tls-server-name", "", "server name to verify (turns TLS on)")
-	fs.StringVar(&t.config.APIKey, "api-key", "", "Temporal Cloud API key (turns TLS on)")
+	t.apiKey.register(fs, "api-key", "Temporal Cloud API key (turns TLS on)")
 	fs.StringVar(&t.taskQueue, "task-queue", worker.DefaultTaskQueue, "task queue of flow executions")
-	fs.StringVar(&t.tokenKey, "token-key", "", "key that signs callback tokens, base64 or hex, at least 32 bytes; the same on every worker and gateway (required)")
+	t.tokenKey.register(fs, "token-key", "key that signs callback tokens, base64 or hex, at least 32 bytes; the same on every worker and gateway (required)")
 }
 
-func (t *temporalFlags) signer() (*token.Signer, error) {
-	if t.tokenKey == "" {
-		return nil, errors.New("--token-key (or FNFLOW_TOKEN_KEY) is required: generate one with `head -c 32 /dev/urandom | base64` and give every worker and gateway the same")
+// load returns how to reach Temporal and the signer of callback tokens.
+func (t *temporalFlags) load() (worker.TemporalConfig, *token.Signer, error) {
+	config := t.config
+	var err error
+	if config.APIKey, err = t.apiKey.get(); err != nil {
+		return config, nil, err
 	}
-	key, err := token.ParseKey(t.tokenKey)
+	text, err := t.tokenKey.get()
 	if err != nil {
-		return nil, fmt.Errorf("--token-key: %w", err)
+		return config, nil, err
 	}
-	return token.NewSigner(key)
-}
-
-// newLogger logs text on a terminal and JSON elsewhere.
-func newLogger(stderr io.Writer, level string) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+	if text == "" {
+		return config, nil, errors.New("--token-key (or FNFLOW_TOKEN_KEY, or --token-key-file) is required: generate one with `head -c 32 /dev/urandom | base64` and give every worker and gateway the same")
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if f, ok := stderr.(*os.File); ok {
-		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(stderr, opts)), nil
-		}
+	key, err := token.ParseKey(text)
+	if err != nil {
+		return config, nil, fmt.Errorf("--token-key: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	signer, err := token.NewSigner(key)
+	return config, signer, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/fnflow/fnflow/flowstore"
@@ -14,39 +13,32 @@ import (
 
 func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var tf temporalFlags
-	var addr, accessKeys, logLevel string
-	fs := newFlagSet("gateway", "Serves Alibaba's fnf API (2019-03-15) against a Temporal cluster or Temporal Cloud.", stderr)
-	tf.register(fs)
-	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&accessKeys, "access-keys", "", "comma-separated ID:SECRET pairs; when set, every request must be signed by one of them the way Alibaba's SDKs sign")
-	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	if err := parseFlags(fs, args); err != nil {
-		return 2
+	var access accessFlags
+	var addr string
+	cmd := newCommand("gateway", "Serves Alibaba's fnf API (2019-03-15) against a Temporal cluster or Temporal Cloud.", stderr)
+	tf.register(cmd.flags)
+	access.register(cmd.flags)
+	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
+	logger, status := cmd.parse(args)
+	if logger == nil {
+		return status
 	}
-	logger, err := newLogger(stderr, logLevel)
+	temporal, signer, err := tf.load()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return cmd.usageError(err)
 	}
-	signer, err := tf.signer()
+	keys, err := access.load("addr", addr, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "fnflow gateway: %v\n", err)
-		return 2
+		return cmd.usageError(err)
 	}
-	keys, err := parseAccessKeys(accessKeys)
+	c, err := worker.Dial(ctx, temporal, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "fnflow gateway: --access-keys: %v\n", err)
-		return 2
-	}
-	c, err := worker.Dial(ctx, tf.config, logger)
-	if err != nil {
-		fmt.Fprintf(stderr, "fnflow gateway: %v\n", err)
-		return 1
+		return cmd.failure(err)
 	}
 	defer c.Close()
 	handler := gateway.New(gateway.Config{
 		Temporal:   c,
-		Namespace:  tf.config.Namespace,
+		Namespace:  temporal.Namespace,
 		TaskQueue:  tf.taskQueue,
 		Tokens:     signer,
 		Flows:      flowstore.New(c, tf.taskQueue),
@@ -55,38 +47,19 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	})
 	srv, url, done, err := serveHTTP(addr, handler, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "fnflow gateway: %v\n", err)
-		return 1
+		return cmd.failure(err)
 	}
-	logger.Info("gateway listening", "url", url, "temporal", tf.config.Address, "namespace", tf.config.Namespace)
+	logger.Info("gateway listening", "url", url, "temporal", temporal.Address, "namespace", temporal.Namespace, "signedRequestsOnly", len(keys) > 0)
 	select {
 	case <-ctx.Done():
 	case err := <-done:
-		fmt.Fprintf(stderr, "fnflow gateway: %v\n", err)
-		return 1
+		return cmd.failure(err)
 	}
 	logger.Info("stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(stderr, "fnflow gateway: stopping: %v\n", err)
-		return 1
+		return cmd.failure(fmt.Errorf("stopping: %w", err))
 	}
 	return 0
-}
-
-func parseAccessKeys(text string) (map[string]string, error) {
-	keys := map[string]string{}
-	for _, pair := range strings.Split(text, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		id, secret, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || secret == "" {
-			return nil, fmt.Errorf("%q is not ID:SECRET", pair)
-		}
-		keys[id] = secret
-	}
-	return keys, nil
 }

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fnflow/fnflow/internal/token"
+)
+
+const testTokenKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes, base64
+
+func writeSecret(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// clearEnvironment unsets every FNFLOW_ variable for the test, so that the
+// shell running it does not change what the commands see.
+func clearEnvironment(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "FNFLOW_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+}
+
+// loadTemporalFlags parses args and env as `fnflow worker` would and loads
+// the result.
+func loadTemporalFlags(t *testing.T, args []string, env map[string]string) (*temporalFlags, error) {
+	t.Helper()
+	clearEnvironment(t)
+	for name, value := range env {
+		t.Setenv(name, value)
+	}
+	var tf temporalFlags
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	tf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		t.Fatalf("parsing %v: %v", args, err)
+	}
+	config, signer, err := tf.load()
+	if err == nil {
+		tf.config = config
+		// The signer must be the one of testTokenKey: its tokens open with it.
+		key, _ := token.ParseKey(testTokenKey)
+		want, _ := token.NewSigner(key)
+		if _, err := want.Open(signer.Sign([]byte("task"))); err != nil {
+			t.Errorf("%v %v: the token key is not the one given: %v", args, env, err)
+		}
+	}
+	return &tf, err
+}
+
+func TestTokenKeyFromFlagEnvironmentOrFile(t *testing.T) {
+	file := writeSecret(t, "\n  "+testTokenKey+"\n")
+	for name, c := range map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"flag":                      {args: []string{"--token-key", testTokenKey}},
+		"environment":               {env: map[string]string{"FNFLOW_TOKEN_KEY": testTokenKey}},
+		"file":                      {args: []string{"--token-key-file", file}},
+		"file from the environment": {env: map[string]string{"FNFLOW_TOKEN_KEY_FILE": file}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := loadTemporalFlags(t, c.args, c.env); err != nil {
+				t.Errorf("want the key accepted, got %v", err)
+			}
+		})
+	}
+}
+
+func TestSecretsRefuseAmbiguityAndEmptiness(t *testing.T) {
+	file := writeSecret(t, testTokenKey)
+	empty := writeSecret(t, " \n")
+	for name, c := range map[string]struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		"value and file":                    {args: []string{"--token-key", testTokenKey, "--token-key-file", file}, want: "--token-key (FNFLOW_TOKEN_KEY) and --token-key-file (FNFLOW_TOKEN_KEY_FILE) are both set"},
+		"value in the environment and file": {args: []string{"--token-key-file", file}, env: map[string]string{"FNFLOW_TOKEN_KEY": testTokenKey}, want: "are both set"},
+		"empty file":                        {args: []string{"--token-key-file", empty}, want: "is empty"},
+		"missing file":                      {args: []string{"--token-key-file", filepath.Join(t.TempDir(), "none")}, want: "reading --token-key-file"},
+		"no key at all":                     {want: "--token-key (or FNFLOW_TOKEN_KEY, or --token-key-file) is required"},
+		"API key twice":                     {args: []string{"--token-key", testTokenKey, "--api-key", "k", "--api-key-file", file}, want: "--api-key (FNFLOW_API_KEY) and --api-key-file"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := loadTemporalFlags(t, c.args, c.env)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("want an error saying %q, got %v", c.want, err)
+			}
+			if err != nil && strings.Contains(err.Error(), testTokenKey) {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestAPIKeyFromFile(t *testing.T) {
+	tf, err := loadTemporalFlags(t, []string{"--token-key", testTokenKey, "--api-key-file", writeSecret(t, "cloud-key\n")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tf.config.APIKey != "cloud-key" {
+		t.Errorf("want the API key from the file, got %q", tf.config.APIKey)
+	}
+}
+
+// The commands report what is wrong with their flags and stop before they
+// reach Temporal or start anything.
+func TestCommandsReportUsageErrors(t *testing.T) {
+	dataDir := t.TempDir()
+	for name, c := range map[string]struct {
+		command    func(context.Context, []string, io.Writer, io.Writer) int
+		args       []string
+		env        map[string]string
+		wantStatus int
+		want       string
+	}{
+		"help":              {command: runWorker, args: []string{"-h"}, wantStatus: 0, want: "--token-key-file"},
+		"bad log level":     {command: runWorker, args: []string{"--log-level", "loud", "--token-key", testTokenKey}, wantStatus: 2, want: "fnflow worker: --log-level"},
+		"bad environment":   {command: runDev, env: map[string]string{"FNFLOW_UI_PORT": "abc"}, wantStatus: 2, want: `fnflow dev: invalid value "abc" for FNFLOW_UI_PORT`},
+		"token key twice":   {command: runGateway, args: []string{"--token-key", testTokenKey, "--token-key-file", writeSecret(t, testTokenKey)}, wantStatus: 2, want: "fnflow gateway: --token-key (FNFLOW_TOKEN_KEY) and --token-key-file"},
+		"access keys twice": {command: runDev, args: []string{"--data-dir", dataDir, "--access-keys", "id:s", "--access-keys-file", writeSecret(t, "id:s")}, wantStatus: 2, want: "fnflow dev: --access-keys (FNFLOW_ACCESS_KEYS) and --access-keys-file"},
+		"dev on every interface without keys": {command: runDev, args: []string{"--data-dir", dataDir, "--gateway-addr", "0.0.0.0:0"}, wantStatus: 2,
+			want: "fnflow dev: refusing to serve the fnf API unauthenticated on 0.0.0.0:0 (--gateway-addr), which other machines can reach"},
+		"gateway on every interface without keys": {command: runGateway, args: []string{"--token-key", testTokenKey, "--addr", ":8080"}, wantStatus: 2,
+			want: "fnflow gateway: refusing to serve the fnf API unauthenticated on :8080 (--addr)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnvironment(t)
+			for name, value := range c.env {
+				t.Setenv(name, value)
+			}
+			var stderr bytes.Buffer
+			status := c.command(context.Background(), c.args, io.Discard, &stderr)
+			if status != c.wantStatus || !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("want exit %d saying %q, got %d:\n%s", c.wantStatus, c.want, status, stderr.String())
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) > 0 {
+		t.Errorf("a refused fnflow dev must start nothing, but its data directory holds %v", entries)
+	}
+}

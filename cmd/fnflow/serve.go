@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/fnflow/fnflow/gateway"
+)
+
+// accessFlags say who may call the gateway; `dev` and `gateway` take the
+// same.
+type accessFlags struct {
+	keys           secret
+	insecureNoAuth bool
+}
+
+func (a *accessFlags) register(fs *flag.FlagSet) {
+	a.keys.register(fs, "access-keys", "comma-separated ID:SECRET pairs; when set, every request must be signed by one of them the way Alibaba's SDKs sign; when not, the gateway listens on loopback only")
+	fs.BoolVar(&a.insecureNoAuth, "insecure-no-auth", false, "serve unsigned requests on a non-loopback address without access keys, for a gateway behind a proxy that authenticates; logged at WARN")
+}
+
+// load returns the access keys of a gateway that will listen on addr (given
+// as --addrFlag). Without keys the gateway accepts any request, so it must
+// stay on loopback unless --insecure-no-auth says otherwise.
+func (a *accessFlags) load(addrFlag, addr string, logger *slog.Logger) (map[string]string, error) {
+	text, err := a.keys.get()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := parseAccessKeys(text)
+	if err != nil {
+		return nil, fmt.Errorf("--access-keys: %w", err)
+	}
+	if len(keys) > 0 {
+		return keys, nil
+	}
+	loopback, err := gateway.OnLoopback(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", addrFlag, err)
+	}
+	switch {
+	case loopback:
+		return nil, nil
+	case a.insecureNoAuth:
+		logger.Warn("the fnf API accepts unsigned requests on a non-loopback address (--insecure-no-auth): anyone who can reach it can create flows and start, stop and complete executions", "addr", addr)
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("refusing to serve the fnf API unauthenticated on %s (--%s), which other machines can reach: "+
+			"set --access-keys (or FNFLOW_ACCESS_KEYS, or --access-keys-file), listen on 127.0.0.1, or, behind a proxy that authenticates, add --insecure-no-auth", addr, addrFlag)
+	}
+}
+
+// parseAccessKeys reads ID:SECRET pairs separated by commas or new lines.
+func parseAccessKeys(text string) (map[string]string, error) {
+	keys := map[string]string{}
+	separator := func(r rune) bool { return r == ',' || r == '\n' }
+	for i, pair := range strings.FieldsFunc(text, separator) {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || secret == "" {
+			// Say which, not what: the text may be a secret.
+			return nil, fmt.Errorf("key %d is not ID:SECRET", i+1)
+		}
+		keys[id] = secret
+	}
+	return keys, nil
+}
+
+// serveHTTP listens on addr and serves the gateway handler until the server
+// is shut down; done receives the serving error, if any.
+func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("gateway: %w", err)
+	}
+	srv := gateway.NewHTTPServer(handler, gateway.DefaultLimits)
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		if err != nil {
+			logger.Error("gateway stopped", "error", err)
+		}
+		done <- err
+	}()
+	return srv, "http://" + ln.Addr().String(), done, nil
+}
