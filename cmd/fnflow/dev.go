@@ -34,6 +34,8 @@ type devOptions struct {
 	accessKeys map[string]string
 	functions  string
 	flowsDir   string
+	// handoffTimeout is the worker's; zero means the interpreter's default.
+	handoffTimeout time.Duration
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -47,6 +49,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.gatewayAddr, "gateway-addr", "127.0.0.1:8080", "address of the fnf API gateway; one other machines can reach needs --access-keys or --insecure-no-auth")
 	access.register(fs)
 	fs.StringVar(&opts.functions, "functions", "", "function bindings file (YAML)")
+	registerHandoffTimeout(fs, &opts.handoffTimeout)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
 	logger, status := cmd.parse(args)
 	if logger == nil {
@@ -134,10 +137,11 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	stack.worker = worker.New(stack.temporal, worker.Config{
-		TaskQueue: worker.DefaultTaskQueue,
-		Functions: bindings,
-		Tokens:    signer,
-		Logger:    logger,
+		TaskQueue:      worker.DefaultTaskQueue,
+		Functions:      bindings,
+		Tokens:         signer,
+		Logger:         logger,
+		HandoffTimeout: opts.handoffTimeout,
 	})
 	if err := stack.worker.Start(); err != nil {
 		stack.worker = nil

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -130,6 +132,30 @@ func (s *secret) get() (string, error) {
 		return "", fmt.Errorf("--%s-file %s is empty", s.name, s.file)
 	}
 	return value, nil
+}
+
+// registerHandoffTimeout registers --handoff-timeout, for the commands that
+// run a worker.
+func registerHandoffTimeout(fs *flag.FlagSet, timeout *time.Duration) {
+	*timeout = interpreter.DefaultHandoffTimeout
+	fs.Var((*positiveDuration)(timeout), "handoff-timeout", "how long a callback step's hand-off (calling the function with the token and recording the token) may take before it is abandoned and the step handed over again; also what stopping waits for hand-offs in progress; the same on every worker; a `duration` such as 30s")
+}
+
+// positiveDuration is a duration flag that refuses zero and negative values.
+type positiveDuration time.Duration
+
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+
+func (d *positiveDuration) Set(text string) error {
+	v, err := time.ParseDuration(text)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("must be positive")
+	}
+	*d = positiveDuration(v)
+	return nil
 }
 
 // temporalFlags are the flags of the commands that reach an existing Temporal.

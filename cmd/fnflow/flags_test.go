@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/interpreter"
 )
 
 const testTokenKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes, base64
@@ -131,11 +133,13 @@ func TestCommandsReportUsageErrors(t *testing.T) {
 		wantStatus int
 		want       string
 	}{
-		"help":              {command: runWorker, args: []string{"-h"}, wantStatus: 0, want: "--token-key-file"},
-		"bad log level":     {command: runWorker, args: []string{"--log-level", "loud", "--token-key", testTokenKey}, wantStatus: 2, want: "fnflow worker: --log-level"},
-		"bad environment":   {command: runDev, env: map[string]string{"FNFLOW_UI_PORT": "abc"}, wantStatus: 2, want: `fnflow dev: invalid value "abc" for FNFLOW_UI_PORT`},
-		"token key twice":   {command: runGateway, args: []string{"--token-key", testTokenKey, "--token-key-file", writeSecret(t, testTokenKey)}, wantStatus: 2, want: "fnflow gateway: --token-key (FNFLOW_TOKEN_KEY) and --token-key-file"},
-		"access keys twice": {command: runDev, args: []string{"--data-dir", dataDir, "--access-keys", "id:s", "--access-keys-file", writeSecret(t, "id:s")}, wantStatus: 2, want: "fnflow dev: --access-keys (FNFLOW_ACCESS_KEYS) and --access-keys-file"},
+		"help":                      {command: runWorker, args: []string{"-h"}, wantStatus: 0, want: "--token-key-file"},
+		"bad log level":             {command: runWorker, args: []string{"--log-level", "loud", "--token-key", testTokenKey}, wantStatus: 2, want: "fnflow worker: --log-level"},
+		"bad environment":           {command: runDev, env: map[string]string{"FNFLOW_UI_PORT": "abc"}, wantStatus: 2, want: `fnflow dev: invalid value "abc" for FNFLOW_UI_PORT`},
+		"hand-off timeout zero":     {command: runWorker, args: []string{"--handoff-timeout", "0", "--token-key", testTokenKey}, wantStatus: 2, want: `invalid value "0" for flag -handoff-timeout: must be positive`},
+		"hand-off timeout negative": {command: runDev, env: map[string]string{"FNFLOW_HANDOFF_TIMEOUT": "-1s"}, wantStatus: 2, want: `fnflow dev: invalid value "-1s" for FNFLOW_HANDOFF_TIMEOUT: must be positive`},
+		"token key twice":           {command: runGateway, args: []string{"--token-key", testTokenKey, "--token-key-file", writeSecret(t, testTokenKey)}, wantStatus: 2, want: "fnflow gateway: --token-key (FNFLOW_TOKEN_KEY) and --token-key-file"},
+		"access keys twice":         {command: runDev, args: []string{"--data-dir", dataDir, "--access-keys", "id:s", "--access-keys-file", writeSecret(t, "id:s")}, wantStatus: 2, want: "fnflow dev: --access-keys (FNFLOW_ACCESS_KEYS) and --access-keys-file"},
 		"dev on every interface without keys": {command: runDev, args: []string{"--data-dir", dataDir, "--gateway-addr", "0.0.0.0:0"}, wantStatus: 2,
 			want: "fnflow dev: refusing to serve the fnf API unauthenticated on 0.0.0.0:0 (--gateway-addr), which other machines can reach"},
 		"gateway on every interface without keys": {command: runGateway, args: []string{"--token-key", testTokenKey, "--addr", ":8080"}, wantStatus: 2,
@@ -155,5 +159,33 @@ func TestCommandsReportUsageErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dataDir); len(entries) > 0 {
 		t.Errorf("a refused fnflow dev must start nothing, but its data directory holds %v", entries)
+	}
+}
+
+func TestHandoffTimeout(t *testing.T) {
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+		want time.Duration
+	}{
+		"default":     {want: interpreter.DefaultHandoffTimeout},
+		"flag":        {args: []string{"--handoff-timeout", "90s"}, want: 90 * time.Second},
+		"environment": {env: map[string]string{"FNFLOW_HANDOFF_TIMEOUT": "30s"}, want: 30 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnvironment(t)
+			for name, value := range c.env {
+				t.Setenv(name, value)
+			}
+			var timeout time.Duration
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			registerHandoffTimeout(fs, &timeout)
+			if err := parseFlags(fs, c.args); err != nil {
+				t.Fatal(err)
+			}
+			if timeout != c.want {
+				t.Errorf("want %v, got %v", c.want, timeout)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/worker"
@@ -12,9 +13,11 @@ import (
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var tf temporalFlags
 	var functions string
+	var handoffTimeout time.Duration
 	cmd := newCommand("worker", "Runs flow executions, flow records and task activities against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	cmd.flags.StringVar(&functions, "functions", "", "function bindings file (YAML)")
+	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -34,7 +37,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer c.Close()
-	w := worker.New(c, worker.Config{TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer, Logger: logger})
+	w := worker.New(c, worker.Config{TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer, Logger: logger, HandoffTimeout: handoffTimeout})
 	if err := w.Start(); err != nil {
 		return cmd.failure(fmt.Errorf("starting: %w", err))
 	}
