@@ -10,6 +10,7 @@ package activities
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -23,6 +24,9 @@ import (
 const (
 	InvokeFunctionActivity  = "fnflow.InvokeFunction"
 	WaitForCallbackActivity = "fnflow.WaitForCallback"
+	// AbandonHandoffActivity ends a waitForCallback attempt whose hand-off
+	// outlived its timeout. Stored in histories: frozen.
+	AbandonHandoffActivity = "fnflow.AbandonHandoff"
 )
 
 // TaskSubmittedSignal tells an execution that a waitForCallback task handed
@@ -50,6 +54,11 @@ type TaskRequest struct {
 	// put wherever $context.task.token was read: the token only exists once
 	// the activity runs, so the activity swaps it in.
 	TokenPlaceholder string
+	// HandoffTimeout, for waitForCallback, bounds the hand-off from the
+	// attempt's start: past it the workflow abandons the attempt, so the
+	// activity gives up too. Zero (executions recorded before the hand-off
+	// had a deadline) leaves it unbounded.
+	HandoffTimeout time.Duration
 }
 
 // InvokeResult is the outcome of calling a function. Exactly one field is
@@ -66,7 +75,7 @@ type Activities struct {
 	Functions *Bindings
 	Tokens    *token.Signer
 	// Temporal is used to signal the execution when a callback task was
-	// submitted.
+	// submitted, and to end an abandoned hand-off.
 	Temporal client.Client
 	HTTP     *http.Client
 	Logger   *slog.Logger
@@ -76,6 +85,7 @@ type Activities struct {
 func (a *Activities) Register(r worker.ActivityRegistry) {
 	r.RegisterActivityWithOptions(a.InvokeFunction, activity.RegisterOptions{Name: InvokeFunctionActivity})
 	r.RegisterActivityWithOptions(a.WaitForCallback, activity.RegisterOptions{Name: WaitForCallbackActivity})
+	r.RegisterActivityWithOptions(a.AbandonHandoff, activity.RegisterOptions{Name: AbandonHandoffActivity})
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -20,7 +21,8 @@ const submitPhase = "submit"
 // inputMappings asked for $context.task.token, hands the input to the
 // function, tells the execution the task was submitted, and parks. The
 // gateway completes it when a worker calls ReportTaskSucceeded or
-// ReportTaskFailed with the token.
+// ReportTaskFailed with the token. The hand-off gives up at the request's
+// HandoffTimeout, when the workflow would abandon it anyway.
 func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[string]any, error) {
 	info := activity.GetInfo(ctx)
 	callbackToken := a.Tokens.Sign(info.TaskToken)
@@ -35,17 +37,44 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
 			ErrRuntime, nil))
 	}
+	handoff, cancel := handoffContext(ctx, req)
+	defer cancel()
 	// The function's reply is not the step result: the report is.
-	if _, err := a.postFunction(ctx, binding.HTTP, input); err != nil {
-		return nil, asSubmitFailure(err)
+	if _, err := a.postFunction(handoff, binding.HTTP, input); err != nil {
+		if ctx.Err() != nil {
+			return nil, a.leaveToDeadline(ctx, req, err)
+		}
+		return nil, asSubmitFailure(handoffError(handoff, err))
 	}
 	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken}
-	if err := a.Temporal.SignalWorkflow(ctx, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted); err != nil {
-		return nil, asSubmitFailure(temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime))
+	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		// The execution ended first, typically because the function reported
+		// at once: no one is left to tell, and the report decided the step.
+		a.logger().Debug("execution ended before the task's hand-off was recorded", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath)
+	case err != nil && ctx.Err() != nil:
+		return nil, a.leaveToDeadline(ctx, req, err)
+	case err != nil:
+		return nil, asSubmitFailure(handoffError(handoff, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime)))
+	default:
+		a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
 	}
-	a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return nil, activity.ErrResultPending
+}
+
+// leaveToDeadline ends a hand-off cut short by its worker stopping. Its
+// outcome cannot be reported reliably from a stopping worker, and the
+// function may hold the token, so the attempt is left pending: the
+// workflow's hand-off deadline abandons it and hands the step over again.
+func (a *Activities) leaveToDeadline(ctx context.Context, req TaskRequest, err error) error {
+	info := activity.GetInfo(ctx)
+	a.logger().Warn("worker stopped during a callback hand-off; the step is handed over again after the hand-off timeout",
+		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout, "error", err)
+	// Returned as is: the SDK recognises ErrResultPending by identity.
+	return activity.ErrResultPending
 }
 
 // asSubmitFailure keeps the error's name and cause and marks it as a failure

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/activities"
 )
 
 // FnF error names the interpreter raises itself (reference fdl.md §4.3).
@@ -14,6 +16,9 @@ const (
 	ErrTaskTimeout  = "FnF.TaskTimeout"
 	ErrRuntime      = "FnF.RuntimeError"
 	ErrInvalidLocal = "FnF.InvalidLocal"
+	// ErrTaskSubmitTimeout: a callback task could not be handed over within
+	// the hand-off timeout, maxHandoffs times in a row.
+	ErrTaskSubmitTimeout = activities.ErrTaskSubmitTimeout
 )
 
 // FlowError is a step failure as FDL sees it: an error name that retry and

@@ -59,6 +59,13 @@ type waitingTask struct {
 	scheduledEventID int64
 	description      string
 	submitted        bool
+	// checking is set while the workflow asks whether an overdue hand-off
+	// is abandoned; a token that arrives meanwhile waits in heldToken for
+	// the answer. abandoned is set once it is: its token is refused, so
+	// its notice is not logged.
+	checking  bool
+	heldToken string
+	abandoned bool
 }
 
 // Execution is the workflow function of a flow execution with the default
@@ -135,14 +142,22 @@ func (ex *execution) listenForSubmittedTasks(ctx workflow.Context) {
 				return
 			}
 			w, ok := ex.waiting[s.ActivityID]
-			if !ok || w.submitted {
-				// The attempt already finished: its report beat the notice.
-				continue
+			switch {
+			case !ok || w.submitted || w.abandoned:
+				// The attempt already finished (its report beat the notice)
+				// or was abandoned.
+			case w.checking:
+				w.heldToken = s.TaskToken
+			default:
+				ex.logSubmitted(ctx, w, s.TaskToken)
 			}
-			w.submitted = true
-			ex.log.add(ctx, EventTaskSubmitted, w.stepName, w.scheduledEventID, map[string]any{"taskToken": s.TaskToken})
 		}
 	})
+}
+
+func (ex *execution) logSubmitted(ctx workflow.Context, w *waitingTask, taskToken string) {
+	w.submitted = true
+	ex.log.add(ctx, EventTaskSubmitted, w.stepName, w.scheduledEventID, map[string]any{"taskToken": taskToken})
 }
 
 // showWaiting tells the Web UI which steps wait for what.

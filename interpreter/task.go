@@ -21,6 +21,16 @@ const (
 	defaultFunctionTimeout = 24 * time.Hour
 	// functionHeartbeatTimeout notices a worker that died mid-call.
 	functionHeartbeatTimeout = time.Minute
+	// maxHandoffs is how many times one attempt of a callback task is
+	// handed over when hand-offs time out, before it fails with
+	// FnF.TaskSubmitTimeout.
+	maxHandoffs = 3
+	// abandonTimeout bounds one try of AbandonHandoff: two RPCs.
+	abandonTimeout = 30 * time.Second
+	// handoffDeadlineChange guards the hand-off deadline of callback tasks:
+	// executions recorded before it replay without the timer. Stored in
+	// histories: frozen.
+	handoffDeadlineChange = "callback-handoff-deadline"
 )
 
 // runTask runs a task step: attempts, FDL retries and catches. Retries are the
@@ -29,7 +39,7 @@ const (
 func (ex *execution) runTask(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, entered int64) (outcome, error) {
 	retries := make([]int, len(s.Retry))
 	for {
-		local, err := ex.runTaskAttempt(ctx, s, input, entered)
+		local, err := ex.handOver(ctx, s, input, entered)
 		if err == nil {
 			return outcome{local: local}, nil
 		}
@@ -80,6 +90,19 @@ func nextRetry(policies []fdl.RetryPolicy, used []int, name string) (time.Durati
 		return time.Duration(seconds * float64(time.Second)), true
 	}
 	return 0, false
+}
+
+// handOver runs an attempt of a task step and, while its hand-off times out,
+// runs it again with a fresh token, up to maxHandoffs times. The function may
+// so see the step more than once; the tokens of the abandoned hand-offs are
+// refused.
+func (ex *execution) handOver(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, entered int64) (any, error) {
+	for n := 1; ; n++ {
+		local, err := ex.runTaskAttempt(ctx, s, input, entered)
+		if err == nil || n == maxHandoffs || asFlowError(err).Name != ErrTaskSubmitTimeout {
+			return local, err
+		}
+	}
 }
 
 // runTaskAttempt runs one attempt of a task step and logs its task events.
@@ -158,19 +181,73 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	// queued-but-unstarted attempt from outliving timeoutSeconds.
 	opts.ScheduleToCloseTimeout = opts.StartToCloseTimeout
 	req.TokenPlaceholder = taskTokenPlaceholder
+	supervised := workflow.GetVersion(ctx, handoffDeadlineChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion
+	if supervised {
+		req.HandoffTimeout = ex.opts.Handoff()
+	}
 	w := &waitingTask{stepName: s.Name, scheduledEventID: scheduled, description: fmt.Sprintf("%s (%s)", s.Path, s.ResourceArn)}
 	ex.waiting[opts.ActivityID] = w
 	ex.showWaiting(ctx)
+	attempt := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.WaitForCallbackActivity, req)
+	var err error
+	if supervised {
+		err = ex.superviseHandoff(ctx, w, opts.ActivityID, attempt)
+	}
 	var local any
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.WaitForCallbackActivity, req).Get(ctx, &local)
+	if err == nil {
+		err = attempt.Get(ctx, &local)
+	}
 	delete(ex.waiting, opts.ActivityID)
 	ex.showWaiting(ctx)
 	if !w.submitted && (err == nil || taskFailureEvent(err) == EventTaskFailed) {
-		// A worker reported before the task's own notice arrived; the token
-		// is the one the worker used, which the log cannot know.
-		ex.log.add(ctx, EventTaskSubmitted, s.Name, scheduled, map[string]any{})
+		// A worker reported before the task's own notice was logged; the
+		// token is the one the worker used, which the log knows only if the
+		// notice arrived while the hand-off was being checked.
+		detail := map[string]any{}
+		if w.heldToken != "" {
+			detail["taskToken"] = w.heldToken
+		}
+		ex.log.add(ctx, EventTaskSubmitted, s.Name, scheduled, detail)
 	}
 	return local, err
+}
+
+// superviseHandoff returns once the attempt's token is logged or the attempt
+// is about to end. A hand-off not logged within the hand-off timeout (its
+// worker died, hung or stopped) is abandoned: AbandonHandoff fails the
+// attempt with FnF.TaskSubmitTimeout, and Temporal refuses its token.
+func (ex *execution) superviseHandoff(ctx workflow.Context, w *waitingTask, activityID string, attempt workflow.Future) error {
+	wait := ex.opts.Handoff()
+	for check := 1; ; check++ {
+		done, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout:      wait,
+			TimerOptions: workflow.TimerOptions{Summary: "hand-off deadline " + activityID},
+		}, func() bool { return w.submitted || attempt.IsReady() })
+		if err != nil || done {
+			return err
+		}
+		w.checking = true
+		var res activities.AbandonHandoffResult
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			ActivityID:          fmt.Sprintf("%s/abandon-%d", activityID, check),
+			StartToCloseTimeout: abandonTimeout,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
+			Summary:             "abandon the overdue hand-off of " + activityID,
+		}), activities.AbandonHandoffActivity, activities.AbandonHandoffRequest{ActivityID: activityID, HandoffTimeout: ex.opts.Handoff()}).Get(ctx, &res)
+		w.checking = false
+		switch {
+		case err != nil:
+			return err
+		case res.WaitMore == 0:
+			w.abandoned = true
+			return nil
+		case w.heldToken != "":
+			// The hand-off finished in time after all.
+			ex.logSubmitted(ctx, w, w.heldToken)
+			return nil
+		}
+		wait = res.WaitMore
+	}
 }
 
 func taskTimeout(s *fdl.TaskStep, fallback time.Duration) time.Duration {

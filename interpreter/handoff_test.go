@@ -1,0 +1,375 @@
+package interpreter_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/interpreter"
+	"github.com/fnflow/fnflow/worker"
+)
+
+// testHandoffTimeout is short so that abandoned hand-offs end the tests soon.
+const testHandoffTimeout = 2 * time.Second
+
+// handoffFunction is an HTTP function that hands every callback token it is
+// called with to the test, then does what answer says with the request.
+type handoffFunction struct {
+	tokens chan string
+	answer func(w http.ResponseWriter, r *http.Request, token string)
+	url    string
+}
+
+func newHandoffFunction(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, token string)) *handoffFunction {
+	f := &handoffFunction{tokens: make(chan string, 10), answer: answer}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var input map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&input)
+		tok, _ := input["taskToken"].(string)
+		f.tokens <- tok
+		f.answer(w, r, tok)
+	}))
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
+	return f
+}
+
+func (f *handoffFunction) bindings(t *testing.T) *activities.Bindings {
+	t.Helper()
+	b, err := activities.ParseBindings([]byte("functions:\n  - resource: services/demo/functions/echo\n    http: {url: " + f.url + "}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// next returns the token of the function's next call.
+func (f *handoffFunction) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case tok := <-f.tokens:
+		return tok
+	case <-time.After(30 * time.Second):
+		t.Fatal("the function was not called")
+		return ""
+	}
+}
+
+func answerAtOnce(w http.ResponseWriter, r *http.Request, token string) { _, _ = w.Write([]byte("{}")) }
+
+// dyingTransport delivers a request to the function, then behaves like a
+// worker killed before it could read the reply: the call never returns while
+// the test runs. The first stall requests die so; later ones go through.
+type dyingTransport struct {
+	mu      sync.Mutex
+	stall   int
+	release chan struct{}
+}
+
+func newDyingTransport(t *testing.T, stall int) *dyingTransport {
+	d := &dyingTransport{stall: stall, release: make(chan struct{})}
+	t.Cleanup(func() { close(d.release) })
+	return d
+}
+
+func (d *dyingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	d.mu.Lock()
+	dies := d.stall != 0
+	if d.stall > 0 {
+		d.stall--
+	}
+	d.mu.Unlock()
+	if !dies {
+		return resp, err
+	}
+	if resp != nil {
+		resp.Body.Close()
+	}
+	<-d.release
+	return nil, errors.New("the worker died")
+}
+
+// startHandoffWorker runs a worker with a short hand-off timeout on its own
+// task queue, so that no other test's worker takes its tasks.
+func startHandoffWorker(t *testing.T, c client.Client, queue string, fn *handoffFunction, httpClient *http.Client, logger *slog.Logger) sdkworker.Worker {
+	t.Helper()
+	w := sdkworker.New(c, queue, sdkworker.Options{})
+	opts := interpreter.Options{HandoffTimeout: testHandoffTimeout}
+	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	(&activities.Activities{Functions: fn.bindings(t), Tokens: signer, Temporal: c, HTTP: httpClient, Logger: logger}).Register(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return w
+}
+
+func startOn(t *testing.T, queue, name, definition string) client.WorkflowRun {
+	t.Helper()
+	run, err := temporalClient.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID:        interpreter.ExecutionWorkflowID("test", name+"-"+t.Name()),
+		TaskQueue: queue,
+	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// assertHandedOverAgain checks that the abandoned token is refused, that the
+// history shows only the second token, and that the second token completes
+// the step.
+func assertHandedOverAgain(t *testing.T, run client.WorkflowRun, abandoned, valid string) {
+	t.Helper()
+	if abandoned == valid {
+		t.Fatal("a new hand-off must mint a new token")
+	}
+	if got := nextToken(t, run, 1); got != valid {
+		t.Fatalf("TaskSubmitted shows %s, want the token of the second hand-off", got)
+	}
+	var notFound *serviceerror.NotFound
+	if err := complete(t, abandoned, map[string]any{"status": "late"}, nil); !errors.As(err, &notFound) {
+		t.Errorf("abandoned token: want NotFound, got %v", err)
+	}
+	if err := complete(t, valid, map[string]any{"status": "ok"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := run.Get(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["s"] != "ok" {
+		t.Errorf("output %v", out)
+	}
+	events := history(t, run)
+	var types []interpreter.EventType
+	var submitted []string
+	for _, e := range events {
+		types = append(types, e.Type)
+		if e.Type == interpreter.EventTaskSubmitted {
+			submitted = append(submitted, fmt.Sprint(e.Detail["taskToken"]))
+		}
+		if e.Type == interpreter.EventTaskSubmitFailed && e.Detail["error"] != interpreter.ErrTaskSubmitTimeout {
+			t.Errorf("TaskSubmitFailed %v, want %s", e.Detail, interpreter.ErrTaskSubmitTimeout)
+		}
+	}
+	want := fmt.Sprint([]interpreter.EventType{"ExecutionStarted", "StepEntered", "TaskScheduled", "TaskSubmitFailed", "TaskScheduled", "TaskSubmitted", "TaskSucceeded", "StepExited", "ExecutionSucceeded"})
+	if fmt.Sprint(types) != want {
+		t.Errorf("events %v, want %s", types, want)
+	}
+	if !slices.Equal(submitted, []string{valid}) {
+		t.Errorf("TaskSubmitted tokens %v, want only the valid one", submitted)
+	}
+}
+
+// A worker killed after the function got the token, before the history
+// showed it: the hand-off is abandoned after the hand-off timeout and the
+// step handed over again.
+func TestHandoffOfKilledWorkerIsHandedOverAgain(t *testing.T) {
+	const queue = "handoff-killed"
+	fn := newHandoffFunction(t, answerAtOnce)
+	startHandoffWorker(t, temporalClient, queue, fn, &http.Client{Transport: newDyingTransport(t, 1)}, quietLogger())
+	run := startOn(t, queue, "handoff-killed", callbackFlow)
+	first := fn.next(t)
+	second := fn.next(t)
+	assertHandedOverAgain(t, run, first, second)
+	record(t, run, "callback_handoff_abandoned")
+}
+
+// A worker stopped without grace while the function holds the request.
+func TestHandoffOfStoppedWorkerIsHandedOverAgain(t *testing.T) {
+	const queue = "handoff-stopped"
+	var calls atomic.Int32
+	fn := newHandoffFunction(t, func(w http.ResponseWriter, r *http.Request, token string) {
+		if calls.Add(1) == 1 {
+			<-r.Context().Done()
+			return
+		}
+		answerAtOnce(w, r, token)
+	})
+	first := startHandoffWorker(t, temporalClient, queue, fn, http.DefaultClient, quietLogger())
+	run := startOn(t, queue, "handoff-stopped", callbackFlow)
+	abandoned := fn.next(t)
+	first.Stop()
+	startHandoffWorker(t, temporalClient, queue, fn, http.DefaultClient, quietLogger())
+	assertHandedOverAgain(t, run, abandoned, fn.next(t))
+}
+
+// A function that never lets the hand-off finish: after maxHandoffs
+// hand-offs the step fails with FnF.TaskSubmitTimeout, which catch names.
+func TestHandoffThatNeverFinishesIsCatchable(t *testing.T) {
+	const queue = "handoff-never"
+	fn := newHandoffFunction(t, answerAtOnce)
+	startHandoffWorker(t, temporalClient, queue, fn, &http.Client{Transport: newDyingTransport(t, -1)}, quietLogger())
+	def := `version: v1
+type: flow
+steps:
+  - type: task
+    name: mytask
+    resourceArn: acs:fc:::services/demo/functions/echo
+    pattern: waitForCallback
+    inputMappings:
+      - target: taskToken
+        source: $context.task.token
+    catch:
+      - errors: [FnF.TaskSubmitTimeout]
+        goto: caught
+    errorMappings:
+      - target: caught
+        source: $local.error
+  - type: fail
+    name: notcaught
+    error: NotCaught
+  - type: pass
+    name: caught
+`
+	run := startOn(t, queue, "handoff-never", def)
+	tokens := []string{fn.next(t), fn.next(t), fn.next(t)}
+	var out map[string]any
+	if err := run.Get(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["caught"] != interpreter.ErrTaskSubmitTimeout {
+		t.Errorf("output %v", out)
+	}
+	var notFound *serviceerror.NotFound
+	for _, tok := range tokens {
+		if err := complete(t, tok, map[string]any{}, nil); !errors.As(err, &notFound) {
+			t.Errorf("abandoned token: want NotFound, got %v", err)
+		}
+	}
+	var failed int
+	for _, e := range history(t, run) {
+		switch e.Type {
+		case interpreter.EventTaskSubmitted:
+			t.Errorf("no hand-off finished, yet the history shows %v", e.Detail)
+		case interpreter.EventTaskSubmitFailed:
+			failed++
+		}
+	}
+	if failed != 3 {
+		t.Errorf("%d TaskSubmitFailed events, want 3", failed)
+	}
+}
+
+// Stopping a worker lets the hand-off in progress finish: the token the
+// function got stays valid and the history shows it.
+func TestWorkerStopDrainsHandoff(t *testing.T) {
+	const queue = "handoff-drain"
+	fn := newHandoffFunction(t, func(w http.ResponseWriter, r *http.Request, token string) {
+		// A slow function: the worker is told to stop meanwhile.
+		time.Sleep(time.Second)
+		answerAtOnce(w, r, token)
+	})
+	cfg := worker.Config{TaskQueue: queue, Functions: fn.bindings(t), Tokens: signer, Logger: quietLogger(), HandoffTimeout: 10 * time.Second}
+	w := worker.New(temporalClient, cfg)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run := startOn(t, queue, "handoff-drain", callbackFlow)
+	tok := fn.next(t)
+	w.Stop()
+	// Queries and the rest of the execution need a worker again.
+	next := worker.New(temporalClient, cfg)
+	if err := next.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(next.Stop)
+	if got := nextToken(t, run, 1); got != tok {
+		t.Fatalf("TaskSubmitted shows %s, want the token the function got", got)
+	}
+	if err := complete(t, tok, map[string]any{"status": "ok"}, nil); err != nil {
+		t.Fatalf("the drained hand-off's token must complete the step: %v", err)
+	}
+	if err := run.Get(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// recordingHandler keeps the levels and messages of the records it is given.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []string
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler           { return h }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelError {
+		return nil
+	}
+	text := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		text += " " + a.String()
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, text)
+	return nil
+}
+
+func (h *recordingHandler) errors() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.records...)
+}
+
+// A worker that reports at once, before the task recorded its token, ends
+// the execution first: a normal outcome, logged without ERROR.
+func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
+	const queue = "handoff-fast-report"
+	started := make(chan client.WorkflowRun, 1)
+	fn := newHandoffFunction(t, func(w http.ResponseWriter, r *http.Request, token string) {
+		if err := complete(t, token, map[string]any{"status": "ok"}, nil); err != nil {
+			t.Errorf("reporting from the function: %v", err)
+		}
+		// Answer only once the report has ended the execution.
+		run := <-started
+		if err := run.Get(r.Context(), nil); err != nil {
+			t.Errorf("waiting for the execution to end: %v", err)
+		}
+		answerAtOnce(w, r, token)
+	})
+	logs := &recordingHandler{}
+	logged := slog.New(logs)
+	c, err := client.NewClientFromExisting(temporalClient, client.Options{Namespace: "default", Logger: temporallog.NewStructuredLogger(logged)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startHandoffWorker(t, c, queue, fn, http.DefaultClient, logged)
+	run := startOn(t, queue, "fast-report", callbackFlow)
+	started <- run
+	var out map[string]any
+	if err := run.Get(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["s"] != "ok" {
+		t.Errorf("output %v", out)
+	}
+	// Stop waits for the activity, which was still telling the execution.
+	w.Stop()
+	if errs := logs.errors(); len(errs) > 0 {
+		t.Errorf("ERROR logs on a normal path: %q", errs)
+	}
+}
