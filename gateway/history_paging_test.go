@@ -65,11 +65,17 @@ func TestLongHistoryPages(t *testing.T) {
 // token completes it.
 func TestLargeInputHistory(t *testing.T) {
 	e := integration(t)
-	// The step's input holds the whole 1 MB too, so the log is three times
-	// that: ExecutionStarted, StepEntered and TaskScheduled.
+	// Six events hold the whole 1 MB: ExecutionStarted, the StepEntered of
+	// every step and the TaskScheduled, more than one reply holds.
 	e.createFlow(t, "large_input", `version: v1
 type: flow
 steps:
+  - type: pass
+    name: p1
+  - type: pass
+    name: p2
+  - type: pass
+    name: p3
   - type: task
     name: wait_here
     resourceArn: acs:fc:::services/test/functions/hand-over
@@ -112,6 +118,10 @@ steps:
 	}
 	if detail := jsonText(t, events[0]["EventDetail"]); detail["input"].(map[string]any)["big"] != big {
 		t.Errorf("ExecutionStarted does not hold the 1 MB input")
+	}
+	first := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "large_input", "ExecutionName", "big1", "Limit", "100"))
+	if n := len(first["Events"].([]any)); n >= len(events) || first["NextToken"] != fmt.Sprint(n) {
+		t.Errorf("the first reply holds %d of %d events of 1 MB, NextToken %v: want fewer, and a NextToken", n, len(events), first["NextToken"])
 	}
 
 	ok(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", `{"status":"ok"}`))
