@@ -63,7 +63,8 @@ const (
 // TaskAlreadyCompleted, meaning an attempt whose answer was lost was applied)
 // is never lost, and no execution is left waiting.
 func TestFaultKillEachProcessDuringReports(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	// Bounds for a run that goes wrong; one that goes right takes 10 to 20 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	p := startFaultProcesses(t, ctx)
 	gw := &localStack{gatewayURL: p.gatewayURL} // the helpers of dev_test.go need only the gateway's URL
@@ -107,7 +108,7 @@ func TestFaultKillEachProcessDuringReports(t *testing.T) {
 	}
 
 	// Every process has been killed and restarted once; now nothing is.
-	endBy := time.Now().Add(45 * time.Second)
+	endBy := time.Now().Add(40 * time.Second)
 	for _, name := range executions {
 		out := outcomes[name]
 		if !out.applied() {
@@ -204,14 +205,15 @@ func checkEnd(t *testing.T, gw *localStack, name string, rep report, endBy time.
 func submittedToken(t *testing.T, ctx context.Context, gw *localStack, execution, step string) string {
 	t.Helper()
 	for ctx.Err() == nil {
-		status, body := api(t, gw, "GetExecutionHistory", url.Values{"FlowName": {faultFlowName}, "ExecutionName": {execution}})
-		events, _ := body["Events"].([]any)
-		for _, e := range events {
-			event, _ := e.(map[string]any)
-			var detail map[string]any
-			_ = json.Unmarshal([]byte(fmt.Sprint(event["EventDetail"])), &detail)
-			if tok, _ := detail["taskToken"].(string); status == http.StatusOK && event["Type"] == "TaskSubmitted" && event["StepName"] == step && tok != "" {
-				return tok
+		if status, body := api(t, gw, "GetExecutionHistory", url.Values{"FlowName": {faultFlowName}, "ExecutionName": {execution}}); status == http.StatusOK {
+			events, _ := body["Events"].([]any)
+			for _, e := range events {
+				event, _ := e.(map[string]any)
+				var detail map[string]any
+				_ = json.Unmarshal([]byte(fmt.Sprint(event["EventDetail"])), &detail)
+				if tok, _ := detail["taskToken"].(string); event["Type"] == "TaskSubmitted" && event["StepName"] == step && tok != "" {
+					return tok
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
