@@ -2,6 +2,9 @@ package fdl
 
 import (
 	"encoding/json"
+	"math/big"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -117,4 +120,42 @@ func TestAsNumber(t *testing.T) {
 			t.Errorf("AsNumber(%#v) = %v, %v; want %v, %v", tt.v, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+// FuzzCompareNumbers checks the exact order of JSON numbers against
+// math/big, for numbers small enough for big.Rat to hold at once.
+func FuzzCompareNumbers(f *testing.F) {
+	for _, pair := range [][2]string{
+		{"1", "1.0"}, {"-0", "0"}, {"0.001", "1e-3"}, {"12345678901234567890", "12345678901234567891"},
+		{"-2.5E+2", "-250"}, {"100", "99.999"}, {"-1", "-0.5"},
+	} {
+		f.Add(pair[0], pair[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ra, okA := exactRat(a)
+		rb, okB := exactRat(b)
+		if !okA || !okB {
+			return
+		}
+		got, ok := compareNumbers(json.Number(a), json.Number(b))
+		if want := ra.Cmp(rb); !ok || got != want {
+			t.Fatalf("compareNumbers(%s, %s) = %d, %v; math/big says %d", a, b, got, ok, want)
+		}
+	})
+}
+
+// exactRat reads a JSON number of at most 40 characters whose exponent is
+// at most 400 either way, which big.Rat holds in little memory.
+func exactRat(s string) (*big.Rat, bool) {
+	var n json.Number
+	if len(s) > 40 || json.Unmarshal([]byte(s), &n) != nil || string(n) != s {
+		return nil, false
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if exp, err := strconv.Atoi(s[i+1:]); err != nil || exp > 400 || exp < -400 {
+			return nil, false
+		}
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, ok
 }
