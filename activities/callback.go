@@ -41,10 +41,7 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 	defer cancel()
 	// The function's reply is not the step result: the report is.
 	if _, err := a.postFunction(handoff, binding.HTTP, input); err != nil {
-		if ctx.Err() != nil {
-			return nil, a.leaveToDeadline(ctx, req, err)
-		}
-		return nil, asSubmitFailure(handoffError(handoff, err))
+		return nil, a.handoffFailure(ctx, handoff, req, err)
 	}
 	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken}
 	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
@@ -54,10 +51,8 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 		// The execution ended first, typically because the function reported
 		// at once: no one is left to tell, and the report decided the step.
 		a.logger().Debug("execution ended before the task's hand-off was recorded", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath)
-	case err != nil && ctx.Err() != nil:
-		return nil, a.leaveToDeadline(ctx, req, err)
 	case err != nil:
-		return nil, asSubmitFailure(handoffError(handoff, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime)))
+		return nil, a.handoffFailure(ctx, handoff, req, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime))
 	default:
 		a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
 	}
@@ -65,11 +60,15 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 	return nil, activity.ErrResultPending
 }
 
-// leaveToDeadline ends a hand-off cut short by its worker stopping. Its
-// outcome cannot be reported reliably from a stopping worker, and the
-// function may hold the token, so the attempt is left pending: the
-// workflow's hand-off deadline abandons it and hands the step over again.
-func (a *Activities) leaveToDeadline(ctx context.Context, req TaskRequest, err error) error {
+// handoffFailure is what a hand-off that failed with err returns. A hand-off
+// cut short by its worker stopping is left pending: its outcome cannot be
+// reported reliably from a stopping worker and the function may hold the
+// token, so the workflow's hand-off deadline abandons it and hands the step
+// over again. Attempts recorded without a deadline fail as before.
+func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskRequest, err error) error {
+	if ctx.Err() == nil || req.HandoffTimeout <= 0 {
+		return asSubmitFailure(handoffError(handoff, err))
+	}
 	info := activity.GetInfo(ctx)
 	a.logger().Warn("worker stopped during a callback hand-off; the step is handed over again after the hand-off timeout",
 		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout, "error", err)
