@@ -23,10 +23,14 @@ test:
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./bench/ ./devserver/ ./fdl/
 	$(MAKE) fuzz
 
+# FuzzGateway's calls go through an embedded Temporal server, about 100 a
+# second, hence its small budget.
 fuzz:
 	go test ./fdl -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20000x -fuzzminimizetime $(FUZZMINIMIZE)
 	go test ./fdl -run '^$$' -fuzz '^FuzzPath$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
 	go test ./fdl -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime 50000x -fuzzminimizetime $(FUZZMINIMIZE)
+	go test ./fdl -run '^$$' -fuzz '^FuzzCompareNumbers$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
+	go test ./gateway -run '^$$' -fuzz '^FuzzGateway$$' -fuzztime 500x -fuzzminimizetime 100x
 
 # bench runs the measurements of docs/benchmarks.md, each with its baseline in
 # the same run, into bench/results/ (bench/run.sh says how).
