@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 // Error names of the function integration (reference fdl.md §4.3).
@@ -46,10 +47,16 @@ func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (Invok
 	if err != nil {
 		return InvokeResult{}, err
 	}
+	// The reply crosses Temporal as the step's result: it follows the one
+	// rule for JSON there, so its numbers stay exact.
 	var output any
-	if err := json.Unmarshal(body, &output); err != nil {
+	if err := payload.Unmarshal(body, &output); err != nil {
 		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("function %s returned a reply that is not JSON: %v", req.ResourceArn, err), ErrInvalidLocal, nil)
+	}
+	if err := payload.CheckNumbers(output); err != nil {
+		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("function %s returned a reply a flow cannot read: %v", req.ResourceArn, err), ErrInvalidLocal, nil)
 	}
 	return InvokeResult{Output: output}, nil
 }
@@ -91,7 +98,7 @@ func keepHeartbeating(ctx context.Context) (stop func()) {
 // postFunction POSTs input to an HTTP function and returns its reply body, or
 // the FnF error the reply stands for.
 func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, input map[string]any) ([]byte, error) {
-	payload, err := json.Marshal(input)
+	event, err := payload.Marshal(input)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding function input: %v", err), ErrRuntime, nil)
 	}
@@ -101,7 +108,7 @@ func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, inp
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, binding.URL, bytes.NewReader(payload))
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, binding.URL, bytes.NewReader(event))
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building function request: %v", err), ErrRuntime, nil)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/payload"
 )
 
 // invoke runs InvokeFunction for a function bound to url.
@@ -23,7 +24,7 @@ func invoke(t *testing.T, url string, input map[string]any) (InvokeResult, error
 	}
 	a := &Activities{Functions: bindings}
 	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
+	env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
 	env.RegisterActivity(a.InvokeFunction)
 	v, err := env.ExecuteActivity(a.InvokeFunction, TaskRequest{
 		StepPath: "step", ResourceArn: "acs:fc:::services/s/functions/f", Input: input,
@@ -65,8 +66,34 @@ func TestInvokeFunctionPostsInputAndReturnsReply(t *testing.T) {
 	if got["id"] != "o-1" {
 		t.Errorf("function got %v", got)
 	}
-	if out, ok := result.Output.(map[string]any); !ok || out["price"] != 42.0 {
+	if out, ok := result.Output.(map[string]any); !ok || out["price"] != json.Number("42") {
 		t.Errorf("result %v", result.Output)
+	}
+}
+
+func TestFunctionReplyNumbersStayExact(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"id": 12345678901234567890, "amount": 0.1000000000000000055511151231257827}`))
+	}))
+	defer srv.Close()
+	result, err := invoke(t, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(result.Output)
+	if string(got) != `{"amount":0.1000000000000000055511151231257827,"id":12345678901234567890}` {
+		t.Errorf("result %s", got)
+	}
+}
+
+func TestFunctionReplyWithUnreadableNumberIsInvalidLocal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"n": 1e999999}`))
+	}))
+	defer srv.Close()
+	_, err := invoke(t, srv.URL, nil)
+	if name, cause := errorName(t, err); name != ErrInvalidLocal || !strings.Contains(cause, "1e999999") {
+		t.Errorf("got %s / %s, want %s naming the number", name, cause, ErrInvalidLocal)
 	}
 }
 
@@ -130,7 +157,7 @@ func TestReplyThatIsNotJSONIsInvalidLocal(t *testing.T) {
 func TestUnboundFunctionIsNotFound(t *testing.T) {
 	a := &Activities{}
 	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
+	env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
 	env.RegisterActivity(a.InvokeFunction)
 	_, err := env.ExecuteActivity(a.InvokeFunction, TaskRequest{
 		ResourceArn: "acs:fc:::services/s/functions/nope",
