@@ -15,7 +15,6 @@ package gateway
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -180,7 +180,9 @@ func (s *Server) serve(c echo.Context) error {
 		return err
 	}
 	rep.setRequestID(requestID(c))
-	body, err := json.Marshal(rep)
+	// Unescaped, as stored: an Output of 400 KB of "<" stays 400 KB on the
+	// wire instead of 2.4 MB of "\u003c".
+	body, err := payload.Marshal(rep)
 	if err != nil {
 		return fmt.Errorf("encoding the %s reply: %w", name, err)
 	}
