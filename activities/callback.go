@@ -71,7 +71,7 @@ func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskReques
 	}
 	info := activity.GetInfo(ctx)
 	a.logger().Warn("worker stopped during a callback hand-off; the step is handed over again after the hand-off timeout",
-		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout, "error", err)
+		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout.String(), "error", err)
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return activity.ErrResultPending
 }

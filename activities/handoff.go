@@ -72,7 +72,7 @@ func (a *Activities) AbandonHandoff(ctx context.Context, req AbandonHandoffReque
 		return AbandonHandoffResult{}, fmt.Errorf("failing the abandoned hand-off of %s in %s: %w", req.ActivityID, exec.ID, err)
 	}
 	a.logger().Warn("abandoned a callback hand-off that was not recorded in time; the step is handed over again",
-		"workflowID", exec.ID, "activityID", req.ActivityID, "handoffTimeout", req.HandoffTimeout)
+		"workflowID", exec.ID, "activityID", req.ActivityID, "handoffTimeout", req.HandoffTimeout.String())
 	return AbandonHandoffResult{}, nil
 }
 
