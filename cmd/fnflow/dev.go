@@ -208,10 +208,8 @@ func readFlows(dir string) ([]flowFile, error) {
 func (s *localStack) stop() error {
 	var errs []error
 	if s.gateway != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.gateway.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stopping gateway: %w", err))
+		if err := stopHTTP(s.gateway, stopGrace, s.logger); err != nil {
+			errs = append(errs, err)
 		}
 		<-s.gatewayDone
 	}

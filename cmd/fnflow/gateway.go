@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"time"
 
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
@@ -56,10 +54,8 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.failure(err)
 	}
 	logger.Info("stopping")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return cmd.failure(fmt.Errorf("stopping: %w", err))
+	if err := stopHTTP(srv, stopGrace, logger); err != nil {
+		return cmd.failure(err)
 	}
 	return 0
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/fnflow/fnflow/gateway"
 )
@@ -94,4 +96,26 @@ func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Se
 		done <- err
 	}()
 	return srv, "http://" + ln.Addr().String(), done, nil
+}
+
+// stopGrace is how long a stopping gateway lets requests in flight finish.
+// A DescribeExecution may wait up to a minute for an execution to end; such a
+// wait is cut short rather than holding the stop, and its caller asks again.
+const stopGrace = 5 * time.Second
+
+// stopHTTP shuts srv down: it stops accepting, lets requests in flight finish
+// for up to grace, then closes what is left. Cutting a long wait short is how
+// a stop goes, not a failure of the command.
+func stopHTTP(srv *http.Server, grace time.Duration, logger *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		logger.Warn("gateway requests still in flight after the stop grace are cut short", "grace", grace.String())
+		err = srv.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("stopping the gateway: %w", err)
+	}
+	return nil
 }

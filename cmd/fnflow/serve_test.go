@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fnflow/fnflow/gateway"
 )
@@ -65,5 +67,35 @@ func TestServeHTTPSetsLimits(t *testing.T) {
 	if srv.ReadTimeout != limits.Read || srv.WriteTimeout != limits.Write || srv.IdleTimeout != limits.Idle || srv.MaxHeaderBytes != limits.MaxHeaderBytes {
 		t.Errorf("the commands must serve the gateway with its default limits %+v, got read %v, write %v, idle %v, headers %d",
 			limits, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+}
+
+// A stop does not wait out a long poll: the request is cut short after the
+// grace and the stop succeeds.
+func TestStopCutsLongWaitsShort(t *testing.T) {
+	waiting := make(chan struct{})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(waiting)
+		<-r.Context().Done()
+	})
+	srv, url, done, err := serveHTTP("127.0.0.1:0", handler, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(url + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	<-waiting
+	if err := stopHTTP(srv, 100*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Errorf("a stop that cut a long wait short must succeed, got %v", err)
+	}
+	<-done
+	if err := <-answered; err == nil {
+		t.Error("the cut-short request must end without an answer, so that its caller asks again")
 	}
 }
