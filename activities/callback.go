@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -35,7 +36,7 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 	if binding.Temporal != nil {
 		return nil, asSubmitFailure(temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
-			ErrRuntime, nil))
+			fdl.ErrRuntime, nil))
 	}
 	handoff, cancel := handoffContext(ctx, req)
 	defer cancel()
@@ -52,7 +53,7 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 		// at once: no one is left to tell, and the report decided the step.
 		a.logger().Debug("execution ended before the task's hand-off was recorded", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath)
 	case err != nil:
-		return nil, a.handoffFailure(ctx, handoff, req, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), ErrRuntime))
+		return nil, a.handoffFailure(ctx, handoff, req, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), fdl.ErrRuntime))
 	default:
 		a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
 	}
@@ -81,7 +82,7 @@ func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskReques
 func asSubmitFailure(err error) error {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrRuntime, temporal.ApplicationErrorOptions{Details: []any{submitPhase}})
+		return temporal.NewApplicationErrorWithOptions(err.Error(), fdl.ErrRuntime, temporal.ApplicationErrorOptions{Details: []any{submitPhase}})
 	}
 	return temporal.NewApplicationErrorWithOptions(appErr.Message(), appErr.Type(), temporal.ApplicationErrorOptions{
 		NonRetryable: appErr.NonRetryable(),

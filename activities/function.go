@@ -16,15 +16,7 @@ import (
 	"github.com/fnflow/fnflow/internal/payload"
 )
 
-// Error names of the function integration (reference fdl.md §4.3).
 const (
-	ErrFunctionNotFound      = "FC.FunctionNotFound"
-	ErrFunctionThrottled     = "FC.ResourceExhausted"
-	ErrFunctionInternal      = "FC.InternalServerError"
-	ErrFunctionInvalid       = "FC.InvalidArgument"
-	ErrFunctionUnknown       = "FC.Unknown"
-	ErrInvalidLocal          = "FnF.InvalidLocal"
-	ErrRuntime               = "FnF.RuntimeError"
 	defaultFunctionTimeout   = 5 * time.Minute
 	maxFunctionResponseBytes = 2 << 20
 	heartbeatEvery           = 10 * time.Second
@@ -52,11 +44,11 @@ func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (Invok
 	var output any
 	if err := payload.Unmarshal(body, &output); err != nil {
 		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s returned a reply that is not JSON: %v", req.ResourceArn, err), ErrInvalidLocal, nil)
+			fmt.Sprintf("function %s returned a reply that is not JSON: %v", req.ResourceArn, err), fdl.ErrInvalidLocal, nil)
 	}
 	if err := payload.CheckNumbers(output); err != nil {
 		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s returned a reply a flow cannot read: %v", req.ResourceArn, err), ErrInvalidLocal, nil)
+			fmt.Sprintf("function %s returned a reply a flow cannot read: %v", req.ResourceArn, err), fdl.ErrInvalidLocal, nil)
 	}
 	return InvokeResult{Output: output}, nil
 }
@@ -65,13 +57,13 @@ func (a *Activities) functionBinding(req TaskRequest) (*FunctionBinding, error) 
 	if req.Resource.Kind != fdl.ResourceFunction {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...) are", req.StepPath, req.ResourceArn),
-			ErrRuntime, nil)
+			fdl.ErrRuntime, nil)
 	}
 	binding, ok := a.Functions.Lookup(req.Resource)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("function %s is not bound: add services/%s/functions/%s to the worker's --functions file", req.ResourceArn, req.Resource.Service, req.Resource.Function),
-			ErrFunctionNotFound, nil)
+			fdl.ErrFunctionNotFound, nil)
 	}
 	return binding, nil
 }
@@ -100,7 +92,7 @@ func keepHeartbeating(ctx context.Context) (stop func()) {
 func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, input map[string]any) ([]byte, error) {
 	event, err := payload.Marshal(input)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding function input: %v", err), ErrRuntime, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding function input: %v", err), fdl.ErrRuntime, nil)
 	}
 	timeout := binding.Timeout
 	if timeout <= 0 {
@@ -110,7 +102,7 @@ func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, inp
 	defer cancel()
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, binding.URL, bytes.NewReader(event))
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building function request: %v", err), ErrRuntime, nil)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building function request: %v", err), fdl.ErrRuntime, nil)
 	}
 	httpReq.Header.Set("Content-Type", "application/json")
 	for k, v := range binding.Headers {
@@ -119,16 +111,16 @@ func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, inp
 	resp, err := a.httpClient().Do(httpReq)
 	if err != nil {
 		// The function may or may not have run: FC calls this outcome unknown.
-		return nil, temporal.NewApplicationError(fmt.Sprintf("calling %s: %v", binding.URL, err), ErrFunctionUnknown)
+		return nil, temporal.NewApplicationError(fmt.Sprintf("calling %s: %v", binding.URL, err), fdl.ErrFunctionUnknown)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFunctionResponseBytes+1))
 	if err != nil {
-		return nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), ErrFunctionUnknown)
+		return nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), fdl.ErrFunctionUnknown)
 	}
 	if len(body) > maxFunctionResponseBytes {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("reply of %s is larger than %d bytes", binding.URL, maxFunctionResponseBytes), ErrInvalidLocal, nil)
+			fmt.Sprintf("reply of %s is larger than %d bytes", binding.URL, maxFunctionResponseBytes), fdl.ErrInvalidLocal, nil)
 	}
 	if err := functionReplyError(resp, body); err != nil {
 		return nil, err
@@ -174,15 +166,15 @@ func functionReplyError(resp *http.Response, body []byte) error {
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return temporal.NewApplicationError(cause, ErrFunctionThrottled)
+		return temporal.NewApplicationError(cause, fdl.ErrFunctionThrottled)
 	case resp.StatusCode >= 500:
-		return temporal.NewApplicationError(cause, ErrFunctionInternal)
+		return temporal.NewApplicationError(cause, fdl.ErrFunctionInternal)
 	case code != "":
-		return temporal.NewApplicationError(cause, "FC."+code)
+		return temporal.NewApplicationError(cause, fdl.FunctionError(code))
 	case resp.StatusCode == http.StatusNotFound:
-		return temporal.NewApplicationError(cause, ErrFunctionNotFound)
+		return temporal.NewApplicationError(cause, fdl.ErrFunctionNotFound)
 	default:
-		return temporal.NewApplicationError(cause, ErrFunctionInvalid)
+		return temporal.NewApplicationError(cause, fdl.ErrFunctionInvalid)
 	}
 }
 

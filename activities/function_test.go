@@ -92,8 +92,8 @@ func TestFunctionReplyWithUnreadableNumberIsInvalidLocal(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := invoke(t, srv.URL, nil)
-	if name, cause := errorName(t, err); name != ErrInvalidLocal || !strings.Contains(cause, "1e999999") {
-		t.Errorf("got %s / %s, want %s naming the number", name, cause, ErrInvalidLocal)
+	if name, cause := errorName(t, err); name != fdl.ErrInvalidLocal || !strings.Contains(cause, "1e999999") {
+		t.Errorf("got %s / %s, want %s naming the number", name, cause, fdl.ErrInvalidLocal)
 	}
 }
 
@@ -138,8 +138,8 @@ func TestUnreachableFunctionIsUnknownOutcome(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	_, err := invoke(t, url, nil)
-	if name, _ := errorName(t, err); name != ErrFunctionUnknown {
-		t.Errorf("got %s, want %s", name, ErrFunctionUnknown)
+	if name, _ := errorName(t, err); name != fdl.ErrFunctionUnknown {
+		t.Errorf("got %s, want %s", name, fdl.ErrFunctionUnknown)
 	}
 }
 
@@ -149,8 +149,8 @@ func TestReplyThatIsNotJSONIsInvalidLocal(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := invoke(t, srv.URL, nil)
-	if name, _ := errorName(t, err); name != ErrInvalidLocal {
-		t.Errorf("got %s, want %s", name, ErrInvalidLocal)
+	if name, _ := errorName(t, err); name != fdl.ErrInvalidLocal {
+		t.Errorf("got %s, want %s", name, fdl.ErrInvalidLocal)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestUnboundFunctionIsNotFound(t *testing.T) {
 		ResourceArn: "acs:fc:::services/s/functions/nope",
 		Resource:    fdl.Resource{Kind: fdl.ResourceFunction, Service: "s", Function: "nope"},
 	})
-	if name, cause := errorName(t, err); name != ErrFunctionNotFound || !strings.Contains(cause, "--functions") {
+	if name, cause := errorName(t, err); name != fdl.ErrFunctionNotFound || !strings.Contains(cause, "--functions") {
 		t.Errorf("got %s / %s", name, cause)
 	}
 }

@@ -11,12 +11,9 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
-)
 
-// ErrTaskSubmitTimeout names a callback task attempt whose hand-off did not
-// finish within the hand-off timeout: its worker died, hung or stopped. Retry
-// and catch policies match it; stored in histories: frozen.
-const ErrTaskSubmitTimeout = "FnF.TaskSubmitTimeout"
+	"github.com/fnflow/fnflow/fdl"
+)
 
 // AbandonHandoffRequest asks to end a waitForCallback attempt whose hand-off
 // has not been recorded within HandoffTimeout.
@@ -31,14 +28,14 @@ type AbandonHandoffResult struct {
 	// WaitMore, when set, means the hand-off may still finish in time: no
 	// worker has picked the attempt up yet, or it started less than
 	// HandoffTimeout ago. Ask again after WaitMore. Zero means the attempt
-	// has ended, or now ends with ErrTaskSubmitTimeout.
+	// has ended, or now ends with fdl.ErrTaskSubmitTimeout.
 	WaitMore time.Duration
 }
 
 // AbandonHandoff ends a waitForCallback attempt that started more than
 // HandoffTimeout ago and is still pending, failing it with
-// ErrTaskSubmitTimeout. From then on Temporal refuses its token, so a token
-// the function may have seen cannot complete the step.
+// fdl.ErrTaskSubmitTimeout. From then on Temporal refuses its token, so a
+// token the function may have seen cannot complete the step.
 func (a *Activities) AbandonHandoff(ctx context.Context, req AbandonHandoffRequest) (AbandonHandoffResult, error) {
 	info := activity.GetInfo(ctx)
 	exec := info.WorkflowExecution
@@ -61,7 +58,7 @@ func (a *Activities) AbandonHandoff(ctx context.Context, req AbandonHandoffReque
 	}
 	failure := asSubmitFailure(temporal.NewApplicationError(
 		fmt.Sprintf("the hand-off was not recorded within %s (its worker stopped, died or hung); its token is refused", req.HandoffTimeout),
-		ErrTaskSubmitTimeout))
+		fdl.ErrTaskSubmitTimeout))
 	err = a.Temporal.CompleteActivityByID(ctx, info.WorkflowNamespace, exec.ID, exec.RunID, req.ActivityID, nil, failure)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
@@ -94,11 +91,11 @@ func handoffContext(ctx context.Context, req TaskRequest) (context.Context, cont
 	return context.WithDeadline(ctx, activity.GetInfo(ctx).StartedTime.Add(req.HandoffTimeout))
 }
 
-// handoffError names a hand-off step's failure: ErrTaskSubmitTimeout when the
-// hand-off ran out of time, err as it is otherwise.
+// handoffError names a hand-off step's failure: fdl.ErrTaskSubmitTimeout when
+// the hand-off ran out of time, err as it is otherwise.
 func handoffError(handoff context.Context, err error) error {
 	if handoff.Err() == nil {
 		return err
 	}
-	return temporal.NewApplicationError(fmt.Sprintf("the hand-off did not finish: %v", err), ErrTaskSubmitTimeout)
+	return temporal.NewApplicationError(fmt.Sprintf("the hand-off did not finish: %v", err), fdl.ErrTaskSubmitTimeout)
 }

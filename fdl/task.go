@@ -7,13 +7,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Retry limits (reference §4.1).
-const (
-	// MaxRetryIntervalSeconds bounds intervalSeconds and maxIntervalSeconds.
-	MaxRetryIntervalSeconds = 86400
-	// ErrorAll in an errors list matches every error.
-	ErrorAll = "FnF.ALL"
-)
+// MaxRetryIntervalSeconds bounds intervalSeconds and maxIntervalSeconds
+// (reference §4.1).
+const MaxRetryIntervalSeconds = 86400
 
 // actionName is the form of a task's action: product:Action.
 var actionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*:[A-Za-z][A-Za-z0-9]*$`)
@@ -178,7 +174,7 @@ func (p *parser) catches(n *yaml.Node, a at) []CatchPolicy {
 func (p *parser) errorNames(n *yaml.Node, a at) []string {
 	items, ok := p.list(n, a)
 	if ok && len(items) == 0 {
-		p.errorf(n, a, "needs at least one error name (%s matches every error)", ErrorAll)
+		p.errorf(n, a, "needs at least one error name (%s matches every error)", ErrAll)
 	}
 	var names []string
 	for i, item := range items {
@@ -206,8 +202,8 @@ type errorList struct {
 func (p *parser) checkShadowed(lists []errorList) {
 	handled := map[string]int{}
 	for i, l := range lists {
-		if all, ok := handled[ErrorAll]; ok {
-			p.warnf(l.node, l.a, "is never used: %s before it handles %s", lists[all].a.field, ErrorAll)
+		if all, ok := handled[ErrAll]; ok {
+			p.warnf(l.node, l.a, "is never used: %s before it handles %s", lists[all].a.field, ErrAll)
 			continue
 		}
 		for _, e := range l.errors {

@@ -9,6 +9,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 
+	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -28,11 +29,6 @@ type historyReply struct {
 	Events    []eventObject
 	NextToken string `json:",omitempty"`
 }
-
-// timeoutError is the error name of an execution that ran past its flow's
-// timeoutSeconds. The managed service's name for it is not attested
-// (reference fdl.md Q14); FnF.Timeout is the one its material mentions.
-const timeoutError = "FnF.Timeout"
 
 // historyReplyBudget bounds the event details of one GetExecutionHistory
 // reply, like each page the gateway reads (interpreter.HistoryPageQuery): an
@@ -172,7 +168,7 @@ func (s *Server) closingEvent(ctx context.Context, info *workflowpb.WorkflowExec
 	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
 		end.Type, end.Detail = interpreter.EventExecutionStopped, map[string]any{"error": "", "cause": "the workflow was canceled in Temporal"}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-		end.Type, end.Detail = interpreter.EventExecutionTimedOut, map[string]any{"error": timeoutError, "cause": "the execution did not finish within the flow's timeoutSeconds"}
+		end.Type, end.Detail = interpreter.EventExecutionTimedOut, map[string]any{"error": fdl.ErrTimeout, "cause": "the execution did not finish within the flow's timeoutSeconds"}
 	default:
 		return nil, nil
 	}

@@ -62,7 +62,7 @@ func (ex *execution) stepOutput(c *fdl.StepCommon, input map[string]any, o outco
 	case nil:
 		return map[string]any{}, nil
 	default:
-		return nil, &FlowError{Name: ErrInvalidLocal, Cause: "the step result must be a JSON object when the step has no outputMappings"}
+		return nil, &FlowError{Name: fdl.ErrInvalidLocal, Cause: "the step result must be a JSON object when the step has no outputMappings"}
 	}
 }
 

@@ -7,18 +7,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/fnflow/fnflow/activities"
-)
-
-// FnF error names the interpreter raises itself (reference fdl.md §4.3).
-const (
-	ErrAll          = "FnF.ALL"
-	ErrTaskTimeout  = "FnF.TaskTimeout"
-	ErrRuntime      = "FnF.RuntimeError"
-	ErrInvalidLocal = "FnF.InvalidLocal"
-	// ErrTaskSubmitTimeout: a callback task could not be handed over within
-	// the hand-off timeout, maxHandoffs times in a row.
-	ErrTaskSubmitTimeout = activities.ErrTaskSubmitTimeout
+	"github.com/fnflow/fnflow/fdl"
 )
 
 // FlowError is a step failure as FDL sees it: an error name that retry and
@@ -31,7 +20,7 @@ type FlowError struct {
 func (e *FlowError) Error() string { return e.Name + ": " + e.Cause }
 
 func runtimeError(doing string, err error) *FlowError {
-	return &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("%s: %v", doing, err)}
+	return &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("%s: %v", doing, err)}
 }
 
 // asFlowError names any error a step can end with.
@@ -44,22 +33,22 @@ func asFlowError(err error) *FlowError {
 	if errors.As(err, &appErr) {
 		name := appErr.Type()
 		if name == "" {
-			name = ErrRuntime
+			name = fdl.ErrRuntime
 		}
 		return &FlowError{Name: name, Cause: appErr.Message()}
 	}
 	var timeoutErr *temporal.TimeoutError
 	if errors.As(err, &timeoutErr) {
-		return &FlowError{Name: ErrTaskTimeout, Cause: "the task did not finish within its timeoutSeconds"}
+		return &FlowError{Name: fdl.ErrTaskTimeout, Cause: "the task did not finish within its timeoutSeconds"}
 	}
 	var canceledErr *temporal.CanceledError
 	if errors.As(err, &canceledErr) {
-		return &FlowError{Name: ErrRuntime, Cause: "canceled"}
+		return &FlowError{Name: fdl.ErrRuntime, Cause: "canceled"}
 	}
-	return &FlowError{Name: ErrRuntime, Cause: err.Error()}
+	return &FlowError{Name: fdl.ErrRuntime, Cause: err.Error()}
 }
 
 // matches tells whether an errors list of a retry or catch policy covers name.
 func matches(errorNames []string, name string) bool {
-	return slices.Contains(errorNames, name) || slices.Contains(errorNames, ErrAll)
+	return slices.Contains(errorNames, name) || slices.Contains(errorNames, fdl.ErrAll)
 }

@@ -107,7 +107,7 @@ func (ex *execution) run(ctx workflow.Context) (map[string]any, error) {
 	if diags.HasErrors() {
 		// The gateway validates every definition it stores, so this means the
 		// language got stricter since the flow was created.
-		return nil, &FlowError{Name: ErrRuntime, Cause: "the flow definition is not valid: " + diags.Err().Error()}
+		return nil, &FlowError{Name: fdl.ErrRuntime, Cause: "the flow definition is not valid: " + diags.Err().Error()}
 	}
 	input := ex.in.Input
 	if len(flow.InputMappings) > 0 {

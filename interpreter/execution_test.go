@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/fdl"
 )
 
 // functions fakes the task activities: each call of a resource runs the
@@ -592,8 +593,8 @@ steps:
 `
 	r := runFlow(t, fns, def, nil)
 	name, _ := flowFailure(t, r.err)
-	if name != ErrInvalidLocal {
-		t.Errorf("got %s, want %s", name, ErrInvalidLocal)
+	if name != fdl.ErrInvalidLocal {
+		t.Errorf("got %s, want %s", name, fdl.ErrInvalidLocal)
 	}
 }
 

@@ -23,7 +23,7 @@ func (ex *execution) runForeach(ctx workflow.Context, s *fdl.ForeachStep, input 
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return outcome{}, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: collection %s is not an array", s.Path, s.Collection)}
+		return outcome{}, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: collection %s is not an array", s.Path, s.Collection)}
 	}
 	iterations := make([]func(workflow.Context) (map[string]any, error), len(items))
 	for i, item := range items {

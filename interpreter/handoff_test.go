@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/worker"
 )
@@ -166,8 +167,8 @@ func assertHandedOverAgain(t *testing.T, run client.WorkflowRun, abandoned, vali
 		if e.Type == interpreter.EventTaskSubmitted {
 			submitted = append(submitted, fmt.Sprint(e.Detail["taskToken"]))
 		}
-		if e.Type == interpreter.EventTaskSubmitFailed && e.Detail["error"] != interpreter.ErrTaskSubmitTimeout {
-			t.Errorf("TaskSubmitFailed %v, want %s", e.Detail, interpreter.ErrTaskSubmitTimeout)
+		if e.Type == interpreter.EventTaskSubmitFailed && e.Detail["error"] != fdl.ErrTaskSubmitTimeout {
+			t.Errorf("TaskSubmitFailed %v, want %s", e.Detail, fdl.ErrTaskSubmitTimeout)
 		}
 	}
 	want := fmt.Sprint([]interpreter.EventType{"ExecutionStarted", "StepEntered", "TaskScheduled", "TaskSubmitFailed", "TaskScheduled", "TaskSubmitted", "TaskSucceeded", "StepExited", "ExecutionSucceeded"})
@@ -246,7 +247,7 @@ steps:
 	if err := run.Get(context.Background(), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out["caught"] != interpreter.ErrTaskSubmitTimeout {
+	if out["caught"] != fdl.ErrTaskSubmitTimeout {
 		t.Errorf("output %v", out)
 	}
 	var notFound *serviceerror.NotFound

@@ -40,7 +40,7 @@ func (ex *execution) runSteps(ctx workflow.Context, steps []fdl.Step, sc *scope)
 		case o.gotoTarget != "":
 			next := indexOfStep(steps, o.gotoTarget)
 			if next < 0 {
-				return &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: goto target %q is not a sibling", step.Common().Path, o.gotoTarget)}
+				return &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: goto target %q is not a sibling", step.Common().Path, o.gotoTarget)}
 			}
 			i = next
 		case o.endsList || step.Common().End:
@@ -96,7 +96,7 @@ func (ex *execution) runStepBody(ctx workflow.Context, step fdl.Step, parent *sc
 	case *fdl.FailStep:
 		err = &FlowError{Name: s.Error, Cause: s.Cause}
 	default:
-		err = &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: unsupported step type %q", c.Path, c.Type)}
+		err = &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: unsupported step type %q", c.Path, c.Type)}
 	}
 	if err != nil {
 		return outcome{}, nil, err

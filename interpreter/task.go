@@ -99,7 +99,7 @@ func nextRetry(policies []fdl.RetryPolicy, used []int, name string) (time.Durati
 func (ex *execution) handOver(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, entered int64) (any, error) {
 	for n := 1; ; n++ {
 		local, err := ex.runTaskAttempt(ctx, s, input, entered)
-		if err == nil || n == maxHandoffs || asFlowError(err).Name != ErrTaskSubmitTimeout {
+		if err == nil || n == maxHandoffs || asFlowError(err).Name != fdl.ErrTaskSubmitTimeout {
 			return local, err
 		}
 	}
@@ -126,7 +126,7 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	case fdl.PatternRequestResponse:
 		local, err = ex.invokeFunction(ctx, s, req, opts)
 	default:
-		err = &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
+		err = &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
 	}
 	if err != nil {
 		fe := asFlowError(err)
@@ -141,7 +141,7 @@ func taskFailureEvent(err error) EventType {
 	switch {
 	case activities.IsSubmitFailure(err):
 		return EventTaskSubmitFailed
-	case asFlowError(err).Name == ErrTaskTimeout:
+	case asFlowError(err).Name == fdl.ErrTaskTimeout:
 		return EventTaskTimedOut
 	default:
 		return EventTaskFailed

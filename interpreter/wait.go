@@ -19,7 +19,7 @@ func (ex *execution) runWait(ctx workflow.Context, s *fdl.WaitStep, input map[st
 		return outcome{}, err
 	}
 	if d > maxWait {
-		return outcome{}, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: wait of %s is longer than the 2 days a wait step allows", s.Path, d)}
+		return outcome{}, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: wait of %s is longer than the 2 days a wait step allows", s.Path, d)}
 	}
 	if d > 0 {
 		if err := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "wait " + s.Path}).Get(ctx, nil); err != nil {
@@ -39,14 +39,14 @@ func waitDuration(ctx workflow.Context, s *fdl.WaitStep, input map[string]any) (
 			}
 			n, ok := fdl.AsNumber(v)
 			if !ok || n < 0 {
-				return 0, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: duration %s is %v, not a number of seconds", s.Path, s.Duration.Path, v)}
+				return 0, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: duration %s is %v, not a number of seconds", s.Path, s.Duration.Path, v)}
 			}
 			seconds = n
 		}
 		return time.Duration(seconds * float64(time.Second)), nil
 	}
 	if s.Timestamp == nil {
-		return 0, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: wait needs duration or timestamp", s.Path)}
+		return 0, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: wait needs duration or timestamp", s.Path)}
 	}
 	text := s.Timestamp.Time
 	if s.Timestamp.Path != nil {
@@ -56,13 +56,13 @@ func waitDuration(ctx workflow.Context, s *fdl.WaitStep, input map[string]any) (
 		}
 		str, ok := v.(string)
 		if !ok {
-			return 0, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: timestamp %s is %v, not an RFC 3339 string", s.Path, s.Timestamp.Path, v)}
+			return 0, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: timestamp %s is %v, not an RFC 3339 string", s.Path, s.Timestamp.Path, v)}
 		}
 		text = str
 	}
 	at, err := time.Parse(time.RFC3339, text)
 	if err != nil {
-		return 0, &FlowError{Name: ErrRuntime, Cause: fmt.Sprintf("step %s: timestamp %q is not RFC 3339", s.Path, text)}
+		return 0, &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: timestamp %q is not RFC 3339", s.Path, text)}
 	}
 	// A time in the past ends the step at once.
 	return at.Sub(workflow.Now(ctx)), nil

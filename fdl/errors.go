@@ -1,0 +1,43 @@
+package fdl
+
+// Error names fnflow raises, in one place (reference fdl.md §4.3). Retry and
+// catch policies match them by name and they are stored in the histories of
+// running executions: frozen, changing one breaks running executions and the
+// flows written for the managed service.
+const (
+	// ErrAll in an errors list matches every error; it is never raised.
+	ErrAll = "FnF.ALL"
+	// ErrRuntime is an engine-side failure: a mapping that cannot be
+	// evaluated, an unsupported resource, a call fnflow could not make.
+	ErrRuntime = "FnF.RuntimeError"
+	// ErrInvalidLocal is a task result that is not JSON, or not an object
+	// where one is needed.
+	ErrInvalidLocal = "FnF.InvalidLocal"
+	// ErrTaskTimeout is a task that ran longer than its timeoutSeconds.
+	ErrTaskTimeout = "FnF.TaskTimeout"
+	// ErrTaskSubmitTimeout is a callback task whose hand-off did not finish
+	// within the hand-off timeout: its worker died, hung or stopped.
+	ErrTaskSubmitTimeout = "FnF.TaskSubmitTimeout"
+	// ErrTimeout is an execution that ran past its flow's timeoutSeconds. The
+	// managed service's name for it is not attested (reference fdl.md Q14);
+	// FnF.Timeout is the one its material mentions.
+	ErrTimeout = "FnF.Timeout"
+)
+
+// Error names of the function integration, as Function Compute gives them.
+const (
+	// ErrFunctionNotFound: the function does not exist (or is not bound).
+	ErrFunctionNotFound = "FC.FunctionNotFound"
+	// ErrFunctionThrottled: HTTP 429, the function did not run.
+	ErrFunctionThrottled = "FC.ResourceExhausted"
+	// ErrFunctionInternal: HTTP 5xx, the function may have run.
+	ErrFunctionInternal = "FC.InternalServerError"
+	// ErrFunctionInvalid: another 4xx, the function did not run.
+	ErrFunctionInvalid = "FC.InvalidArgument"
+	// ErrFunctionUnknown: the outcome of the call is unknown.
+	ErrFunctionUnknown = "FC.Unknown"
+)
+
+// FunctionError names a Function Compute platform error by its code, as FC
+// does: FC.<Code>.
+func FunctionError(code string) string { return "FC." + code }
