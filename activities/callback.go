@@ -13,10 +13,6 @@ import (
 	"github.com/fnflow/fnflow/internal/token"
 )
 
-// submitPhase marks errors raised while a callback task hands its work over,
-// so the interpreter can log TaskSubmitFailed rather than TaskFailed.
-const submitPhase = "submit"
-
 // WaitForCallback runs a waitForCallback task attempt: it mints the callback
 // token from this attempt's Temporal task token, puts it where the step's
 // inputMappings asked for $context.task.token, hands the input to the
@@ -75,30 +71,6 @@ func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskReques
 		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout.String(), "error", err)
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return activity.ErrResultPending
-}
-
-// asSubmitFailure keeps the error's name and cause and marks it as a failure
-// to hand the work over.
-func asSubmitFailure(err error) error {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), fdl.ErrRuntime, temporal.ApplicationErrorOptions{Details: []any{submitPhase}})
-	}
-	return temporal.NewApplicationErrorWithOptions(appErr.Message(), appErr.Type(), temporal.ApplicationErrorOptions{
-		NonRetryable: appErr.NonRetryable(),
-		Details:      []any{submitPhase},
-	})
-}
-
-// IsSubmitFailure tells whether a waitForCallback attempt failed while
-// handing its work over, before any worker could have reported.
-func IsSubmitFailure(err error) bool {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || !appErr.HasDetails() {
-		return false
-	}
-	var phase string
-	return appErr.Details(&phase) == nil && phase == submitPhase
 }
 
 // replaceString returns v with every string equal to old replaced by new.

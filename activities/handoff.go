@@ -15,23 +15,6 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 )
 
-// AbandonHandoffRequest asks to end a waitForCallback attempt whose hand-off
-// has not been recorded within HandoffTimeout.
-type AbandonHandoffRequest struct {
-	// ActivityID is the waitForCallback attempt's activity ID.
-	ActivityID     string
-	HandoffTimeout time.Duration
-}
-
-// AbandonHandoffResult says what became of the attempt.
-type AbandonHandoffResult struct {
-	// WaitMore, when set, means the hand-off may still finish in time: no
-	// worker has picked the attempt up yet, or it started less than
-	// HandoffTimeout ago. Ask again after WaitMore. Zero means the attempt
-	// has ended, or now ends with fdl.ErrTaskSubmitTimeout.
-	WaitMore time.Duration
-}
-
 // AbandonHandoff ends a waitForCallback attempt that started more than
 // HandoffTimeout ago and is still pending, failing it with
 // fdl.ErrTaskSubmitTimeout. From then on Temporal refuses its token, so a
