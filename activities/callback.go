@@ -15,9 +15,9 @@ import (
 
 // WaitForCallback runs a waitForCallback task attempt: it mints the callback
 // token from this attempt's Temporal task token, puts it where the step's
-// inputMappings asked for $context.task.token, hands the input to the
-// function, tells the execution the task was submitted, and parks. The
-// gateway completes it when a worker calls ReportTaskSucceeded or
+// inputMappings asked for $context.task.token, hands the input over to the
+// task's integration, tells the execution the task was submitted, and parks.
+// The gateway completes it when a worker calls ReportTaskSucceeded or
 // ReportTaskFailed with the token. The hand-off gives up at the request's
 // HandoffTimeout, when the workflow would abandon it anyway.
 func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[string]any, error) {
@@ -25,27 +25,17 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 	callbackToken := a.Tokens.Sign(info.TaskToken)
 	input := replaceString(req.Input, req.TokenPlaceholder, callbackToken).(map[string]any)
 
-	binding, err := a.functionBinding(req)
-	if err != nil {
-		return nil, asSubmitFailure(err)
-	}
-	if binding.Temporal != nil {
-		return nil, asSubmitFailure(temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
-			fdl.ErrRuntime, nil))
-	}
 	handoff, cancel := handoffContext(ctx, req)
 	defer cancel()
-	// The function's reply is not the step result: the report is.
-	if _, err := a.postFunction(handoff, binding.HTTP, input); err != nil {
+	if err := a.handOver(handoff, req, input); err != nil {
 		return nil, a.handoffFailure(ctx, handoff, req, err)
 	}
 	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken}
-	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
+	err := a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
-		// The execution ended first, typically because the function reported
+		// The execution ended first, typically because the worker reported
 		// at once: no one is left to tell, and the report decided the step.
 		a.logger().Debug("execution ended before the task's hand-off was recorded", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath)
 	case err != nil:

@@ -16,6 +16,9 @@ import (
 	"github.com/fnflow/fnflow/internal/payload"
 )
 
+// This file is the function integration: functions bound by the worker's
+// --functions file, called over HTTP or delegated to a Temporal activity.
+
 const (
 	defaultFunctionTimeout   = 5 * time.Minute
 	maxFunctionResponseBytes = 2 << 20
@@ -26,6 +29,9 @@ const (
 // function bound to a Temporal activity is not called here: the result tells
 // the interpreter to schedule that activity itself.
 func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (InvokeResult, error) {
+	if req.Resource.Kind != fdl.ResourceFunction {
+		return InvokeResult{}, unsupportedResource(req)
+	}
 	binding, err := a.functionBinding(req)
 	if err != nil {
 		return InvokeResult{}, err
@@ -53,12 +59,26 @@ func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (Invok
 	return InvokeResult{Output: output}, nil
 }
 
-func (a *Activities) functionBinding(req TaskRequest) (*FunctionBinding, error) {
-	if req.Resource.Kind != fdl.ResourceFunction {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...) are", req.StepPath, req.ResourceArn),
+// handOverToFunction calls a function for a waitForCallback task step with
+// the input that carries the callback token. The function's reply is not the
+// step result: the report is.
+func (a *Activities) handOverToFunction(ctx context.Context, req TaskRequest, input map[string]any) error {
+	binding, err := a.functionBinding(req)
+	if err != nil {
+		return err
+	}
+	if binding.Temporal != nil {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
 			fdl.ErrRuntime, nil)
 	}
+	_, err = a.postFunction(ctx, binding.HTTP, input)
+	return err
+}
+
+// functionBinding finds how the task's function is bound, or names a
+// function the worker was not told about as Function Compute would.
+func (a *Activities) functionBinding(req TaskRequest) (*FunctionBinding, error) {
 	binding, ok := a.Functions.Lookup(req.Resource)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(

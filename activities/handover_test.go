@@ -1,0 +1,44 @@
+package activities
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/token"
+)
+
+// A resource kind without an integration fails the step at once, for both
+// patterns, with an error retrying cannot fix.
+func TestResourceWithoutIntegrationIsARuntimeError(t *testing.T) {
+	signer, err := token.NewSigner(bytes.Repeat([]byte{1}, token.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Activities{Tokens: signer}
+	req := TaskRequest{
+		StepPath: "send", ResourceArn: "acs:mns:::/queues/jobs/messages", Input: map[string]any{},
+		Resource: fdl.Resource{Kind: fdl.ResourceQueue, Name: "jobs"},
+	}
+	for name, activity := range map[string]any{"requestResponse": a.InvokeFunction, "waitForCallback": a.WaitForCallback} {
+		t.Run(name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
+			env.RegisterActivity(activity)
+			_, err := env.ExecuteActivity(activity, req)
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || appErr.Type() != fdl.ErrRuntime || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), "acs:mns:::/queues/jobs/messages is not supported") {
+				t.Errorf("got %v, want a non-retryable %s naming the resource", err, fdl.ErrRuntime)
+			}
+			if name == "waitForCallback" && !IsSubmitFailure(err) {
+				t.Errorf("a callback task that cannot be handed over is a submit failure: %v", err)
+			}
+		})
+	}
+}
