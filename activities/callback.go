@@ -22,7 +22,7 @@ import (
 // HandoffTimeout, when the workflow would abandon it anyway.
 func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[string]any, error) {
 	info := activity.GetInfo(ctx)
-	callbackToken := a.Tokens.Sign(info.TaskToken)
+	callbackToken := a.Tokens.SignFor(token.Callback, info.TaskToken)
 	input := replaceString(req.Input, req.TokenPlaceholder, callbackToken).(map[string]any)
 
 	handoff, cancel := handoffContext(ctx, req)

@@ -72,7 +72,7 @@ func (s *Server) openToken(r *request) (callbackToken string, taskToken []byte, 
 	if err != nil {
 		return "", nil, err
 	}
-	taskToken, err = s.cfg.Tokens.Open(callbackToken)
+	taskToken, err = s.cfg.Tokens.OpenFor(token.Callback, callbackToken)
 	if err != nil {
 		return "", nil, errInvalidArgument("The task token %s is not valid: %v.", token.Redact(callbackToken), err)
 	}

@@ -2,6 +2,8 @@ package token
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -9,6 +11,9 @@ import (
 	"strings"
 	"testing"
 )
+
+// callbackPrefix is the prefix of callback tokens, written out: it is frozen.
+const callbackPrefix = "t1."
 
 func newTestSigner(t *testing.T, seed byte) *Signer {
 	t.Helper()
@@ -38,7 +43,7 @@ func TestSignOpenRoundTrip(t *testing.T) {
 func TestOpenRefusesForgedTokens(t *testing.T) {
 	s := newTestSigner(t, 1)
 	tok := s.Sign([]byte("temporal-task-token"))
-	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, version))
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, callbackPrefix))
 	flipped := append([]byte(nil), raw...)
 	flipped[0] ^= 1
 	cases := map[string]struct {
@@ -46,11 +51,11 @@ func TestOpenRefusesForgedTokens(t *testing.T) {
 		want  error
 	}{
 		"other deployment's key": {newTestSigner(t, 2).Sign([]byte("temporal-task-token")), ErrBadSignature},
-		"modified task token":    {version + base64.RawURLEncoding.EncodeToString(flipped), ErrBadSignature},
+		"modified task token":    {callbackPrefix + base64.RawURLEncoding.EncodeToString(flipped), ErrBadSignature},
 		"truncated":              {tok[:len(tok)-4], ErrBadSignature},
-		"only a signature":       {version + base64.RawURLEncoding.EncodeToString(raw[len(raw)-32:]), ErrMalformed},
-		"no version":             {strings.TrimPrefix(tok, version), ErrMalformed},
-		"not base64":             {version + "!!!", ErrMalformed},
+		"only a signature":       {callbackPrefix + base64.RawURLEncoding.EncodeToString(raw[len(raw)-32:]), ErrMalformed},
+		"no prefix":              {strings.TrimPrefix(tok, callbackPrefix), ErrMalformed},
+		"not base64":             {callbackPrefix + "!!!", ErrMalformed},
 		"empty":                  {"", ErrMalformed},
 	}
 	for name, c := range cases {
@@ -125,8 +130,8 @@ func TestOpenRefusesOtherSpellings(t *testing.T) {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	last := strings.IndexByte(alphabet, tok[len(tok)-1])
 	altered := tok[:len(tok)-1] + string(alphabet[last^1])
-	want, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, version))
-	if got, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(altered, version)); err != nil || !bytes.Equal(got, want) {
+	want, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, callbackPrefix))
+	if got, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(altered, callbackPrefix)); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("the altered token must decode to the same bytes for this test to mean anything: %v", err)
 	}
 	for name, spelling := range map[string]string{
@@ -138,5 +143,53 @@ func TestOpenRefusesOtherSpellings(t *testing.T) {
 				t.Errorf("Open(%q) = %v, want %v", spelling, err, ErrMalformed)
 			}
 		})
+	}
+}
+
+// TestPurposesDoNotMix: a token handed out for one purpose is refused for
+// another, even with its prefix rewritten, because each purpose signs with
+// its own key.
+func TestPurposesDoNotMix(t *testing.T) {
+	s := newTestSigner(t, 1)
+	taskToken := []byte("temporal-task-token")
+	handle := s.SignFor(ReceiptHandle, taskToken)
+	callback := s.SignFor(Callback, taskToken)
+	if got, err := s.OpenFor(ReceiptHandle, handle); err != nil || !bytes.Equal(got, taskToken) {
+		t.Fatalf("a receipt handle opens as one: %q, %v", got, err)
+	}
+	cases := map[string]struct {
+		purpose Purpose
+		token   string
+		want    error
+	}{
+		"receipt handle as callback token":    {Callback, handle, ErrMalformed},
+		"callback token as receipt handle":    {ReceiptHandle, callback, ErrMalformed},
+		"receipt handle with callback prefix": {Callback, callbackPrefix + strings.TrimPrefix(handle, purposes[ReceiptHandle].prefix), ErrBadSignature},
+		"callback token with receipt prefix":  {ReceiptHandle, purposes[ReceiptHandle].prefix + strings.TrimPrefix(callback, callbackPrefix), ErrBadSignature},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.OpenFor(c.purpose, c.token); !errors.Is(err, c.want) {
+				t.Errorf("got %v, want %v", err, c.want)
+			}
+		})
+	}
+}
+
+// TestCallbackTokensKeepTheirFormat: executions wait with callback tokens
+// minted before tokens had purposes, "t1." and an HMAC with the key itself
+// over the task token; they must keep opening, and new ones are the same.
+func TestCallbackTokensKeepTheirFormat(t *testing.T) {
+	key := bytes.Repeat([]byte{1}, KeySize)
+	taskToken := []byte("\x0a\x24a temporal task token")
+	mac := hmac.New(sha256.New, key)
+	mac.Write(taskToken)
+	old := callbackPrefix + base64.RawURLEncoding.EncodeToString(append(append([]byte(nil), taskToken...), mac.Sum(nil)...))
+	s := newTestSigner(t, 1)
+	if got, err := s.OpenFor(Callback, old); err != nil || !bytes.Equal(got, taskToken) {
+		t.Errorf("an old callback token must open: %q, %v", got, err)
+	}
+	if got := s.SignFor(Callback, taskToken); got != old {
+		t.Errorf("callback tokens changed format: %s, was %s", got, old)
 	}
 }
