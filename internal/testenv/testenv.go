@@ -3,6 +3,10 @@
 // stopped by Main once the tests are done. Only tests import it. What a
 // package runs on the server (its workers, functions and gateways) stays in
 // that package's tests and is handed to OnStop.
+//
+// devserver's own tests cannot use it (testenv imports devserver) and need
+// servers with options of their own anyway; cmd/fnflow's tests run the
+// real commands, which start their own servers.
 package testenv
 
 import (
@@ -59,6 +63,8 @@ func Start(tb testing.TB) *Env {
 	return env
 }
 
+// start runs devserver with its defaults, tuned as `fnflow dev` is, on a
+// fresh data directory.
 func start() (*Env, error) {
 	dir, err := os.MkdirTemp("", "fnflow-test")
 	if err != nil {
