@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,14 +16,12 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
-	"github.com/fnflow/fnflow/devserver"
-	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -40,39 +36,36 @@ const (
 )
 
 var (
+	// temporalClient and signer are the shared server's, set by integration
+	// for the functions and activities the worker runs.
 	temporalClient client.Client
 	signer         *token.Signer
 	// pending holds the remote work the polling baseline waits for.
 	pending sync.Map
 	// parked receives one value each time a step starts waiting for good.
 	parked = make(chan struct{}, 1024)
+
+	workerOnce sync.Once
+	workerErr  error
 )
 
-// TestMain runs one embedded Temporal server (tuned as `fnflow dev` tunes it)
-// and one worker for every benchmark.
-func TestMain(m *testing.M) {
-	os.Exit(runWithServer(m))
+// TestMain stops the embedded server and the worker the benchmarks started.
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// integration starts the shared embedded Temporal server (tuned as `fnflow
+// dev` tunes it) and the one worker of every benchmark, on first use. Each
+// benchmark calls it before it measures anything.
+func integration(b *testing.B) {
+	b.Helper()
+	env := testenv.Start(b)
+	workerOnce.Do(func() { workerErr = startWorker(env) })
+	if workerErr != nil {
+		b.Fatal(workerErr)
+	}
 }
 
-func runWithServer(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "fnflow-bench")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Stop()
-	quiet := slog.New(slog.DiscardHandler)
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet), DataConverter: payload.Converter})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer temporalClient.Close()
-	signer, _ = token.NewSigner([]byte("bench-key-bench-key-bench-key-32"))
-
+func startWorker(env *testenv.Env) error {
+	temporalClient, signer = env.Client, env.Signer
 	// The function a callback step hands its token to: like a real worker it
 	// does its work elsewhere and reports back, here at once.
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -81,24 +74,24 @@ func runWithServer(m *testing.M) int {
 		go reportCallback(input["taskToken"])
 		_, _ = w.Write([]byte("{}"))
 	}))
-	defer fn.Close()
+	testenv.OnStop(fn.Close)
 	// The function of a step that waits for good: it keeps the token and
 	// never reports, as a person who has not yet approved.
 	park := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("{}"))
 		parked <- struct{}{}
 	}))
-	defer park.Close()
+	testenv.OnStop(park.Close)
 	bindings, err := activities.ParseBindings([]byte("functions:\n" +
 		"  - resource: services/bench/functions/work\n    http: {url: " + fn.URL + "}\n" +
 		"  - resource: services/bench/functions/park\n    http: {url: " + park.URL + "}\n"))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 
 	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
-	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: quiet}).Register(w)
+	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: env.Logger}).Register(w)
 	w.RegisterWorkflow(handwrittenCallbacks)
 	w.RegisterActivity(parkUntilCallback)
 	w.RegisterWorkflow(handwrittenWaiting)
@@ -107,10 +100,10 @@ func runWithServer(m *testing.M) int {
 	w.RegisterActivity(submitJob)
 	w.RegisterActivity(jobStatus)
 	if err := w.Start(); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	defer w.Stop()
-	return m.Run()
+	testenv.OnStop(w.Stop)
+	return nil
 }
 
 func reportCallback(callbackToken string) {
@@ -254,6 +247,7 @@ func waitForEnd(b *testing.B, run client.WorkflowRun) time.Duration {
 // async activities in a hand-written workflow; polling is the other
 // baseline, a workflow that asks every second whether the work is done.
 func BenchmarkCallbackFlow(b *testing.B) {
+	integration(b)
 	definition := callbackFlow("work", steps)
 	b.Run("fnflow", func(b *testing.B) {
 		runExecutions(b, steps, func(id string) (client.WorkflowRun, error) {
@@ -299,6 +293,7 @@ func parkForGood(ctx context.Context) error {
 // connection), measured after a GC. The baseline is the hand-written
 // workflow parked on the same asynchronous activity.
 func BenchmarkWaitingExecution(b *testing.B) {
+	integration(b)
 	definition := callbackFlow("park", 1)
 	b.Run("fnflow", func(b *testing.B) {
 		measureWaiting(b, func(id string) (client.WorkflowRun, error) {

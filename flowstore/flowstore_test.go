@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,49 +17,37 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 const taskQueue = "flowstore-test"
 
-var temporalClient client.Client
+// TestMain stops the embedded server and the worker the tests started.
+func TestMain(m *testing.M) { testenv.Main(m) }
 
-// TestMain runs one embedded Temporal server and one worker for the package.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Exit(runWithServer(m))
-}
+var (
+	workerOnce sync.Once
+	workerErr  error
+)
 
-func runWithServer(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "fnflow-flowstore-test")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Stop()
-	temporalClient, err = client.Dial(client.Options{
-		HostPort:      srv.FrontendAddress(),
-		Namespace:     srv.Namespace(),
-		Logger:        temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
-		DataConverter: payload.Converter,
+// integration returns a client of the shared embedded Temporal server with
+// the package's worker running on taskQueue, starting both on first use.
+func integration(t *testing.T) client.Client {
+	t.Helper()
+	c := testenv.Start(t).Client
+	workerOnce.Do(func() {
+		w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+		flowstore.Register(w)
+		if workerErr = w.Start(); workerErr == nil {
+			testenv.OnStop(w.Stop)
+		}
 	})
-	if err != nil {
-		log.Fatal(err)
+	if workerErr != nil {
+		t.Fatal(workerErr)
 	}
-	defer temporalClient.Close()
-	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{})
-	flowstore.Register(w)
-	if err := w.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer w.Stop()
-	return m.Run()
+	return c
 }
 
 func testContext(t *testing.T) context.Context {
@@ -69,8 +57,9 @@ func testContext(t *testing.T) context.Context {
 }
 
 func TestLifecycle(t *testing.T) {
+	c := integration(t)
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, taskQueue)
+	store := flowstore.New(c, taskQueue)
 	created, err := store.Create(ctx, flowstore.Flow{Name: "lifecycle", Definition: "v1", Description: "first", Type: "FDL", ExecutionMode: "Standard"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +106,9 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestNeverCreated(t *testing.T) {
+	c := integration(t)
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, taskQueue)
+	store := flowstore.New(c, taskQueue)
 	if _, err := store.Get(ctx, "never"); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("get: %v", err)
 	}
@@ -136,8 +126,9 @@ func TestNeverCreated(t *testing.T) {
 // Reads come from Temporal alone: a store whose task queue no worker polls
 // creates and reads flows all the same.
 func TestReadsNeedNoWorker(t *testing.T) {
+	c := testenv.Start(t).Client
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, "no-worker-here")
+	store := flowstore.New(c, "no-worker-here")
 	created, err := store.Create(ctx, flowstore.Flow{Name: "unattended", Definition: "v1"})
 	if err != nil {
 		t.Fatal(err)
@@ -145,14 +136,15 @@ func TestReadsNeedNoWorker(t *testing.T) {
 	if got, err := store.Get(ctx, "unattended"); err != nil || got != created {
 		t.Errorf("get\n got %+v, %v\nwant %+v", got, err, created)
 	}
-	if err := temporalClient.TerminateWorkflow(ctx, flowstore.WorkflowID("unattended"), "", "test cleanup"); err != nil {
+	if err := c.TerminateWorkflow(ctx, flowstore.WorkflowID("unattended"), "", "test cleanup"); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestPut(t *testing.T) {
+	c := integration(t)
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, taskQueue)
+	store := flowstore.New(c, taskQueue)
 	first, err := store.Put(ctx, flowstore.Flow{Name: "put", Definition: "v1", Type: "FDL"})
 	if err != nil {
 		t.Fatal(err)
@@ -168,8 +160,9 @@ func TestPut(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	c := integration(t)
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, taskQueue)
+	store := flowstore.New(c, taskQueue)
 	names := []string{"list_a", "list_b", "list_c"}
 	for _, name := range names {
 		if _, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1"}); err != nil {
@@ -222,12 +215,13 @@ var update = flag.Bool("update", false, "record a flow workflow's history into t
 // TestRecordHistory runs a flow through create, a change, a change that
 // changes nothing and a delete, and with -update keeps its history.
 func TestRecordHistory(t *testing.T) {
+	c := integration(t)
 	ctx := testContext(t)
-	store := flowstore.New(temporalClient, taskQueue)
+	store := flowstore.New(c, taskQueue)
 	if _, err := store.Create(ctx, flowstore.Flow{Name: "recorded", Definition: "v1", Type: "FDL"}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := temporalClient.DescribeWorkflowExecution(ctx, flowstore.WorkflowID("recorded"), "")
+	desc, err := c.DescribeWorkflowExecution(ctx, flowstore.WorkflowID("recorded"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +237,7 @@ func TestRecordHistory(t *testing.T) {
 		return
 	}
 	var hist historypb.History
-	iter := temporalClient.GetWorkflowHistory(ctx, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), false, 0)
+	iter := c.GetWorkflowHistory(ctx, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), false, 0)
 	for iter.HasNext() {
 		event, err := iter.Next()
 		if err != nil {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,37 +16,28 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
-	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
-	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/worker"
 )
 
-// The integration tests share one embedded Temporal server, one fnflow
-// worker and two gateways (one open, one requiring signatures), started by
-// the first test that needs them; the protocol tests of package gateway run
-// without them. TestMain stops what was started.
+// The integration tests share the embedded Temporal server of testenv, one
+// fnflow worker and two gateways (one open, one requiring signatures),
+// started by the first test that needs them; the protocol tests of package
+// gateway run without them. testenv.Main stops what was started.
 var (
 	envOnce sync.Once
 	env     *testEnv
 	envErr  error
-	stops   []func()
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for i := len(stops) - 1; i >= 0; i-- {
-		stops[i]()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 const (
 	taskQueue = "gateway-test"
@@ -80,34 +69,17 @@ func integration(t *testing.T) *testEnv {
 	if testing.Short() {
 		t.Skip("needs the embedded Temporal server")
 	}
-	envOnce.Do(func() { env, envErr = startEnv() })
+	server := testenv.Start(t)
+	envOnce.Do(func() { env, envErr = startEnv(server) })
 	if envErr != nil {
 		t.Fatal(envErr)
 	}
 	return env
 }
 
-func startEnv() (*testEnv, error) {
-	dir, err := os.MkdirTemp("", "fnflow-gateway-test")
-	if err != nil {
-		return nil, err
-	}
-	stops = append(stops, func() { os.RemoveAll(dir) })
-	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir})
-	if err != nil {
-		return nil, err
-	}
-	stops = append(stops, func() { _ = srv.Stop() })
-	quiet := slog.New(slog.DiscardHandler)
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet), DataConverter: payload.Converter})
-	if err != nil {
-		return nil, err
-	}
-	stops = append(stops, c.Close)
-	signer, err := token.NewSigner([]byte("gateway integration tests' key.."))
-	if err != nil {
-		return nil, err
-	}
+// startEnv starts the package's worker, function and gateways on server.
+func startEnv(server *testenv.Env) (*testEnv, error) {
+	c, signer, quiet := server.Client, server.Signer, server.Logger
 	e := &testEnv{temporal: c, signer: signer, tokens: &tokenBox{chans: map[string]chan string{}}}
 
 	// The function callback flows call: it hands the token it is given to
@@ -118,7 +90,7 @@ func startEnv() (*testEnv, error) {
 		e.tokens.deliver(input.Key, input.TaskToken)
 		_, _ = w.Write([]byte("{}"))
 	}))
-	stops = append(stops, fn.Close)
+	testenv.OnStop(fn.Close)
 	bindings, err := activities.ParseBindings([]byte("functions:\n  - resource: services/test/functions/hand-over\n    http: {url: " + fn.URL + "}\n"))
 	if err != nil {
 		return nil, err
@@ -132,11 +104,11 @@ func startEnv() (*testEnv, error) {
 	if err := w.Start(); err != nil {
 		return nil, err
 	}
-	stops = append(stops, w.Stop)
+	testenv.OnStop(w.Stop)
 
 	cfg := gateway.Config{
 		Temporal:  c,
-		Namespace: srv.Namespace(),
+		Namespace: server.Namespace,
 		TaskQueue: taskQueue,
 		Tokens:    signer,
 		Flows:     flowstore.New(c, taskQueue),
@@ -144,10 +116,10 @@ func startEnv() (*testEnv, error) {
 	}
 	e.cfg = cfg
 	open := httptest.NewServer(gateway.New(cfg))
-	stops = append(stops, open.Close)
+	testenv.OnStop(open.Close)
 	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
 	signed := httptest.NewServer(gateway.New(cfg))
-	stops = append(stops, signed.Close)
+	testenv.OnStop(signed.Close)
 	e.url, e.signedURL = open.URL, signed.URL
 	return e, nil
 }

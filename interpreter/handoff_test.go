@@ -22,6 +22,7 @@ import (
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/worker"
 )
@@ -114,7 +115,7 @@ func startHandoffWorker(t *testing.T, c client.Client, queue string, fn *handoff
 	w := sdkworker.New(c, queue, sdkworker.Options{})
 	opts := interpreter.Options{HandoffTimeout: testHandoffTimeout}
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
-	(&activities.Activities{Functions: fn.bindings(t), Tokens: signer, Temporal: c, HTTP: httpClient, Logger: logger}).Register(w)
+	(&activities.Activities{Functions: fn.bindings(t), Tokens: testenv.Start(t).Signer, Temporal: c, HTTP: httpClient, Logger: logger}).Register(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func startHandoffWorker(t *testing.T, c client.Client, queue string, fn *handoff
 
 func startOn(t *testing.T, queue, name, definition string) client.WorkflowRun {
 	t.Helper()
-	run, err := temporalClient.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+	run, err := testenv.Start(t).Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID:        interpreter.ExecutionWorkflowID("test", name+"-"+t.Name()),
 		TaskQueue: queue,
 	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition})
@@ -186,7 +187,7 @@ func assertHandedOverAgain(t *testing.T, run client.WorkflowRun, abandoned, vali
 func TestHandoffOfKilledWorkerIsHandedOverAgain(t *testing.T) {
 	const queue = "handoff-killed"
 	fn := newHandoffFunction(t, answerAtOnce)
-	startHandoffWorker(t, temporalClient, queue, fn, &http.Client{Transport: newDyingTransport(t, 1)}, quietLogger())
+	startHandoffWorker(t, testenv.Start(t).Client, queue, fn, &http.Client{Transport: newDyingTransport(t, 1)}, quietLogger())
 	run := startOn(t, queue, "handoff-killed", callbackFlow)
 	first := fn.next(t)
 	second := fn.next(t)
@@ -205,11 +206,11 @@ func TestHandoffOfStoppedWorkerIsHandedOverAgain(t *testing.T) {
 		}
 		answerAtOnce(w, r, token)
 	})
-	first := startHandoffWorker(t, temporalClient, queue, fn, http.DefaultClient, quietLogger())
+	first := startHandoffWorker(t, testenv.Start(t).Client, queue, fn, http.DefaultClient, quietLogger())
 	run := startOn(t, queue, "handoff-stopped", callbackFlow)
 	abandoned := fn.next(t)
 	first.Stop()
-	startHandoffWorker(t, temporalClient, queue, fn, http.DefaultClient, quietLogger())
+	startHandoffWorker(t, testenv.Start(t).Client, queue, fn, http.DefaultClient, quietLogger())
 	assertHandedOverAgain(t, run, abandoned, fn.next(t))
 }
 
@@ -218,7 +219,7 @@ func TestHandoffOfStoppedWorkerIsHandedOverAgain(t *testing.T) {
 func TestHandoffThatNeverFinishesIsCatchable(t *testing.T) {
 	const queue = "handoff-never"
 	fn := newHandoffFunction(t, answerAtOnce)
-	startHandoffWorker(t, temporalClient, queue, fn, &http.Client{Transport: newDyingTransport(t, -1)}, quietLogger())
+	startHandoffWorker(t, testenv.Start(t).Client, queue, fn, &http.Client{Transport: newDyingTransport(t, -1)}, quietLogger())
 	def := `version: v1
 type: flow
 steps:
@@ -279,8 +280,9 @@ func TestWorkerStopDrainsHandoff(t *testing.T) {
 		time.Sleep(time.Second)
 		answerAtOnce(w, r, token)
 	})
-	cfg := worker.Config{TaskQueue: queue, Functions: fn.bindings(t), Tokens: signer, Logger: quietLogger(), HandoffTimeout: 10 * time.Second}
-	w := worker.New(temporalClient, cfg)
+	env := testenv.Start(t)
+	cfg := worker.Config{TaskQueue: queue, Functions: fn.bindings(t), Tokens: env.Signer, Logger: quietLogger(), HandoffTimeout: 10 * time.Second}
+	w := worker.New(env.Client, cfg)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +290,7 @@ func TestWorkerStopDrainsHandoff(t *testing.T) {
 	tok := fn.next(t)
 	w.Stop()
 	// Queries and the rest of the execution need a worker again.
-	next := worker.New(temporalClient, cfg)
+	next := worker.New(env.Client, cfg)
 	if err := next.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +356,7 @@ func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
 	})
 	logs := &recordingHandler{}
 	logged := slog.New(logs)
-	c, err := client.NewClientFromExisting(temporalClient, client.Options{Namespace: "default", Logger: temporallog.NewStructuredLogger(logged)})
+	c, err := client.NewClientFromExisting(testenv.Start(t).Client, client.Options{Namespace: "default", Logger: temporallog.NewStructuredLogger(logged)})
 	if err != nil {
 		t.Fatal(err)
 	}

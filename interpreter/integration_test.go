@@ -6,18 +6,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -26,9 +24,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/fnflow/fnflow/activities"
-	"github.com/fnflow/fnflow/devserver"
-	"github.com/fnflow/fnflow/internal/payload"
-	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -38,62 +34,53 @@ var update = flag.Bool("update", false, "record execution histories into testdat
 
 const taskQueue = "interpreter-test"
 
+// TestMain stops the embedded server and the workers the tests started.
+func TestMain(m *testing.M) { testenv.Main(m) }
+
 var (
-	temporalClient client.Client
-	signer         *token.Signer
+	workerOnce sync.Once
+	workerErr  error
 )
 
-// TestMain runs one embedded Temporal server and one worker with the real
-// activities for the whole package.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Exit(runWithServer(m))
+// integration returns the shared embedded Temporal server with the
+// package's worker running the interpreter and the real activities on
+// taskQueue, starting both on first use. Tests with workers of their own
+// need only testenv.Start.
+func integration(t testing.TB) *testenv.Env {
+	t.Helper()
+	env := testenv.Start(t)
+	workerOnce.Do(func() { workerErr = startWorker(env) })
+	if workerErr != nil {
+		t.Fatal(workerErr)
+	}
+	return env
 }
 
-func runWithServer(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "fnflow-interpreter-test")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	srv, err := devserver.Start(ctx, devserver.Options{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Stop()
-	quiet := slog.New(slog.DiscardHandler)
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: temporallog.NewStructuredLogger(quiet), DataConverter: payload.Converter})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer temporalClient.Close()
-	signer, _ = token.NewSigner([]byte("0123456789abcdef0123456789abcdef"))
-
+func startWorker(env *testenv.Env) error {
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var input map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&input)
 		_ = json.NewEncoder(w).Encode(input)
 	}))
-	defer fn.Close()
+	testenv.OnStop(fn.Close)
 	bindings, err := activities.ParseBindings([]byte("functions:\n  - resource: services/demo/functions/echo\n    http: {url: " + fn.URL + "}\n"))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{})
+	w := sdkworker.New(env.Client, taskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
-	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: quiet}).Register(w)
+	(&activities.Activities{Functions: bindings, Tokens: env.Signer, Temporal: env.Client, HTTP: http.DefaultClient, Logger: env.Logger}).Register(w)
 	if err := w.Start(); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	defer w.Stop()
-	return m.Run()
+	testenv.OnStop(w.Stop)
+	return nil
 }
 
 // start starts an execution of definition.
 func start(t *testing.T, name, definition string, input map[string]any) client.WorkflowRun {
 	t.Helper()
-	run, err := temporalClient.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+	run, err := integration(t).Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID:        interpreter.ExecutionWorkflowID("test", name),
 		TaskQueue: taskQueue,
 	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition, Input: input})
@@ -106,7 +93,7 @@ func start(t *testing.T, name, definition string, input map[string]any) client.W
 // history queries the execution's FnF event log.
 func history(t *testing.T, run client.WorkflowRun) []interpreter.Event {
 	t.Helper()
-	v, err := temporalClient.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), interpreter.HistoryQuery)
+	v, err := testenv.Start(t).Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), interpreter.HistoryQuery)
 	if err != nil {
 		t.Fatalf("querying history: %v", err)
 	}
@@ -138,11 +125,12 @@ func nextToken(t *testing.T, run client.WorkflowRun, nth int) string {
 
 func complete(t *testing.T, callbackToken string, output map[string]any, failure error) error {
 	t.Helper()
-	taskToken, err := signer.Open(callbackToken)
+	env := testenv.Start(t)
+	taskToken, err := env.Signer.Open(callbackToken)
 	if err != nil {
 		t.Fatalf("the token in the history must be ours: %v", err)
 	}
-	return temporalClient.CompleteActivity(context.Background(), taskToken, output, failure)
+	return env.Client.CompleteActivity(context.Background(), taskToken, output, failure)
 }
 
 // record keeps the run's Temporal history for the replay tests.
@@ -152,7 +140,7 @@ func record(t *testing.T, run client.WorkflowRun, name string) {
 		return
 	}
 	var hist historypb.History
-	iter := temporalClient.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, 0)
+	iter := testenv.Start(t).Client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, 0)
 	for iter.HasNext() {
 		event, err := iter.Next()
 		if err != nil {
