@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/temporal"
 
+	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -23,7 +23,7 @@ type reportReply struct {
 }
 
 func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, error) {
-	callbackToken, taskToken, err := s.openToken(r)
+	task, err := s.openTask(r)
 	if err != nil {
 		return nil, err
 	}
@@ -34,14 +34,14 @@ func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Temporal.CompleteActivity(ctx, taskToken, output, nil); err != nil {
-		return nil, reportError(callbackToken, err)
+	if err := task.Succeed(ctx, output); err != nil {
+		return nil, reportError(r, err)
 	}
 	return &reportReply{}, nil
 }
 
 func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, error) {
-	callbackToken, taskToken, err := s.openToken(r)
+	task, err := s.openTask(r)
 	if err != nil {
 		return nil, err
 	}
@@ -56,48 +56,43 @@ func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, err
 	if utf8.RuneCountInString(cause) > 4096 {
 		return nil, errInvalidArgument("The parameter Cause must be at most 4096 characters.")
 	}
-	// The error's type is the report's Error, so that the step's retry and
-	// catch policies match it by name; its message is the cause.
-	if err := s.cfg.Temporal.CompleteActivity(ctx, taskToken, nil, temporal.NewApplicationError(cause, errorName)); err != nil {
-		return nil, reportError(callbackToken, err)
+	if err := task.Fail(ctx, errorName, cause); err != nil {
+		return nil, reportError(r, err)
 	}
 	return &reportReply{}, nil
 }
 
-// openToken checks the callback token's signature and returns it with the
-// Temporal task token inside. A forged, truncated or foreign token is refused
-// here, before Temporal is called.
-func (s *Server) openToken(r *request) (callbackToken string, taskToken []byte, err error) {
-	callbackToken, err = r.required("TaskToken")
+// openTask opens the TaskToken parameter, refusing a forged, truncated or
+// foreign token before Temporal is called.
+func (s *Server) openTask(r *request) (*callback.Task, error) {
+	callbackToken, err := r.required("TaskToken")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	taskToken, err = s.cfg.Tokens.OpenFor(token.Callback, callbackToken)
+	task, err := s.callbacks.Open(callbackToken)
 	if err != nil {
-		return "", nil, errInvalidArgument("The task token %s is not valid: %v.", token.Redact(callbackToken), err)
+		return nil, errInvalidArgument("The task token %s is not valid: %v.", token.Redact(callbackToken), err)
 	}
-	return callbackToken, taskToken, nil
+	return task, nil
 }
 
-// reportError maps what Temporal answered to a report. Temporal cannot tell
-// a task that already completed from one that timed out, was retried or
-// whose execution ended (reference temporal-notes.md §1.3); for the caller
-// they are all a task that can no longer be reported, which Alibaba calls
-// TaskAlreadyCompleted. Transient errors are left to asAPIError, which makes
-// them 503s: a retried report is safe, a second one is refused.
-func reportError(callbackToken string, err error) error {
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return newError(http.StatusBadRequest, "TaskAlreadyCompleted", "Task %s has already completed.", token.Redact(callbackToken))
+// reportError maps what completing a task answered to the report's API
+// error (see callback.ErrAlreadyCompleted). Transient errors are left to
+// asAPIError, which makes them 503s: a retried report is safe, a second one
+// is refused.
+func reportError(r *request, err error) error {
+	redacted := token.Redact(r.param("TaskToken"))
+	if errors.Is(err, callback.ErrAlreadyCompleted) {
+		return newError(http.StatusBadRequest, "TaskAlreadyCompleted", "Task %s has already completed.", redacted)
 	}
 	var invalid *serviceerror.InvalidArgument
-	if errors.As(err, &invalid) {
+	if errors.Is(err, callback.ErrRefused) && errors.As(err, &invalid) {
 		return &apiError{
 			status:  http.StatusBadRequest,
 			code:    "InvalidArgument",
-			message: fmt.Sprintf("Temporal refused the report of task %s: %s", token.Redact(callbackToken), invalid.Message),
+			message: fmt.Sprintf("Temporal refused the report of task %s: %s", redacted, invalid.Message),
 			cause:   err,
 		}
 	}
-	return fmt.Errorf("reporting task %s: %w", token.Redact(callbackToken), err)
+	return fmt.Errorf("reporting task %s: %w", redacted, err)
 }

@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
 )
@@ -61,13 +62,16 @@ type Server struct {
 	log  *slog.Logger
 	echo *echo.Echo
 	// now is the clock signatures' timestamps are checked against.
-	now    func() time.Time
-	nonces *nonceStore
+	now       func() time.Time
+	nonces    *nonceStore
+	callbacks *callback.Completer
 }
 
 // New returns a gateway serving cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces))}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces)),
+		callbacks: callback.New(cfg.Temporal, cfg.Tokens),
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
