@@ -15,6 +15,13 @@ var flowName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
 // digits, "_" and "-", starting with a letter or "_", 1 to 128 characters.
 func ValidName(name string) bool { return flowName.MatchString(name) }
 
+// namePrefix is what may begin a flow or execution name.
+var namePrefix = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
+
+// ValidNamePrefix reports whether prefix holds only the characters of a
+// name: letters, digits, "_" and "-". "" is a valid prefix.
+func ValidNamePrefix(prefix string) bool { return namePrefix.MatchString(prefix) }
+
 // maxStepName is the longest step name, the same as for flow names.
 const maxStepName = 128
 

@@ -25,6 +25,24 @@ func TestValidName(t *testing.T) {
 	}
 }
 
+func TestValidNamePrefix(t *testing.T) {
+	for prefix, want := range map[string]bool{
+		"":     true,
+		"1":    true,
+		"-a_b": true,
+		"a'":   false,
+		"a%":   false,
+		"a b":  false,
+		"a/b":  false,
+		"名":    false,
+		"a\nb": false,
+	} {
+		if got := ValidNamePrefix(prefix); got != want {
+			t.Errorf("ValidNamePrefix(%q) = %v, want %v", prefix, got, want)
+		}
+	}
+}
+
 func TestCheckStepName(t *testing.T) {
 	for name, wantErr := range map[string]string{
 		"mns-topic-task":         "",

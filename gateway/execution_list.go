@@ -2,13 +2,10 @@ package gateway
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
-
-	"github.com/fnflow/fnflow/interpreter"
+	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/fdl"
 )
 
 type listExecutionsReply struct {
@@ -17,10 +14,9 @@ type listExecutionsReply struct {
 	NextToken  string `json:",omitempty"`
 }
 
-// listExecutions lists from Temporal's visibility store. Items carry the
-// names, status and times only: Input, Output and FlowDefinition live in each
-// execution's history, and reading every history would make a page cost one
-// call per execution. DescribeExecution has them.
+// listExecutions lists a flow's executions. Items carry the names, status
+// and times only (see executions.Service.List); DescribeExecution has the
+// rest.
 func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error) {
 	flowName, err := nameParam(r, "FlowName")
 	if err != nil {
@@ -30,7 +26,7 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	query, matchesNothing, err := executionsQuery(r, flowName)
+	filter, err := executionsFilter(r)
 	if err != nil {
 		return nil, err
 	}
@@ -41,79 +37,42 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	if _, err := s.flow(ctx, flowName); err != nil {
 		return nil, err
 	}
-	if matchesNothing {
-		return &listExecutionsReply{Executions: []executionObject{}}, nil
-	}
-	resp, err := s.cfg.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		PageSize:      int32(limit),
-		NextPageToken: pageToken,
-		Query:         query,
-	})
+	page, err := s.executions.List(ctx, flowName, filter, limit, pageToken)
 	if err != nil {
-		return nil, fmt.Errorf("listing executions of flow %s: %w", flowName, err)
+		return nil, err
 	}
 	rep := &listExecutionsReply{
-		Executions: make([]executionObject, 0, len(resp.GetExecutions())),
-		NextToken:  encodeNextToken(resp.GetNextPageToken()),
+		Executions: make([]executionObject, 0, len(page.Executions)),
+		NextToken:  encodeNextToken(page.NextPageToken),
 	}
-	for _, info := range resp.GetExecutions() {
-		rep.Executions = append(rep.Executions, executionSummary(flowName, info))
+	for _, e := range page.Executions {
+		rep.Executions = append(rep.Executions, newExecutionObject(e))
 	}
 	return rep, nil
 }
 
-// executionsQuery is the visibility query for ListExecutions' filters.
-// matchesNothing is set for a filter no execution can match.
-func executionsQuery(r *request, flow string) (query string, matchesNothing bool, err error) {
-	prefix := r.param("ExecutionNamePrefix")
-	if strings.IndexFunc(prefix, func(c rune) bool { return !isNameChar(c) }) >= 0 {
-		return "", false, errInvalidArgument("The parameter ExecutionNamePrefix may hold only letters, digits, \"_\" and \"-\".")
+// executionsFilter reads and checks ListExecutions' filters.
+func executionsFilter(r *request) (executions.Filter, error) {
+	filter := executions.Filter{NamePrefix: r.param("ExecutionNamePrefix"), Status: executions.Status(r.param("Status"))}
+	if !fdl.ValidNamePrefix(filter.NamePrefix) {
+		return executions.Filter{}, errInvalidArgument("The parameter ExecutionNamePrefix may hold only letters, digits, \"_\" and \"-\".")
 	}
-	query = fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH '%s'",
-		interpreter.ExecutionWorkflow, interpreter.ExecutionWorkflowID(flow, prefix))
-	switch status := r.param("Status"); status {
-	case "":
-	case "Starting":
-		// Never reported (see statusRunning).
-		matchesNothing = true
-	default:
-		cond, err := statusCondition(status)
-		if err != nil {
-			return "", false, err
-		}
-		query += " AND " + cond
+	if filter.Status != "" && !filter.Status.Known() {
+		return executions.Filter{}, errInvalidArgument("The parameter Status must be one of Starting, Running, Stopped, Succeeded, Failed, TimedOut.")
 	}
-	for _, bound := range []struct{ param, op string }{{"StartedTimeBegin", ">="}, {"StartedTimeEnd", "<="}} {
+	for _, bound := range []struct {
+		param string
+		t     *time.Time
+	}{{"StartedTimeBegin", &filter.StartedFrom}, {"StartedTimeEnd", &filter.StartedUntil}} {
 		text := r.param(bound.param)
 		if text == "" {
 			continue
 		}
 		t, err := time.Parse(time.RFC3339, text)
 		if err != nil {
-			return "", false, errInvalidArgument("The parameter %s must be a UTC time like 2019-01-01T01:01:01.001Z.", bound.param)
+			return executions.Filter{}, errInvalidArgument("The parameter %s must be a UTC time like 2019-01-01T01:01:01.001Z.", bound.param)
 		}
-		query += fmt.Sprintf(" AND StartTime %s '%s'", bound.op, t.UTC().Format(time.RFC3339Nano))
+		*bound.t = t
 	}
-	return query, matchesNothing, nil
-}
-
-// statusCondition is the visibility condition for a Status filter.
-func statusCondition(status string) (string, error) {
-	switch status {
-	case statusRunning:
-		return "ExecutionStatus = 'Running'", nil
-	case statusSucceeded:
-		return "ExecutionStatus = 'Completed'", nil
-	case statusFailed:
-		return "ExecutionStatus = 'Failed'", nil
-	case statusStopped:
-		return "(ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Canceled')", nil
-	case statusTimedOut:
-		return "ExecutionStatus = 'TimedOut'", nil
-	}
-	return "", errInvalidArgument("The parameter Status must be one of Starting, Running, Stopped, Succeeded, Failed, TimedOut.")
-}
-
-func isNameChar(c rune) bool {
-	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+	return filter, nil
 }

@@ -3,8 +3,6 @@ package gateway
 import (
 	"encoding/json"
 
-	commonpb "go.temporal.io/api/common/v1"
-
 	"github.com/fnflow/fnflow/internal/payload"
 )
 
@@ -36,10 +34,4 @@ func jsonPayload(r *request, name string) (map[string]any, json.RawMessage, erro
 		return nil, nil, errEntityTooLarge()
 	}
 	return object, stored, nil
-}
-
-// fromPayloads decodes what Temporal holds with fnflow's converter, so that
-// numbers come back exactly as they were sent.
-func fromPayloads(p *commonpb.Payloads, valuePtr any) error {
-	return payload.Converter.FromPayloads(p, valuePtr)
 }

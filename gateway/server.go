@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
@@ -62,15 +63,17 @@ type Server struct {
 	log  *slog.Logger
 	echo *echo.Echo
 	// now is the clock signatures' timestamps are checked against.
-	now       func() time.Time
-	nonces    *nonceStore
-	callbacks *callback.Completer
+	now        func() time.Time
+	nonces     *nonceStore
+	executions *executions.Service
+	callbacks  *callback.Completer
 }
 
 // New returns a gateway serving cfg.
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces)),
-		callbacks: callback.New(cfg.Temporal, cfg.Tokens),
+		executions: executions.New(cfg.Temporal, cfg.Namespace, cfg.TaskQueue),
+		callbacks:  callback.New(cfg.Temporal, cfg.Tokens),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

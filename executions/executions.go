@@ -1,0 +1,200 @@
+// Package executions starts fnflow executions and reads them back: the one
+// start path that the gateway's StartExecution, child flows, schedules and
+// CallbackFnFTaskToken share, and the read side (describe, await, stop, list,
+// history paging). It is flowstore's twin: flows live in flowstore,
+// executions are Temporal workflows of type interpreter.ExecutionWorkflow
+// with ID interpreter.ExecutionWorkflowID(flow, name).
+//
+// The package speaks Go types; the fnf API's wire format (PascalCase JSON,
+// time format, error codes) is the gateway's. Names are the caller's to
+// check (fdl.ValidName): they are used in workflow IDs as they are.
+package executions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/interpreter"
+)
+
+var (
+	// ErrNotFound means there is no fnflow execution of that name.
+	ErrNotFound = errors.New("execution does not exist")
+	// ErrAlreadyExists is returned by Start for a name an ended execution
+	// has used: an execution name is used once.
+	ErrAlreadyExists = errors.New("execution already exists")
+	// ErrAlreadyEnded is returned by Stop for an execution that is not
+	// running.
+	ErrAlreadyEnded = errors.New("execution has already ended")
+	// ErrInvalidFilter is returned by List for a filter it cannot query.
+	ErrInvalidFilter = errors.New("invalid execution filter")
+)
+
+// InvalidDefinitionError is returned by Start when the flow's definition
+// does not parse. A stored definition was valid when it was stored; the
+// language got stricter since.
+type InvalidDefinitionError struct {
+	Flow string
+	// Diagnostics is every error found, one "file:line:col: step path:
+	// message" line each.
+	Diagnostics error
+}
+
+func (e *InvalidDefinitionError) Error() string {
+	return fmt.Sprintf("the definition of flow %s is not valid:\n%v", e.Flow, e.Diagnostics)
+}
+
+// Status is an execution's status (reference fdl.md §6.3).
+type Status string
+
+const (
+	// Starting is never reported: a Temporal workflow runs from the moment
+	// it is started. A list filtered by it is empty.
+	Starting  Status = "Starting"
+	Running   Status = "Running"
+	Succeeded Status = "Succeeded"
+	Failed    Status = "Failed"
+	Stopped   Status = "Stopped"
+	TimedOut  Status = "TimedOut"
+)
+
+// Known reports whether s is one of the statuses above.
+func (s Status) Known() bool {
+	switch s {
+	case Starting, Running, Succeeded, Failed, Stopped, TimedOut:
+		return true
+	}
+	return false
+}
+
+func statusOf(s enumspb.WorkflowExecutionStatus) Status {
+	switch s {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return Succeeded
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		return Failed
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return Stopped
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return TimedOut
+	default:
+		return Running
+	}
+}
+
+// Execution is one execution as fnflow shows it.
+type Execution struct {
+	FlowName string
+	Name     string
+	Status   Status
+	// Input is the execution input as stored, a JSON object; Output is the
+	// execution's output once it succeeded. Definition is the snapshot of
+	// the flow's definition the execution runs. List leaves the three
+	// empty: they live in each execution's history.
+	Input       json.RawMessage
+	Output      json.RawMessage
+	Definition  string
+	StartedTime time.Time
+	// StoppedTime is zero while the execution runs.
+	StoppedTime time.Time
+	// RunID is the Temporal run described, so that Await and Stop act on
+	// that run and never on a later one of the same workflow ID.
+	RunID string
+}
+
+// Service starts and reads executions through a Temporal client.
+type Service struct {
+	temporal client.Client
+	// namespace is the client's, for the calls made on its raw workflow
+	// service.
+	namespace string
+	// taskQueue is where executions are started; the worker polls it.
+	taskQueue string
+}
+
+// New returns a Service that starts executions on taskQueue.
+func New(c client.Client, namespace, taskQueue string) *Service {
+	return &Service{temporal: c, namespace: namespace, taskQueue: taskQueue}
+}
+
+// Start starts execution name of flow with definition, the flow's
+// definition now, and input (nil is {}). A running execution of that name
+// is returned as it is; an ended one makes Start fail with
+// ErrAlreadyExists. The input is stored as it is: the caller checks that it
+// can be stored and read back (internal/payload), for an input Temporal
+// stored but the execution could not read would leave it broken for good.
+func (s *Service) Start(ctx context.Context, flow, definition, name string, input map[string]any) (Execution, error) {
+	parsed, diags := fdl.Parse(flow, []byte(definition))
+	if diags.HasErrors() {
+		return Execution{}, &InvalidDefinitionError{Flow: flow, Diagnostics: diags.Err()}
+	}
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       interpreter.ExecutionWorkflowID(flow, name),
+		TaskQueue:                s.taskQueue,
+		WorkflowExecutionTimeout: time.Duration(parsed.TimeoutSeconds) * time.Second,
+		// An execution name is used once: a running execution of that name is
+		// returned as it is, an ended one refuses the start.
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            fmt.Sprintf("fnflow execution %s of flow %s", name, flow),
+	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{
+		FlowName:      flow,
+		ExecutionName: name,
+		Definition:    definition,
+		Input:         input,
+	})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, flow, ErrAlreadyExists)
+	}
+	if err != nil {
+		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, flow, err)
+	}
+	// Read back rather than echo the request: when the execution was already
+	// running, its own input and start time are the answer.
+	return s.read(ctx, flow, name, run.GetRunID())
+}
+
+// stopDetail is what Stop records as the termination's details, so that
+// History can show ExecutionStopped {error, cause}.
+type stopDetail struct {
+	Error string `json:"error"`
+	Cause string `json:"cause"`
+}
+
+// Stop terminates a running execution with an error name and a cause, and
+// describes it stopped. An execution that is not running makes it fail with
+// ErrAlreadyEnded.
+func (s *Service) Stop(ctx context.Context, flow, name, errorName, cause string) (Execution, error) {
+	info, err := s.describe(ctx, flow, name, "")
+	if err != nil {
+		return Execution{}, err
+	}
+	alreadyEnded := fmt.Errorf("stopping execution %s of flow %s: %w", name, flow, ErrAlreadyEnded)
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return Execution{}, alreadyEnded
+	}
+	exec := info.GetExecution()
+	// The reason is for people reading Temporal; the details are for the
+	// ExecutionStopped event.
+	reason := fmt.Sprintf("StopExecution (error %q, cause %q)", errorName, cause)
+	err = s.temporal.TerminateWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), reason, stopDetail{Error: errorName, Cause: cause})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// It ended between the description and the termination.
+		return Execution{}, alreadyEnded
+	}
+	if err != nil {
+		return Execution{}, fmt.Errorf("stopping execution %s of flow %s: %w", name, flow, err)
+	}
+	return s.read(ctx, flow, name, exec.GetRunId())
+}
