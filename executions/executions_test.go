@@ -1,0 +1,89 @@
+package executions_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/internal/testenv"
+	"github.com/fnflow/fnflow/interpreter"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// taskQueue has no worker: the executions these tests start stay running,
+// which is all the start path and its typed errors need.
+const taskQueue = "executions-test"
+
+const definition = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n"
+
+func service(t *testing.T) (*executions.Service, *testenv.Env) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the embedded Temporal server")
+	}
+	env := testenv.Start(t)
+	return executions.New(env.Client, env.Namespace, taskQueue), env
+}
+
+// TestStartPath checks the outcomes the gateway, schedules and child flows
+// rely on, as typed errors: a running name is returned as it is, a used one
+// is ErrAlreadyExists, a second stop is ErrAlreadyEnded.
+func TestStartPath(t *testing.T) {
+	s, _ := service(t)
+	ctx := context.Background()
+	first, err := s.Start(ctx, "f", definition, "e1", map[string]any{"n": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Status != executions.Running || string(first.Input) != `{"n":1}` || first.Definition != definition || first.StartedTime.IsZero() {
+		t.Errorf("started %+v", first)
+	}
+	again, err := s.Start(ctx, "f", definition, "e1", map[string]any{"n": 2})
+	if err != nil || again.RunID != first.RunID || string(again.Input) != `{"n":1}` {
+		t.Errorf("starting a running name again gave %+v, %v; want the running execution", again, err)
+	}
+	stopped, err := s.Stop(ctx, "f", "e1", "Operator", "enough")
+	if err != nil || stopped.Status != executions.Stopped || stopped.StoppedTime.IsZero() {
+		t.Errorf("Stop gave %+v, %v", stopped, err)
+	}
+	if _, err := s.Stop(ctx, "f", "e1", "", ""); !errors.Is(err, executions.ErrAlreadyEnded) {
+		t.Errorf("stopping again: %v, want ErrAlreadyEnded", err)
+	}
+	if _, err := s.Start(ctx, "f", definition, "e1", nil); !errors.Is(err, executions.ErrAlreadyExists) {
+		t.Errorf("starting an ended name: %v, want ErrAlreadyExists", err)
+	}
+	var invalid *executions.InvalidDefinitionError
+	if _, err := s.Start(ctx, "f", "version: v1\n", "e2", nil); !errors.As(err, &invalid) {
+		t.Errorf("starting with a broken definition: %v, want an InvalidDefinitionError", err)
+	}
+}
+
+// TestNotAnExecution checks that a workflow at an execution's ID that fnflow
+// did not start is no execution.
+func TestNotAnExecution(t *testing.T) {
+	s, env := service(t)
+	ctx := context.Background()
+	if _, err := s.Describe(ctx, "f", "nobody"); !errors.Is(err, executions.ErrNotFound) {
+		t.Errorf("describing a name never used: %v, want ErrNotFound", err)
+	}
+	run, err := env.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       interpreter.ExecutionWorkflowID("f", "foreign"),
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: time.Minute,
+	}, "someone.Else")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.TerminateWorkflow(ctx, run.GetID(), run.GetRunID(), "test over") })
+	if _, err := s.Describe(ctx, "f", "foreign"); !errors.Is(err, executions.ErrNotFound) {
+		t.Errorf("describing a foreign workflow: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Stop(ctx, "f", "foreign", "", ""); !errors.Is(err, executions.ErrNotFound) {
+		t.Errorf("stopping a foreign workflow: %v, want ErrNotFound", err)
+	}
+}
