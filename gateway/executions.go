@@ -152,10 +152,8 @@ func executionNames(r *request) (flow, execution string, err error) {
 	if flow, err = nameParam(r, "FlowName"); err != nil {
 		return "", "", err
 	}
-	if execution, err = executionName(r); err != nil {
+	if execution, err = nameParam(r, "ExecutionName"); err != nil {
 		return "", "", err
 	}
 	return flow, execution, nil
 }
-
-func executionName(r *request) (string, error) { return nameParam(r, "ExecutionName") }

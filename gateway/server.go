@@ -8,8 +8,9 @@
 // keys, flat arrays, numbers as numbers, times in UTC with milliseconds, JSON
 // payloads as strings. Errors are rendered in one place (renderError). The
 // gateway keeps no state but the signature nonces it has seen: flows live in
-// Temporal (package flowstore), executions are Temporal workflows, and
-// callback tokens carry everything a report needs.
+// Temporal (package flowstore), executions are Temporal workflows started and
+// read through package executions, and callback tokens carry everything a
+// report needs (package internal/callback completes them).
 package gateway
 
 import (
