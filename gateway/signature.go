@@ -3,17 +3,16 @@ package gateway
 import (
 	"container/heap"
 	"crypto/hmac"
-	"crypto/sha1"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // maxClockSkew is how far a signed request's timestamp may be from the
@@ -74,37 +73,11 @@ func (s *Server) checkRPCSignature(r *request) error {
 	if r.param("Action") == "" {
 		return errMissingParam("Action")
 	}
-	want := rpcSignature(secret, rpcStringToSign(r.method, r.params))
+	want := acs.Signature(secret, acs.StringToSign(r.method, r.params))
 	if !hmac.Equal([]byte(signature), []byte(want)) {
 		return errSignature("The request signature does not match.")
 	}
 	return s.nonces.use(id, nonce, signedAt, s.now())
-}
-
-// rpcStringToSign builds RPC v1's string to sign from every parameter but
-// Signature, empty ones included: exactly the parameters actions read.
-func rpcStringToSign(method string, params map[string]string) string {
-	pairs := make([]string, 0, len(params))
-	for name, value := range params {
-		if name != "Signature" {
-			pairs = append(pairs, percentEncode(name)+"="+percentEncode(value))
-		}
-	}
-	slices.Sort(pairs)
-	return method + "&" + percentEncode("/") + "&" + percentEncode(strings.Join(pairs, "&"))
-}
-
-// rpcSignature is base64(HMAC-SHA1(secret + "&", stringToSign)).
-func rpcSignature(secret, stringToSign string) string {
-	mac := hmac.New(sha1.New, []byte(secret+"&"))
-	mac.Write([]byte(stringToSign))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// percentEncode is RFC 3986 encoding as the SDKs do it: everything but
-// A-Z a-z 0-9 - _ . ~ as upper-case %XX of the UTF-8 bytes.
-func percentEncode(s string) string {
-	return strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(s))
 }
 
 // checkTimestamp checks a signed request's timestamp and returns it.
@@ -173,7 +146,7 @@ func v3CanonicalRequest(r *request, signedHeaders []string) string {
 	var query []string
 	for name, values := range r.query {
 		for _, value := range values {
-			query = append(query, percentEncode(name)+"="+percentEncode(value))
+			query = append(query, acs.PercentEncode(name)+"="+acs.PercentEncode(value))
 		}
 	}
 	slices.Sort(query)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // Requests captured from Alibaba's SDKs, signed with AccessKeyId testid and
@@ -114,15 +116,16 @@ func signingServer() *Server {
 	return s
 }
 
-// TestWorkedVector is the worked example of reference fnf-api.md §3.1.
+// TestWorkedVector is the worked example of reference fnf-api.md §3.1, read
+// from the wire as the gateway reads it.
 func TestWorkedVector(t *testing.T) {
 	req := parseCapture(t, coreReportTaskSucceeded)
 	const wantStringToSign = "POST&%2F&AccessKeyId%3Dtestid%26Action%3DReportTaskSucceeded%26Format%3DJSON%26Output%3D%257B%2522result%2522%253A%2522ok%2520%25C3%25BC%2522%252C%2522n%2522%253A1%257D%26RegionId%3Dcn-hangzhou%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D4e23aca3234606f7eef3334dc47fc164%26SignatureType%3D%26SignatureVersion%3D1.0%26TaskToken%3Dtok%252Fwith%252Bspecial%2520chars%252A~%2526x%253Dy%26Timestamp%3D2026-11-26T16%253A22%253A53Z%26Version%3D2019-03-15"
-	stringToSign := rpcStringToSign(req.method, req.params)
+	stringToSign := acs.StringToSign(req.method, req.params)
 	if stringToSign != wantStringToSign {
 		t.Errorf("string to sign\n got %s\nwant %s", stringToSign, wantStringToSign)
 	}
-	if got := rpcSignature("testsecret", stringToSign); got != "IP8y0a5gvNn5F1h9oC+Wx5F7bXU=" {
+	if got := acs.Signature("testsecret", stringToSign); got != "IP8y0a5gvNn5F1h9oC+Wx5F7bXU=" {
 		t.Errorf("signature %s, want IP8y0a5gvNn5F1h9oC+Wx5F7bXU=", got)
 	}
 }

@@ -1,0 +1,40 @@
+// Package acs is Alibaba Cloud's RPC v1 request signature (HMAC-SHA1), as
+// the official SDKs compute it (reference fnf-api.md §3.1). The gateway
+// verifies with it and fnfclient signs with it: one implementation, so the
+// two cannot drift apart.
+package acs
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// StringToSign builds RPC v1's string to sign from every parameter but
+// Signature, empty ones included.
+func StringToSign(method string, params map[string]string) string {
+	pairs := make([]string, 0, len(params))
+	for name, value := range params {
+		if name != "Signature" {
+			pairs = append(pairs, PercentEncode(name)+"="+PercentEncode(value))
+		}
+	}
+	slices.Sort(pairs)
+	return method + "&" + PercentEncode("/") + "&" + PercentEncode(strings.Join(pairs, "&"))
+}
+
+// Signature is base64(HMAC-SHA1(secret + "&", stringToSign)).
+func Signature(secret, stringToSign string) string {
+	mac := hmac.New(sha1.New, []byte(secret+"&"))
+	mac.Write([]byte(stringToSign))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// PercentEncode is RFC 3986 encoding as the SDKs do it: everything but
+// A-Z a-z 0-9 - _ . ~ as upper-case %XX of the UTF-8 bytes.
+func PercentEncode(s string) string {
+	return strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(s))
+}
