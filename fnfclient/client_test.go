@@ -25,7 +25,7 @@ func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, id, secret, wantCode string
-		wantStatus               int
+		wantStatus                 int
 	}{
 		{"signed", "id", "secret", "ActionNotSupported", http.StatusBadRequest},
 		{"wrong secret", "id", "other", "SignatureNotMatch", http.StatusForbidden},
