@@ -72,6 +72,18 @@ type EventPage struct {
 	NextToken string `json:",omitempty"`
 }
 
+// Reply is the reply of an action that answers with its RequestId alone.
+type Reply struct {
+	RequestID string `json:"RequestId"`
+}
+
+// ReportReply answers ReportTaskSucceeded and ReportTaskFailed; fnflow's
+// EventId is always 0 (docs/api.md).
+type ReportReply struct {
+	RequestID string `json:"RequestId"`
+	EventID   int64  `json:"EventId"`
+}
+
 // FlowSpec is what CreateFlow and UpdateFlow send.
 type FlowSpec struct {
 	Name, Definition, Description string
@@ -114,9 +126,9 @@ func (c *Client) DescribeFlow(ctx context.Context, name string) (*Flow, error) {
 	return &f, c.call(ctx, "DescribeFlow", map[string]string{"Name": name}, &f)
 }
 
-func (c *Client) DeleteFlow(ctx context.Context, name string) error {
-	var reply struct{}
-	return c.call(ctx, "DeleteFlow", map[string]string{"Name": name}, &reply)
+func (c *Client) DeleteFlow(ctx context.Context, name string) (*Reply, error) {
+	var r Reply
+	return &r, c.call(ctx, "DeleteFlow", map[string]string{"Name": name}, &r)
 }
 
 func (c *Client) ListFlows(ctx context.Context, nextToken string) (*FlowPage, error) {
@@ -161,14 +173,14 @@ func (c *Client) GetExecutionHistory(ctx context.Context, flow, name, nextToken 
 
 // ReportTaskSucceeded completes the task of a callback token with an output
 // (a JSON object; empty is {}).
-func (c *Client) ReportTaskSucceeded(ctx context.Context, token, output string) error {
-	var reply struct{}
-	return c.call(ctx, "ReportTaskSucceeded", map[string]string{"TaskToken": token, "Output": output}, &reply)
+func (c *Client) ReportTaskSucceeded(ctx context.Context, token, output string) (*ReportReply, error) {
+	var r ReportReply
+	return &r, c.call(ctx, "ReportTaskSucceeded", map[string]string{"TaskToken": token, "Output": output}, &r)
 }
 
 // ReportTaskFailed fails the task of a callback token; errorName is what the
 // step's retry and catch match.
-func (c *Client) ReportTaskFailed(ctx context.Context, token, errorName, cause string) error {
-	var reply struct{}
-	return c.call(ctx, "ReportTaskFailed", map[string]string{"TaskToken": token, "Error": errorName, "Cause": cause}, &reply)
+func (c *Client) ReportTaskFailed(ctx context.Context, token, errorName, cause string) (*ReportReply, error) {
+	var r ReportReply
+	return &r, c.call(ctx, "ReportTaskFailed", map[string]string{"TaskToken": token, "Error": errorName, "Cause": cause}, &r)
 }

@@ -1,7 +1,8 @@
 // Command fnflow runs Alibaba Cloud Serverless Workflow flows (FDL) on
 // Temporal: `fnflow dev` runs everything on one machine, `fnflow worker` and
 // `fnflow gateway` run the parts against a Temporal cluster or Temporal
-// Cloud, and `fnflow validate` checks flow files.
+// Cloud, `fnflow validate` checks flow files, and the client commands (flow,
+// run, exec, task) call a gateway.
 package main
 
 import (
@@ -20,6 +21,12 @@ Usage:
   fnflow worker    run flow executions against a Temporal cluster
   fnflow gateway   serve the fnf API (2019-03-15) against a Temporal cluster
   fnflow validate  check flow files and print every problem found
+
+Client commands, against a gateway (--endpoint, default http://127.0.0.1:8080):
+  fnflow flow      deploy, list, show and delete flows
+  fnflow run       start an execution of a flow; --wait waits for its end
+  fnflow exec      list, show, stop executions and show their history
+  fnflow task      report a waiting callback task succeeded or failed
 
 Run "fnflow COMMAND -h" for a command's flags. Every flag can also be set
 with an environment variable FNFLOW_<FLAG>, e.g. FNFLOW_DATA_DIR.
@@ -41,6 +48,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"worker":   runWorker,
 		"gateway":  runGateway,
 		"validate": runValidate,
+		"flow":     runFlow,
+		"run":      runRun,
+		"exec":     runExec,
+		"task":     runTask,
 	}
 	command, ok := commands[args[0]]
 	if !ok {
