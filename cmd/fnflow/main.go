@@ -21,6 +21,7 @@ Usage:
   fnflow worker    run flow executions against a Temporal cluster
   fnflow gateway   serve the fnf API (2019-03-15) against a Temporal cluster
   fnflow validate  check flow files and print every problem found
+  fnflow graph     draw a flow file as Mermaid, Graphviz DOT or SVG
 
 Client commands, against a gateway (--endpoint, default http://127.0.0.1:8080):
   fnflow flow      deploy, list, show and delete flows
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"worker":   runWorker,
 		"gateway":  runGateway,
 		"validate": runValidate,
+		"graph":    runGraph,
 		"flow":     runFlow,
 		"run":      runRun,
 		"exec":     runExec,
