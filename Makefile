@@ -15,9 +15,11 @@ dev:
 	go run ./cmd/fnflow dev
 
 # test runs every benchmark once too, so that a broken one fails CI; `make
-# bench` is what measures.
+# bench` is what measures. gateway's TestNodeSDK also needs Node.js 20 and npm:
+# npm ci installs Alibaba's Node.js SDK from compat/node's lock file.
 test:
 	go mod download
+	npm ci --prefix compat/node
 	go vet ./...
 	go test -count=1 -timeout 20m ./...
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./bench/ ./devserver/ ./fdl/
