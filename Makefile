@@ -1,5 +1,6 @@
 # The two commands of the README: `make dev` runs fnflow locally, `make test`
-# runs every check CI runs. Both work on a fresh machine with Go 1.26.8.
+# runs every check CI runs. Both work on a fresh machine with Go 1.26.8; the
+# tests also need Node.js 20 and npm.
 export GOTOOLCHAIN := local
 
 # Fuzz budgets count inputs, not seconds: a duration-based -fuzztime races its
