@@ -65,6 +65,20 @@ func (c *clientCommand) parse(args []string, minArgs, maxArgs int) (positional [
 	return positional, 0, true
 }
 
+// open parses the command line and builds the client, for the commands that
+// need nothing else before they call the gateway. ok is false when the
+// command is over; status is then its exit status.
+func (c *clientCommand) open(args []string, minArgs, maxArgs int) (positional []string, client *fnfclient.Client, status int, ok bool) {
+	if positional, status, ok = c.parse(args, minArgs, maxArgs); !ok {
+		return nil, nil, status, false
+	}
+	client, err := c.client()
+	if err != nil {
+		return nil, nil, c.usageError(err), false
+	}
+	return positional, client, 0, true
+}
+
 // client returns the client the flags describe.
 func (c *clientCommand) client() (*fnfclient.Client, error) {
 	secret, err := c.secret.get()

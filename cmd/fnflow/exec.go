@@ -33,13 +33,9 @@ func runExec(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runExecList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newClientCommand("exec list", "exec list FLOW [--status S] [flags]\n\nLists a flow's executions, most recent first, following the pages of ListExecutions.", stdout, stderr)
 	status := c.flags.String("status", "", "only executions in this status: Running, Succeeded, Failed, Stopped or TimedOut")
-	flows, exit, ok := c.parse(args, 1, 1)
+	flows, client, exit, ok := c.open(args, 1, 1)
 	if !ok {
 		return exit
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	all := fnfclient.ExecutionPage{Executions: []fnfclient.Execution{}}
 	for filter := (fnfclient.ExecutionFilter{Status: *status}); ; {
@@ -65,13 +61,9 @@ func runExecList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 func runExecShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newClientCommand("exec show", "exec show FLOW NAME [flags]\n\nShows an execution: its status, times, input, and its output or error.", stdout, stderr)
-	names, status, ok := c.parse(args, 2, 2)
+	names, client, status, ok := c.open(args, 2, 2)
 	if !ok {
 		return status
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	e, err := client.DescribeExecution(ctx, names[0], names[1], 0)
 	if err != nil {
@@ -137,13 +129,9 @@ const detailWidth = 60
 
 func runExecHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newClientCommand("exec history", "exec history FLOW NAME [flags]\n\nShows an execution's events, following the pages of GetExecutionHistory.\nThe table shortens each event's detail; --json gives it whole.", stdout, stderr)
-	names, status, ok := c.parse(args, 2, 2)
+	names, client, status, ok := c.open(args, 2, 2)
 	if !ok {
 		return status
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	events, err := history(ctx, client, names[0], names[1])
 	if err != nil {
@@ -177,13 +165,9 @@ func runExecStop(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var stop fnfclient.Stop
 	c.flags.StringVar(&stop.Error, "error", "", "the error the stopped execution records")
 	c.flags.StringVar(&stop.Cause, "cause", "", "the cause the stopped execution records")
-	names, status, ok := c.parse(args, 2, 2)
+	names, client, status, ok := c.open(args, 2, 2)
 	if !ok {
 		return status
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	e, err := client.StopExecution(ctx, names[0], names[1], stop)
 	if err != nil {

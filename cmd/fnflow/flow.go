@@ -154,13 +154,9 @@ func runFlowList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 func runFlowShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newClientCommand("flow show", "flow show NAME [flags]\n\nShows a flow and its definition.", stdout, stderr)
-	names, status, ok := c.parse(args, 1, 1)
+	names, client, status, ok := c.open(args, 1, 1)
 	if !ok {
 		return status
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	flow, err := client.DescribeFlow(ctx, names[0])
 	if err != nil {
@@ -179,13 +175,9 @@ func runFlowShow(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 func runFlowDelete(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newClientCommand("flow delete", "flow delete NAME [flags]\n\nDeletes a flow. Its running executions go on.", stdout, stderr)
-	names, status, ok := c.parse(args, 1, 1)
+	names, client, status, ok := c.open(args, 1, 1)
 	if !ok {
 		return status
-	}
-	client, err := c.client()
-	if err != nil {
-		return c.usageError(err)
 	}
 	reply, err := client.DeleteFlow(ctx, names[0])
 	if err != nil {
