@@ -311,31 +311,48 @@ func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // recordingHandler keeps the levels and messages of the records it is given.
 type recordingHandler struct {
 	mu      sync.Mutex
-	records []string
+	records []slog.Record
 }
 
 func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
 func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
 func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Level < slog.LevelError {
-		return nil
-	}
-	text := r.Message
-	r.Attrs(func(a slog.Attr) bool {
-		text += " " + a.String()
-		return true
-	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.records = append(h.records, text)
+	h.records = append(h.records, r.Clone())
 	return nil
 }
 
+// errors returns the ERROR records, with their attributes.
 func (h *recordingHandler) errors() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]string(nil), h.records...)
+	var texts []string
+	for _, r := range h.records {
+		if r.Level < slog.LevelError {
+			continue
+		}
+		text := r.Message
+		r.Attrs(func(a slog.Attr) bool {
+			text += " " + a.String()
+			return true
+		})
+		texts = append(texts, text)
+	}
+	return texts
+}
+
+// logged tells whether a record with message was given, at any level.
+func (h *recordingHandler) logged(message string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.records {
+		if r.Message == message {
+			return true
+		}
+	}
+	return false
 }
 
 // A worker that reports at once, before the task recorded its token, ends
@@ -347,9 +364,12 @@ func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
 		if err := complete(t, token, map[string]any{"status": "ok"}, nil); err != nil {
 			t.Errorf("reporting from the function: %v", err)
 		}
-		// Answer only once the report has ended the execution.
+		// Answer only once the report has ended the execution. Not with the
+		// request's context, which ends if the worker stops first.
 		run := <-started
-		if err := run.Get(r.Context(), nil); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := run.Get(ctx, nil); err != nil {
 			t.Errorf("waiting for the execution to end: %v", err)
 		}
 		answerAtOnce(w, r, token)
@@ -370,7 +390,16 @@ func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
 	if out["s"] != "ok" {
 		t.Errorf("output %v", out)
 	}
-	// Stop waits for the activity, which was still telling the execution.
+	// The execution ended before the activity could tell it the token; stop
+	// the worker only once the activity took that as the normal outcome it
+	// is, or the stop would cut the hand-off short instead.
+	deadline := time.Now().Add(10 * time.Second)
+	for !logs.logged("execution ended before the task's hand-off was recorded") {
+		if time.Now().After(deadline) {
+			t.Fatal("the activity did not log that the execution had ended before its hand-off was recorded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	w.Stop()
 	if errs := logs.errors(); len(errs) > 0 {
 		t.Errorf("ERROR logs on a normal path: %q", errs)
