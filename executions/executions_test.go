@@ -2,7 +2,10 @@ package executions_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +88,37 @@ func TestNotAnExecution(t *testing.T) {
 	}
 	if _, err := s.Stop(ctx, "f", "foreign", "", ""); !errors.Is(err, executions.ErrNotFound) {
 		t.Errorf("stopping a foreign workflow: %v, want ErrNotFound", err)
+	}
+}
+
+// TestHistoryOfExecutionStoppedBeforeItRan: an execution stopped before any
+// worker ran it never began its own log, and Temporal refuses to query it
+// for good; its history is still what the API promises.
+func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
+	s, _ := service(t)
+	ctx := context.Background()
+	if _, err := s.Start(ctx, "f", definition, "never-ran", map[string]any{"n": json.Number("12345678901234567890")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stop(ctx, "f", "never-ran", "Operator", "not needed"); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.History(ctx, "f", "never-ran", 0, 100)
+	if err != nil {
+		t.Fatalf("the history of an execution stopped before it ran: %v", err)
+	}
+	var got []string
+	for _, e := range page.Events {
+		got = append(got, fmt.Sprintf("%d %s %s", e.ID, e.Type, e.Detail))
+	}
+	want := []string{
+		`1 ExecutionStarted {"input":{"n":12345678901234567890}}`,
+		`2 ExecutionStopped {"cause":"not needed","error":"Operator"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || page.More {
+		t.Errorf("history\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if page, err := s.History(ctx, "f", "never-ran", 1, 100); err != nil || len(page.Events) != 1 || page.Events[0].Type != interpreter.EventExecutionStopped {
+		t.Errorf("the page after event 1: %+v, %v; want ExecutionStopped alone", page, err)
 	}
 }

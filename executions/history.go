@@ -3,11 +3,12 @@ package executions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 
 	"github.com/fnflow/fnflow/fdl"
@@ -64,7 +65,7 @@ func (s *Service) readHistory(ctx context.Context, info *workflowpb.WorkflowExec
 			page.More = true
 			return page, nil
 		}
-		logPage, err := s.logPage(ctx, info.GetExecution(), after, limit-len(page.Events))
+		logPage, err := s.logPage(ctx, info, after, limit-len(page.Events))
 		if err != nil {
 			return HistoryPage{}, err
 		}
@@ -100,9 +101,17 @@ func (s *Service) readHistory(ctx context.Context, info *workflowpb.WorkflowExec
 
 // logPage asks the execution for at most limit events after the event
 // after.
-func (s *Service) logPage(ctx context.Context, exec *commonpb.WorkflowExecution, after int64, limit int) (interpreter.HistoryPage, error) {
+func (s *Service) logPage(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, after int64, limit int) (interpreter.HistoryPage, error) {
+	exec := info.GetExecution()
 	value, err := s.temporal.QueryWorkflow(ctx, exec.GetWorkflowId(), exec.GetRunId(), interpreter.HistoryPageQuery,
 		interpreter.HistoryPageRequest{After: after, Limit: limit})
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &notReady) && info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		// Stopped (or timed out) before its first workflow task ran, the
+		// execution never began its log, and Temporal can never answer a
+		// query of it. Its log would have begun with ExecutionStarted.
+		return s.unstartedLog(ctx, info, after)
+	}
 	if err != nil {
 		return interpreter.HistoryPage{}, fmt.Errorf("querying events after %d: %w", after, err)
 	}
@@ -110,6 +119,33 @@ func (s *Service) logPage(ctx context.Context, exec *commonpb.WorkflowExecution,
 	if err := value.Get(&page); err != nil {
 		return interpreter.HistoryPage{}, fmt.Errorf("decoding events after %d: %w", after, err)
 	}
+	return page, nil
+}
+
+// unstartedLog is the log of an execution that ended before it ran: the
+// ExecutionStarted event it would have logged first, with its input.
+func (s *Service) unstartedLog(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, after int64) (interpreter.HistoryPage, error) {
+	page := interpreter.HistoryPage{Events: []interpreter.Event{}, LastEventID: 1}
+	if after >= 1 {
+		return page, nil
+	}
+	startEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if err != nil {
+		return interpreter.HistoryPage{}, err
+	}
+	var in interpreter.ExecutionInput
+	if err := fromPayloads(startEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+		return interpreter.HistoryPage{}, fmt.Errorf("reading the input of workflow %s: %w", info.GetExecution().GetWorkflowId(), err)
+	}
+	if in.Input == nil {
+		in.Input = map[string]any{}
+	}
+	page.Events = append(page.Events, interpreter.Event{
+		EventID: 1,
+		Type:    interpreter.EventExecutionStarted,
+		Time:    info.GetStartTime().AsTime(),
+		Detail:  map[string]any{"input": in.Input},
+	})
 	return page, nil
 }
 

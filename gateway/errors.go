@@ -105,7 +105,10 @@ func asAPIError(err error) *apiError {
 	var unavailable *serviceerror.Unavailable
 	var exhausted *serviceerror.ResourceExhausted
 	var deadline *serviceerror.DeadlineExceeded
-	if errors.As(err, &unavailable) || errors.As(err, &exhausted) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded) {
+	// A running execution whose first workflow task has not run yet cannot
+	// answer a query; it will in a moment.
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &unavailable) || errors.As(err, &exhausted) || errors.As(err, &deadline) || errors.As(err, &notReady) || errors.Is(err, context.DeadlineExceeded) {
 		return &apiError{
 			status:  http.StatusServiceUnavailable,
 			code:    "ServiceUnavailable",
