@@ -90,16 +90,9 @@ func (s *Service) read(ctx context.Context, flow, name, runID string) (Execution
 		return Execution{}, err
 	}
 	e := summary(flow, info)
-	startEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	in, err := s.startInput(ctx, info)
 	if err != nil {
-		return Execution{}, err
-	}
-	var in interpreter.ExecutionInput
-	if err := fromPayloads(startEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
-		return Execution{}, fmt.Errorf("reading the input of execution %s of flow %s: %w", name, flow, err)
-	}
-	if in.Input == nil {
-		in.Input = map[string]any{}
+		return Execution{}, fmt.Errorf("execution %s of flow %s: %w", name, flow, err)
 	}
 	if e.Input, err = payload.Marshal(in.Input); err != nil {
 		return Execution{}, fmt.Errorf("encoding the input of execution %s of flow %s: %w", name, flow, err)
@@ -115,6 +108,23 @@ func (s *Service) read(ctx context.Context, flow, name, runID string) (Execution
 		}
 	}
 	return e, nil
+}
+
+// startInput reads what the execution was started with from its start
+// event; an absent execution input is {}.
+func (s *Service) startInput(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) (interpreter.ExecutionInput, error) {
+	startEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if err != nil {
+		return interpreter.ExecutionInput{}, err
+	}
+	var in interpreter.ExecutionInput
+	if err := fromPayloads(startEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+		return interpreter.ExecutionInput{}, fmt.Errorf("reading the start input of workflow %s: %w", info.GetExecution().GetWorkflowId(), err)
+	}
+	if in.Input == nil {
+		in.Input = map[string]any{}
+	}
+	return in, nil
 }
 
 // summary is the part of an execution visibility knows.

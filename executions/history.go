@@ -129,16 +129,9 @@ func (s *Service) unstartedLog(ctx context.Context, info *workflowpb.WorkflowExe
 	if after >= 1 {
 		return page, nil
 	}
-	startEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	in, err := s.startInput(ctx, info)
 	if err != nil {
 		return interpreter.HistoryPage{}, err
-	}
-	var in interpreter.ExecutionInput
-	if err := fromPayloads(startEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
-		return interpreter.HistoryPage{}, fmt.Errorf("reading the input of workflow %s: %w", info.GetExecution().GetWorkflowId(), err)
-	}
-	if in.Input == nil {
-		in.Input = map[string]any{}
 	}
 	page.Events = append(page.Events, interpreter.Event{
 		EventID: 1,
