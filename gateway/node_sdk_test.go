@@ -29,7 +29,7 @@ func TestNodeSDK(t *testing.T) {
 	// failure with node's output rather than go test's ten-minute panic.
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "compat/node/")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "compat/node/fnf/")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"FNFLOW_ENDPOINT="+e.signedURL,
@@ -40,7 +40,7 @@ func TestNodeSDK(t *testing.T) {
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node --test compat/node/: %v\n%s", err, out)
+		t.Fatalf("node --test compat/node/fnf/: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
 }
