@@ -224,6 +224,15 @@ func dynamicConfig(opts Options) dynamicconfig.StaticClient {
 		// (temporal operator search-attribute create) is usable at once
 		// instead of after the cache refresh, as on Temporal's own dev server.
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+		// MNS queues (package queues) give each message's delivery activity
+		// its MNS priority, 1 (first) to 16, as its priority key; matching
+		// knows 5 levels by default and would clip them.
+		dynamicconfig.MatchingPriorityLevels.Key(): 16,
+		// A task queue's partitions each keep their own priority order, so
+		// an MNS queue is served in strict priority order only with one. One
+		// process gains nothing from more partitions anyway.
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 	}
 }
 

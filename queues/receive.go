@@ -1,0 +1,157 @@
+package queues
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/fnflow/fnflow/internal/payload"
+)
+
+// Message is a received or peeked message.
+type Message struct {
+	MessageID, ReceiptHandle, Body, BodyMD5 string
+	// NextVisibleTime is when the message becomes visible again unless it
+	// is deleted or changed first. FirstDequeueTime is when it was first
+	// received (see ReceiveMessages); zero when never.
+	EnqueueTime, NextVisibleTime, FirstDequeueTime time.Time
+	DequeueCount, Priority                         int
+}
+
+const (
+	// maxBatch is MNS's limit on messages per receive.
+	maxBatch = 16
+	// pollTimeout is the deadline of every poll RPC, which the receive
+	// cancels once its own wait is over: Temporal's frontend refuses polls
+	// with deadlines under 2 s and warns under 10 s.
+	pollTimeout = 60 * time.Second
+	// noWaitGrace is how long a receive with no wait polls: long enough
+	// for Temporal to hand over a message that is visible, short enough to
+	// answer "no message" at once.
+	noWaitGrace = 150 * time.Millisecond
+	// batchGrace is how long a batch receive waits for each further message
+	// once it has one.
+	batchGrace = 30 * time.Millisecond
+)
+
+// ReceiveMessages waits up to wait (wait < 0: the queue's
+// PollingWaitSeconds) for a message and returns it with up to count-1 more
+// that are visible right after it; no message is an empty slice and no
+// error. A wait of 0 still gives Temporal 150 ms to hand over a visible
+// message.
+//
+// Each message is invisible until its NextVisibleTime (the queue's
+// VisibilityTimeout when it was sent) unless deleted or changed first.
+// FirstDequeueTime is exact for the first receive and carried over a
+// ChangeVisibility; for a message received again because a visibility
+// timeout ran out, it is the time it first became visible, which is its
+// first receive when a receiver was waiting.
+//
+// The queue's attributes are read at most once every 2 s per Store.
+func (s *Store) ReceiveMessages(ctx context.Context, queue string, count int, wait time.Duration) ([]Message, error) {
+	if count < 1 || count > maxBatch {
+		return nil, invalidArgument("the number of messages to receive must be between 1 and %d, not %d", maxBatch, count)
+	}
+	q, err := s.recentQueue(ctx, queue)
+	if err != nil {
+		return nil, fmt.Errorf("receiving from queue %s: %w", queue, err)
+	}
+	if wait < 0 {
+		wait = time.Duration(q.PollingWaitSeconds) * time.Second
+	}
+	msgs := []Message{}
+	for budget := max(wait, noWaitGrace); len(msgs) < count; budget = batchGrace {
+		task, err := s.poll(ctx, queue, budget)
+		if err != nil {
+			return msgs, fmt.Errorf("receiving from queue %s: %w", queue, err)
+		}
+		if task == nil {
+			break
+		}
+		m, err := s.received(queue, task)
+		if err != nil {
+			return msgs, fmt.Errorf("receiving from queue %s: %w", queue, err)
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+// poll returns the next delivery task of the queue, waiting up to budget,
+// or nil when none came. The RPC runs with a deadline of its own and is
+// canceled when budget is over or ctx is done.
+func (s *Store) poll(ctx context.Context, queue string, budget time.Duration) (*workflowservice.PollActivityTaskQueueResponse, error) {
+	deadline := time.Now().Add(budget)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			return nil, nil
+		}
+		task, err := s.pollOnce(ctx, queue, left)
+		if err != nil || len(task.GetTaskToken()) > 0 {
+			return task, err
+		}
+		// The server's long poll ended empty before our budget did.
+	}
+}
+
+// pollOnce is one poll RPC, canceled after budget.
+func (s *Store) pollOnce(ctx context.Context, queue string, budget time.Duration) (*workflowservice.PollActivityTaskQueueResponse, error) {
+	pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pollTimeout)
+	defer cancel()
+	stopWithCaller := context.AfterFunc(ctx, cancel)
+	defer stopWithCaller()
+	timer := time.AfterFunc(budget, cancel)
+	defer timer.Stop()
+	task, err := s.client.WorkflowService().PollActivityTaskQueue(pollCtx, &workflowservice.PollActivityTaskQueueRequest{
+		Namespace: s.cfg.Namespace,
+		TaskQueue: &taskqueuepb.TaskQueue{Name: TaskQueue(queue)},
+		Identity:  s.cfg.Identity,
+	})
+	if pollCtx.Err() != nil {
+		return nil, nil // our wait, or the caller's, is over
+	}
+	if err != nil {
+		return nil, fmt.Errorf("polling for a message: %w", err)
+	}
+	return task, nil
+}
+
+// received turns a delivery task into the message it delivers.
+func (s *Store) received(queue string, task *workflowservice.PollActivityTaskQueueResponse) (Message, error) {
+	var d Delivery
+	if err := payload.Converter.FromPayloads(task.GetInput(), &d); err != nil {
+		return Message{}, fmt.Errorf("decoding delivery of %s: %w", task.GetWorkflowExecution().GetWorkflowId(), err)
+	}
+	started := task.GetStartedTime().AsTime().Truncate(time.Millisecond)
+	dequeues := d.PreviousDequeueCount + int(task.GetAttempt())
+	firstDequeue := d.FirstDequeueTime
+	if firstDequeue == 0 {
+		firstDequeue = task.GetScheduledTime().AsTime().UnixMilli()
+		if dequeues == 1 {
+			firstDequeue = started.UnixMilli()
+		}
+	}
+	handle := receiptHandle{
+		form:             receiveHandle,
+		queue:            queue,
+		messageID:        d.MessageId,
+		dequeueCount:     dequeues,
+		firstDequeueTime: firstDequeue,
+		taskToken:        task.GetTaskToken(),
+	}
+	return Message{
+		MessageID:        d.MessageId,
+		ReceiptHandle:    handle.sign(s.cfg.Handles),
+		Body:             d.MessageBody,
+		BodyMD5:          d.MessageBodyMD5,
+		EnqueueTime:      time.UnixMilli(d.EnqueueTime),
+		NextVisibleTime:  started.Add(task.GetStartToCloseTimeout().AsDuration()),
+		FirstDequeueTime: time.UnixMilli(firstDequeue),
+		DequeueCount:     dequeues,
+		Priority:         d.Priority,
+	}, nil
+}
