@@ -1,7 +1,8 @@
-// Package acs is Alibaba Cloud's RPC v1 request signature (HMAC-SHA1), as
-// the official SDKs compute it (reference fnf-api.md §3.1). The gateway
-// verifies with it and fnfclient signs with it: one implementation, so the
-// two cannot drift apart.
+// Package acs is Alibaba Cloud's request signatures as the official SDKs
+// compute them: RPC v1 (HMAC-SHA1, reference fnf-api.md §3.1), which the
+// gateway verifies and fnfclient signs with, and MNS's version 2 (mns.go).
+// One implementation of each, so the signer and the verifier cannot drift
+// apart.
 package acs
 
 import (
