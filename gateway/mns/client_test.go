@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,11 +222,14 @@ func (d document) wantNames(t *testing.T, names ...string) {
 	}
 }
 
-// name is a resource name unique to the test, MNS-valid.
+// name is a new resource name for the test, MNS-valid, unique even when
+// the tests run again on the same server (-count).
 func name(t *testing.T, suffix ...string) string {
 	n := strings.NewReplacer("/", "-", "_", "-").Replace(t.Name() + strings.Join(suffix, ""))
-	return strings.ToLower(n)
+	return strings.ToLower(n) + "-" + strconv.FormatInt(names.Add(1), 10)
 }
+
+var names atomic.Int64
 
 // eventually retries check until it holds or 20 s have passed.
 func eventually(t *testing.T, what string, check func() bool) {
