@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/fnflow/fnflow/queues"
@@ -18,8 +19,9 @@ import (
 // left, and the reply says which items were done (decision Q2): a 5xx there
 // would make Java's SDK resend the items already sent.
 
-// itemErrorCodes are the codes of failures that belong to one item.
-var itemErrorCodes = []string{"MessageNotExist", "ReceiptHandleError", "InvalidArgument", "MalformedXML"}
+// itemErrorCodes are the codes of the store's failures that belong to one
+// item: its handle is stale or not valid, its body too large for the queue.
+var itemErrorCodes = []string{"MessageNotExist", "ReceiptHandleError", "InvalidArgument"}
 
 // runBatch runs do for items 0..n-1 and returns each one's error, or the
 // request's error when the first item failed for the whole batch.
@@ -31,7 +33,7 @@ func (h *Handler) runBatch(ctx context.Context, n int, do func(i int) error) ([]
 			continue
 		}
 		failure := classify(err)
-		if !itemError(failure) {
+		if !slices.Contains(itemErrorCodes, failure.code) {
 			if i == 0 {
 				return nil, err
 			}
@@ -44,15 +46,6 @@ func (h *Handler) runBatch(ctx context.Context, n int, do func(i int) error) ([]
 		failures[i] = failure
 	}
 	return failures, nil
-}
-
-func itemError(e *apiError) bool {
-	for _, code := range itemErrorCodes {
-		if e.code == code {
-			return true
-		}
-	}
-	return false
 }
 
 // messagesBody is BatchSendMessage's body.

@@ -32,6 +32,8 @@ const APIVersion = "2015-06-06"
 
 // Config is what the MNS face needs.
 type Config struct {
+	// Queues and Topics serve the queue and topic paths; a nil one's paths
+	// answer 400 InvalidRequestURL.
 	Queues *queues.Store
 	Topics *topics.Store
 	// AccessKeys maps AccessKeyId to AccessKeySecret: every request must
@@ -103,6 +105,11 @@ func New(cfg Config) *Handler {
 	e.HTTPErrorHandler = h.renderError
 	e.Use(h.stamp)
 	for _, rt := range routes {
+		// A face without topics (or queues) serves none of their paths:
+		// they answer InvalidRequestURL.
+		if strings.HasPrefix(rt.path, "/topics") && cfg.Topics == nil || strings.HasPrefix(rt.path, "/queues") && cfg.Queues == nil {
+			continue
+		}
 		e.Add(rt.method, rt.path, h.serve(rt.handle))
 	}
 	if len(cfg.CertificatePEM) > 0 {

@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 func TestPaths(t *testing.T) {
@@ -23,10 +26,22 @@ func TestPaths(t *testing.T) {
 	}
 }
 
-// quiet is New for the tests, logging nothing: the tests check replies.
+// quiet is New for the tests that need no Temporal, logging nothing: the
+// tests check replies. Its stores have no client: what these tests send is
+// refused before any store is called, and a call would panic.
 func quiet(cfg Config) *Handler {
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Queues = queues.New(nil, queues.Config{})
+	cfg.Topics = topics.New(nil, topics.Config{})
 	return New(cfg)
+}
+
+func TestAFaceWithoutTopicsServesNoTopicPaths(t *testing.T) {
+	h := New(Config{Queues: queues.New(nil, queues.Config{}), Logger: slog.New(slog.DiscardHandler)})
+	w, e := serve(t, h, httptest.NewRequest(http.MethodPut, "/topics/t1", nil))
+	if w.Code != http.StatusBadRequest || e.Code != "InvalidRequestURL" {
+		t.Fatalf("got %d %+v", w.Code, e)
+	}
 }
 
 // parsedError is an error reply as a client decodes it.
