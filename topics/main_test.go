@@ -15,6 +15,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/fnflow/fnflow/internal/testenv"
+	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -30,6 +31,7 @@ var config = topics.Config{TaskQueue: taskQueue, Region: "cn-test", AccountID: "
 // push signer, whose certificate a test server serves at its URL.
 type harness struct {
 	store  *topics.Store
+	queues *queues.Store
 	client client.Client
 	signer *topics.PushSigner
 }
@@ -53,7 +55,11 @@ func setup(t *testing.T) *harness {
 }
 
 func start(env *testenv.Env) (*harness, error) {
-	h := &harness{store: topics.New(env.Client, config), client: env.Client}
+	h := &harness{
+		store:  topics.New(env.Client, config),
+		queues: queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, Identity: "topics-test"}),
+		client: env.Client,
+	}
 	certServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(h.signer.CertificatePEM())
 	}))
@@ -67,7 +73,8 @@ func start(env *testenv.Env) (*harness, error) {
 		return nil, err
 	}
 	w := sdkworker.New(env.Client, taskQueue, sdkworker.Options{})
-	topics.RegisterWithFastRetries(w, topics.Deps{Signer: h.signer})
+	topics.RegisterWithFastRetries(w, topics.Deps{Queues: h.queues, Signer: h.signer})
+	queues.Register(w, env.Client)
 	if err := w.Start(); err != nil {
 		return nil, err
 	}

@@ -21,9 +21,10 @@ const (
 	pushActivity = "fnflow.mns.PushNotification"
 	// queueActivity sends a notification to a queue endpoint.
 	queueActivity = "fnflow.mns.NotifyQueue"
-	// errQueueNotExist is the ApplicationError type of a queue endpoint whose
-	// queue does not exist: the delivery is dropped.
-	errQueueNotExist = "QueueNotExist"
+	// errUndeliverable is the ApplicationError type of a notification that
+	// cannot be delivered however often it is tried, such as one to a queue
+	// that does not exist: the delivery is dropped.
+	errUndeliverable = "fnflow.mns.Undeliverable"
 )
 
 // retention is how long a published message lives, delivered or not: the
@@ -136,8 +137,8 @@ func (p publisher) deliver(ctx workflow.Context, pub publication, t *target) boo
 			return true
 		}
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == errQueueNotExist {
-			log.Warn("Dropped a notification: its queue does not exist", "Topic", pub.TopicName, "MessageId", pub.Message.ID, "Subscription", t.Subscription, "Queue", t.Queue)
+		if errors.As(err, &appErr) && appErr.Type() == errUndeliverable {
+			log.Warn("Dropped an undeliverable notification", "Topic", pub.TopicName, "MessageId", pub.Message.ID, "Subscription", t.Subscription, "Error", err)
 			return true
 		}
 		t.Failures++
@@ -155,7 +156,7 @@ func (p publisher) deliver(ctx workflow.Context, pub publication, t *target) boo
 
 // attempt runs one delivery activity. An HTTP push is tried once: the
 // subscription's schedule retries it, as MNS does. A queue send is retried
-// by Temporal until it succeeds, or until the queue turns out not to exist.
+// by Temporal until it succeeds or turns out undeliverable.
 func (p publisher) attempt(ctx workflow.Context, pub publication, t target) error {
 	opts := workflow.ActivityOptions{
 		ActivityID:          fmt.Sprintf("%s/%d", t.Subscription, t.Failures+1),
@@ -168,10 +169,9 @@ func (p publisher) attempt(ctx workflow.Context, pub publication, t target) erro
 		activityName = queueActivity
 		opts.StartToCloseTimeout = 30 * time.Second
 		opts.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{errQueueNotExist},
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
 		}
 		opts.Summary = "send to queue " + t.Queue
 	}

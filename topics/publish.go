@@ -112,6 +112,10 @@ func purgePublications(ctx context.Context, topic string) error {
 		}
 		for _, info := range resp.GetExecutions() {
 			run := info.GetExecution()
+			if !strings.HasPrefix(run.GetWorkflowId(), publicationPrefix(topic)) {
+				// SQLite's and MySQL's LIKE ignore case: another topic's.
+				continue
+			}
 			err := c.TerminateWorkflow(ctx, run.GetWorkflowId(), run.GetRunId(), "topic "+topic+" was deleted")
 			var notFound *serviceerror.NotFound
 			if err != nil && !errors.As(err, &notFound) {

@@ -6,10 +6,14 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/queues"
 )
 
 // Deps is what deliveries need on the worker.
 type Deps struct {
+	// Queues sends notifications to queue endpoints.
+	Queues *queues.Store
 	// Signer signs HTTP notifications; nil sends them unsigned.
 	Signer *PushSigner
 	// HTTP posts notifications; nil is a client with MNS's 5 s timeout that
@@ -42,5 +46,6 @@ func registerActivities(r worker.ActivityRegistry, deps Deps) {
 		p.client = defaultPushClient()
 	}
 	r.RegisterActivityWithOptions(p.push, activity.RegisterOptions{Name: pushActivity})
+	r.RegisterActivityWithOptions(queueNotifier{queues: deps.Queues}.notify, activity.RegisterOptions{Name: queueActivity})
 	r.RegisterActivityWithOptions(purgePublications, activity.RegisterOptions{Name: purgeActivity})
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -22,7 +23,8 @@ import (
 var update = flag.Bool("update", false, "record topic and publication histories into testdata/histories")
 
 // TestRecordHistories runs a topic through its changes and a publication
-// through a retry, and with -update keeps their histories.
+// through an HTTP retry and a queue delivery, and with -update keeps their
+// histories.
 func TestRecordHistories(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
@@ -39,6 +41,12 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := h.store.Subscribe(ctx, topics.Subscription{TopicName: topic, Name: "gone", Endpoint: "http://example.test/"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.queues.CreateQueue(ctx, topic, queues.AttributeChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Subscribe(ctx, topics.Subscription{TopicName: topic, Name: "to-queue", Endpoint: "acs:mns:::/queues/" + topic}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.SetTopicAttributes(ctx, topic, topics.TopicChange{LoggingEnabled: boolPtr(true)}); err != nil {
@@ -58,6 +66,9 @@ func TestRecordHistories(t *testing.T) {
 	sub.next(t)
 	awaitDelivered(t, h, topic, p.MessageID)
 	if err := h.store.DeleteTopic(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.queues.DeleteQueue(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
 	// The record workflow ends once its purge ran.

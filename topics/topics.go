@@ -169,7 +169,9 @@ func (s *Store) createRecord(ctx context.Context, r topicRecord) error {
 }
 
 // GetTopic returns the topic and its MessageCount: how many of its messages
-// are still being delivered, counted through visibility, so approximate.
+// are still being delivered, counted through visibility, so approximate. On
+// a SQLite or MySQL visibility store, whose LIKE ignores case, it also
+// counts those of topics whose names differ from this one's in case only.
 func (s *Store) GetTopic(ctx context.Context, name string) (Topic, int64, error) {
 	r, err := s.read(ctx, name)
 	if err != nil {
