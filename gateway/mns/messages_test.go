@@ -159,3 +159,19 @@ func TestReceiveWaitsForAMessage(t *testing.T) {
 		t.Fatal("the long poll did not return the message")
 	}
 }
+
+// A message's DelaySeconds overrides its queue's, and 0 (which Go's SDK
+// always sends) means no delay; a message without one takes the queue's.
+func TestDelaySeconds(t *testing.T) {
+	c := gateway(t)
+	q := newQueue(t, c, "<DelaySeconds>4</DelaySeconds>")
+	now := send(t, c, q, "now", "<DelaySeconds>0</DelaySeconds>")
+	if got := c.do("GET", "/queues/"+q+"/messages?waitseconds=1", "").want(t, http.StatusOK); got.field("MessageId") != now.field("MessageId") {
+		t.Fatalf("received %v", got)
+	}
+	later := send(t, c, q, "later")
+	c.do("GET", "/queues/"+q+"/messages?waitseconds=1", "").want(t, http.StatusNotFound, "MessageNotExist")
+	if got := receive(t, c, q); got.field("MessageId") != later.field("MessageId") {
+		t.Fatalf("received %v", got)
+	}
+}

@@ -2,6 +2,7 @@ package mns_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,4 +96,34 @@ func TestListQueues(t *testing.T) {
 		t.Errorf("listed with meta: %v", entry.names())
 	}
 	c.do("GET", "/queues", "", "x-mns-ret-number", "1001").want(t, http.StatusBadRequest, "InvalidArgument")
+}
+
+// Every request is signed on the wire; a stranger's is refused.
+func TestUnsignedAndMissignedRequests(t *testing.T) {
+	c := gateway(t)
+	send := func(r *http.Request) response {
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return response{status: resp.StatusCode, header: resp.Header, body: body}
+	}
+	unsigned, err := http.NewRequest("GET", c.base+"/queues", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(unsigned).want(t, http.StatusBadRequest, "MissingAuthorizationHeader")
+
+	missigned, err := http.NewRequest("GET", c.base+"/queues", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missigned.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	missigned.Header.Set("Authorization", "MNS "+accessKeyID+":"+signature("GET", "/queues?extra", missigned.Header))
+	send(missigned).want(t, http.StatusForbidden, "SignatureDoesNotMatch")
 }
