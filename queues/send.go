@@ -77,6 +77,11 @@ func (s *Store) startMessage(ctx context.Context, m message, delay, retention ti
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		Memo:                     map[string]any{priorityMemo: m.Priority},
+		// Where a worker of TaskQueue shares this client (fnflow dev), the
+		// server hands it the first workflow task in the start's response,
+		// which saves a trip through matching on the way to the receiver.
+		// Temporal refuses it for a delayed start, so it asks only without.
+		EnableEagerStart: delay == 0,
 	}, MessageWorkflow, m)
 	return err
 }

@@ -190,17 +190,20 @@ func (run *messageRun) deliver(ctx workflow.Context) (change *visibilityChange, 
 }
 
 // waitForHold waits until the hold ends (its end may move) or the message
-// is deleted.
+// is deleted. A moved hold's timer is canceled, not left to fire for
+// nothing.
 func (run *messageRun) waitForHold(ctx workflow.Context) error {
 	for !run.deleted {
 		left := run.holdUntil.Sub(workflow.Now(ctx))
 		if left <= 0 {
 			return nil
 		}
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, left, workflow.TimerOptions{Summary: "invisible until the changed visibility ends"})
 		moves := run.hold.Moves
-		if _, err := workflow.AwaitWithTimeout(ctx, left, func() bool {
-			return run.deleted || run.hold.Moves != moves
-		}); err != nil {
+		err := workflow.Await(ctx, func() bool { return timer.IsReady() || run.deleted || run.hold.Moves != moves })
+		cancelTimer()
+		if err != nil {
 			return err
 		}
 	}

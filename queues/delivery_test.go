@@ -1,0 +1,256 @@
+package queues
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/fnflow/fnflow/internal/testenv"
+)
+
+// waitForCounters waits until the queue's counters are want.
+func waitForCounters(t *testing.T, s *Store, queue string, want Counters) {
+	t.Helper()
+	eventually(t, "counters", func() error {
+		_, got, err := s.GetQueue(testContext(t), queue)
+		if err == nil && got != want {
+			err = fmt.Errorf("counters %+v, want %+v", got, want)
+		}
+		return err
+	})
+}
+
+func TestPriorityOrder(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{})
+	for _, p := range []int{8, 1, 16} {
+		if _, err := s.SendMessage(ctx, q, Outgoing{Body: fmt.Sprint(p), Priority: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No one polls while they are sent: all three wait in the backlog,
+	// where the highest priority is served first.
+	waitForCounters(t, s, q, Counters{ActiveMessages: 3})
+	var got []int
+	for range 3 {
+		m := receiveOne(t, s, q, 5*time.Second)
+		got = append(got, m.Priority)
+		if m.Body != fmt.Sprint(m.Priority) {
+			t.Errorf("message of priority %d has body %q", m.Priority, m.Body)
+		}
+	}
+	if fmt.Sprint(got) != "[1 8 16]" {
+		t.Errorf("received priorities %v, want [1 8 16]", got)
+	}
+}
+
+func TestDelaySeconds(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{DelaySeconds: ptr(3600)})
+	sentAt := time.Now()
+	delayed, err := s.SendMessage(ctx, q, Outgoing{Body: "later", DelaySeconds: ptr(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The queue's DelaySeconds applies when the message names none.
+	if _, err := s.SendMessage(ctx, q, Outgoing{Body: "in an hour"}); err != nil {
+		t.Fatal(err)
+	}
+	waitForCounters(t, s, q, Counters{DelayMessages: 2})
+	receiveNone(t, s, q, 0)
+	m := receiveOne(t, s, q, 5*time.Second)
+	if m.MessageID != delayed.MessageID {
+		t.Fatalf("received %+v", m)
+	}
+	if d := time.Since(sentAt); d < 2*time.Second {
+		t.Errorf("a message delayed 2 s was received after %v", d)
+	}
+	waitForCounters(t, s, q, Counters{DelayMessages: 1, InactiveMessages: 1})
+}
+
+func TestRetentionEndsAMessage(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	env := testenv.Start(t)
+	q := newQueue(t, s, AttributeChange{})
+	// MNS's shortest retention is 60 s; the message workflow's execution
+	// timeout is what ends a message, whatever its length.
+	s.retention = func(Queue) time.Duration { return 2 * time.Second }
+	sent, err := s.SendMessage(ctx, q, Outgoing{Body: "short-lived"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := receiveOne(t, s, q, 5*time.Second)
+	eventually(t, "the message times out", func() error {
+		desc, err := env.Client.DescribeWorkflowExecution(ctx, messageWorkflowID(q, sent.MessageID), "")
+		if status := desc.GetWorkflowExecutionInfo().GetStatus(); err == nil && status != enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
+			err = fmt.Errorf("status %v", status)
+		}
+		return err
+	})
+	if err := s.DeleteMessage(ctx, q, m.ReceiptHandle); !errors.Is(err, ErrMessageNotExist) {
+		t.Errorf("delete an expired message: %v, want ErrMessageNotExist", err)
+	}
+	receiveNone(t, s, q, 0)
+}
+
+func TestPeekAndCounters(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{})
+	send := func(body string, priority, delay int) Sent {
+		t.Helper()
+		sent, err := s.SendMessage(ctx, q, Outgoing{Body: body, Priority: priority, DelaySeconds: ptr(delay)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sent
+	}
+	send("delayed", 1, 3600)
+	send("received", 1, 0)
+	waitForCounters(t, s, q, Counters{ActiveMessages: 1, DelayMessages: 1})
+	received := receiveOne(t, s, q, 5*time.Second)
+	send("held", 1, 0)
+	waitForCounters(t, s, q, Counters{ActiveMessages: 1, InactiveMessages: 1, DelayMessages: 1})
+	held := receiveOne(t, s, q, 5*time.Second)
+	if _, _, err := s.ChangeVisibility(ctx, q, held.ReceiptHandle, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	low := send("low", 9, 0)
+	high := send("high", 2, 0)
+	waitForCounters(t, s, q, Counters{ActiveMessages: 2, InactiveMessages: 2, DelayMessages: 1})
+
+	eventually(t, "peek shows the two visible messages, high first", func() error {
+		msgs, err := s.PeekMessages(ctx, q, 16)
+		if err != nil {
+			return err
+		}
+		if len(msgs) != 2 || msgs[0].MessageID != high.MessageID || msgs[1].MessageID != low.MessageID {
+			return fmt.Errorf("peeked %+v", msgs)
+		}
+		for _, m := range msgs {
+			if m.ReceiptHandle != "" || !m.NextVisibleTime.IsZero() || m.DequeueCount != 0 || m.BodyMD5 == "" || m.EnqueueTime.IsZero() {
+				return fmt.Errorf("peeked %+v", m)
+			}
+		}
+		return nil
+	})
+	// Peeking receives nothing: both are still there, in priority order.
+	for _, want := range []Sent{high, low} {
+		if m := receiveOne(t, s, q, 5*time.Second); m.MessageID != want.MessageID {
+			t.Errorf("received %s, want %s", m.MessageID, want.MessageID)
+		}
+	}
+	if err := s.DeleteMessage(ctx, q, received.ReceiptHandle); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConcurrentReceivers sends 200 messages from 10 senders to 10
+// receivers that receive one message at a time and delete it: every message
+// is received, none is lost, and the figures are logged.
+func TestConcurrentReceivers(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{})
+	const messages, senders, receivers = 200, 10, 10
+
+	sent := make(chan string, messages)
+	received := make(chan receivedMessage, 2*messages)
+	recvCtx, stopReceivers := context.WithCancel(ctx)
+	defer stopReceivers()
+	errs := make(chan error, senders+receivers)
+	for range receivers {
+		go func() { errs <- receiveAndDelete(recvCtx, s, q, received) }()
+	}
+	start := time.Now()
+	for i := range senders {
+		go func() { errs <- sendSome(ctx, s, q, i, messages/senders, sent) }()
+	}
+
+	sentIDs := map[string]bool{}
+	receivedIDs := map[string]bool{}
+	var latencies []time.Duration
+	for len(receivedIDs) < messages {
+		select {
+		case id := <-sent:
+			sentIDs[id] = true
+		case m := <-received:
+			if receivedIDs[m.MessageID] || m.DequeueCount != 1 {
+				t.Errorf("message %s received again (DequeueCount %d)", m.MessageID, m.DequeueCount)
+			}
+			receivedIDs[m.MessageID] = true
+			latencies = append(latencies, m.at.Sub(m.EnqueueTime))
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("received %d of %d messages", len(receivedIDs), messages)
+		}
+	}
+	elapsed := time.Since(start)
+	stopReceivers()
+	for len(sent) > 0 {
+		sentIDs[<-sent] = true
+	}
+	if len(sentIDs) != messages {
+		t.Errorf("sent %d distinct messages, want %d", len(sentIDs), messages)
+	}
+	for id := range receivedIDs {
+		if !sentIDs[id] {
+			t.Errorf("received %s, which was never sent", id)
+		}
+	}
+	t.Logf("%d messages, %d senders, %d receivers: %v, %.0f messages/s send→receive→delete; send→receive p50 %v, p90 %v, max %v",
+		messages, senders, receivers, elapsed.Round(time.Millisecond), messages/elapsed.Seconds(),
+		percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 100))
+}
+
+type receivedMessage struct {
+	Message
+	at time.Time
+}
+
+func sendSome(ctx context.Context, s *Store, queue string, sender, n int, sent chan<- string) error {
+	for i := range n {
+		m, err := s.SendMessage(ctx, queue, Outgoing{Body: fmt.Sprintf("message %d of sender %d", i, sender)})
+		if err != nil {
+			return err
+		}
+		sent <- m.MessageID
+	}
+	return nil
+}
+
+// receiveAndDelete receives and deletes messages one at a time until ctx is
+// done.
+func receiveAndDelete(ctx context.Context, s *Store, queue string, received chan<- receivedMessage) error {
+	for ctx.Err() == nil {
+		msgs, err := s.ReceiveMessages(ctx, queue, 1, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			at := time.Now()
+			if err := s.DeleteMessage(ctx, queue, m.ReceiptHandle); err != nil && ctx.Err() == nil {
+				return err
+			}
+			received <- receivedMessage{m, at}
+		}
+	}
+	return nil
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	return sorted[(len(sorted)-1)*p/100].Round(100 * time.Microsecond)
+}
