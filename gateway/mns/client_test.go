@@ -51,16 +51,17 @@ func gateway(t *testing.T) *client {
 	t.Helper()
 	server := testenv.Start(t)
 	envOnce.Do(func() {
+		qs := queues.New(server.Client, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue,
+			Handles: server.Signer, Identity: "mns-test"})
 		w := sdkworker.New(server.Client, taskQueue, sdkworker.Options{})
 		queues.Register(w, server.Client)
-		topics.Register(w, topics.Deps{})
+		topics.Register(w, topics.Deps{Queues: qs})
 		if envErr = w.Start(); envErr != nil {
 			return
 		}
 		testenv.OnStop(w.Stop)
 		h := mns.New(mns.Config{
-			Queues: queues.New(server.Client, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue,
-				Handles: server.Signer, Identity: "mns-test"}),
+			Queues:     qs,
 			Topics:     topics.New(server.Client, topics.Config{TaskQueue: taskQueue}),
 			AccessKeys: map[string]string{accessKeyID: accessKeySecret},
 			Logger:     server.Logger,

@@ -147,3 +147,19 @@ func TestPublishToAnHTTPEndpoint(t *testing.T) {
 	c.do("POST", "/topics/"+topic+"/messages", "<Message><MessageBody>b</MessageBody><MessageTag>"+strings.Repeat("t", 17)+"</MessageTag></Message>").
 		want(t, http.StatusBadRequest, "InvalidArgument")
 }
+
+// A queue endpoint gets the message in the queue; SIMPLIFIED gives it the
+// published body as it is.
+func TestPublishToAQueue(t *testing.T) {
+	c := gateway(t)
+	topic := name(t)
+	q := newQueue(t, c, "", "-queue")
+	c.do("PUT", "/topics/"+topic, "").want(t, http.StatusCreated)
+	c.do("PUT", "/topics/"+topic+"/subscriptions/queue", "<Subscription><Endpoint>acs:mns:cn-local:0:queues/"+q+
+		"</Endpoint><NotifyContentFormat>SIMPLIFIED</NotifyContentFormat></Subscription>").want(t, http.StatusCreated)
+	body := `{"event": "shipped & <done>"}`
+	c.do("POST", "/topics/"+topic+"/messages", "<Message><MessageBody>"+escape(body)+"</MessageBody></Message>").want(t, http.StatusCreated)
+	if got := receive(t, c, q).field("MessageBody"); got != body {
+		t.Errorf("the queue received %q", got)
+	}
+}
