@@ -2,6 +2,7 @@ package topics_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,12 +89,25 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-var notNameChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+var (
+	notNameChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 
-// topicName is a topic name of the test's own, so tests sharing the server
-// never see each other's topics.
+	runsMu sync.Mutex
+	// runs numbers each run of a test, which -count=N repeats on one server.
+	runs = map[*testing.T]int{}
+)
+
+// topicName is a name (of a topic, or a queue) of this run of the test's
+// own, so that tests sharing the server never see each other's topics.
 func topicName(t *testing.T, suffix string) string {
-	return notNameChars.ReplaceAllString(t.Name(), "-") + suffix
+	runsMu.Lock()
+	run, ok := runs[t]
+	if !ok {
+		run = len(runs) + 1
+		runs[t] = run
+	}
+	runsMu.Unlock()
+	return fmt.Sprintf("%s-%d%s", notNameChars.ReplaceAllString(t.Name(), "-"), run, suffix)
 }
 
 // received is one request a subscriber got.

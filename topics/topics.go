@@ -31,8 +31,10 @@ var (
 	// ErrTopicExists is CreateTopic's answer for a topic that exists with
 	// other attributes.
 	ErrTopicExists = errors.New("topic already exists with other attributes")
-	// ErrTopicDeletedRecently is CreateTopic's answer while a topic of that
-	// name, just deleted, is still dropping its undelivered messages.
+	// ErrTopicDeletedRecently is CreateTopic's answer when a topic of that
+	// name, just deleted, is still dropping its undelivered messages after
+	// a few seconds' wait (its worker is down, say). MNS has no such code:
+	// the gateway may answer it as TopicAlreadyExist.
 	ErrTopicDeletedRecently = errors.New("a topic of that name was deleted a moment ago and is still being purged")
 	ErrSubscriptionNotExist = errors.New("subscription does not exist")
 	// ErrSubscriptionExists is Subscribe's answer for a subscription that
