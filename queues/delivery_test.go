@@ -9,6 +9,9 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/fnflow/fnflow/internal/testenv"
 )
@@ -253,4 +256,49 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	sorted := slices.Clone(ds)
 	slices.Sort(sorted)
 	return sorted[(len(sorted)-1)*p/100].Round(100 * time.Microsecond)
+}
+
+// A Temporal worker of any SDK consumes a queue natively: it polls
+// TaskQueue(queue) for DeliveryActivity and gets a Delivery; completing the
+// activity deletes the message, failing it offers the message again.
+func TestNativeConsumer(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	env := testenv.Start(t)
+	q := newQueue(t, s, AttributeChange{})
+	deliveries := make(chan Delivery, 2)
+	w := sdkworker.New(env.Client, TaskQueue(q), sdkworker.Options{})
+	w.RegisterActivityWithOptions(func(ctx context.Context, d Delivery) error {
+		deliveries <- d
+		if d.MessageBody == "refused" && d.PreviousDequeueCount == 0 {
+			return temporal.NewNonRetryableApplicationError("not for me", "Refused", nil)
+		}
+		return nil
+	}, activity.RegisterOptions{Name: DeliveryActivity})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	sent, err := s.SendMessage(ctx, q, Outgoing{Body: "natively", Priority: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := <-deliveries
+	want := Delivery{MessageId: sent.MessageID, MessageBody: "natively", MessageBodyMD5: sent.BodyMD5, EnqueueTime: d.EnqueueTime, Priority: 4}
+	if d != want || d.EnqueueTime == 0 {
+		t.Errorf("delivered %+v, want %+v", d, want)
+	}
+	if err := env.Client.GetWorkflow(ctx, messageWorkflowID(q, sent.MessageID), "").Get(ctx, nil); err != nil {
+		t.Errorf("the completed delivery must end the message: %v", err)
+	}
+
+	refused, err := s.SendMessage(ctx, q, Outgoing{Body: "refused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, again := <-deliveries, <-deliveries
+	if first.MessageId != refused.MessageID || again.MessageId != refused.MessageID || again.PreviousDequeueCount != 1 {
+		t.Errorf("delivered %+v, then %+v", first, again)
+	}
 }

@@ -46,8 +46,11 @@ func (s *Store) GetQueue(ctx context.Context, name string) (Queue, Counters, err
 	if err != nil {
 		return Queue{}, Counters{}, fmt.Errorf("reading the backlog of queue %s: %w", name, err)
 	}
-	c.ActiveMessages = min(tq.GetStats().GetApproximateBacklogCount(), total-c.DelayMessages)
-	c.InactiveMessages = max(0, total-c.DelayMessages-c.ActiveMessages)
+	// The three sources lag differently; clamp so that the counters add up
+	// to the total and none is negative.
+	visible := max(0, total-c.DelayMessages)
+	c.ActiveMessages = min(tq.GetStats().GetApproximateBacklogCount(), visible)
+	c.InactiveMessages = visible - c.ActiveMessages
 	return q, c, nil
 }
 

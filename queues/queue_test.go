@@ -225,3 +225,37 @@ func TestListQueuesPages(t *testing.T) {
 		t.Errorf("a marker outside the prefix: %v", err)
 	}
 }
+
+// SQLite's visibility store matches workflow ID prefixes ignoring ASCII
+// case; deleting a queue must not purge a queue whose name differs in case
+// only.
+func TestDeleteQueueSparesQueuesDifferingInCase(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	doomed := newQueue(t, s, AttributeChange{}, "-case")
+	spared := newQueue(t, s, AttributeChange{}, "-CASE")
+	if _, err := s.SendMessage(ctx, doomed, Outgoing{Body: "doomed"}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := s.SendMessage(ctx, spared, Outgoing{Body: "spared"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteQueue(ctx, doomed); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the deleted queue's purge ends", func() error {
+		_, err := s.CreateQueue(ctx, doomed, AttributeChange{})
+		return err
+	})
+	if m := receiveOne(t, s, spared, 5*time.Second); m.MessageID != kept.MessageID {
+		t.Errorf("received %s from %s, want %s", m.MessageID, spared, kept.MessageID)
+	}
+	eventually(t, "listing by prefix respects case", func() error {
+		queues, _, err := s.ListQueues(ctx, doomed, "", 10)
+		if err == nil && (len(queues) != 1 || queues[0].Name != doomed) {
+			err = fmt.Errorf("listed %+v", queues)
+		}
+		return err
+	})
+}

@@ -64,20 +64,29 @@ func (s *Store) ReceiveMessages(ctx context.Context, queue string, count int, wa
 	}
 	msgs := []Message{}
 	for budget := max(wait, noWaitGrace); len(msgs) < count; budget = batchGrace {
-		task, err := s.poll(ctx, queue, budget)
-		if err != nil {
-			return msgs, fmt.Errorf("receiving from queue %s: %w", queue, err)
+		m, ok, err := s.receiveOne(ctx, queue, budget)
+		if err != nil && len(msgs) > 0 {
+			break // the messages received stand; the next receive meets the error
 		}
-		if task == nil {
+		if err != nil {
+			return nil, fmt.Errorf("receiving from queue %s: %w", queue, err)
+		}
+		if !ok {
 			break
-		}
-		m, err := s.received(queue, task)
-		if err != nil {
-			return msgs, fmt.Errorf("receiving from queue %s: %w", queue, err)
 		}
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// receiveOne receives a message if one comes within budget.
+func (s *Store) receiveOne(ctx context.Context, queue string, budget time.Duration) (Message, bool, error) {
+	task, err := s.poll(ctx, queue, budget)
+	if err != nil || task == nil {
+		return Message{}, false, err
+	}
+	m, err := s.received(queue, task)
+	return m, err == nil, err
 }
 
 // poll returns the next delivery task of the queue, waiting up to budget,

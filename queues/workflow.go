@@ -172,21 +172,20 @@ func (run *messageRun) deliver(ctx workflow.Context) (change *visibilityChange, 
 	switch {
 	case err == nil:
 		return nil, true, nil
-	case errors.As(err, &appErr) && appErr.Type() == VisibilityChanged:
-		change = &visibilityChange{}
-		if err := appErr.Details(change); err != nil {
-			return nil, false, fmt.Errorf("decoding the visibility change of message %s: %w", run.m.ID, err)
-		}
-		return change, false, nil
 	case errors.As(err, &timeoutErr) && timeoutErr.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
 		return nil, true, nil // expired
-	default:
-		// A native consumer failed the activity for good: offer the message
-		// again. Its attempts are unknown here; count one.
-		workflow.GetLogger(ctx).Warn("message delivery failed; offering it again", "message", run.m.ID, "error", err)
-		run.dequeues++
-		return nil, false, nil
+	case errors.As(err, &appErr) && appErr.Type() == VisibilityChanged:
+		change = &visibilityChange{}
+		if err = appErr.Details(change); err == nil {
+			return change, false, nil
+		}
 	}
+	// A native consumer failed the activity for good, or sent a change this
+	// workflow cannot read: offer the message again rather than lose it.
+	// Its attempts are unknown here; count one.
+	workflow.GetLogger(ctx).Warn("message delivery failed; offering it again", "message", run.m.ID, "error", err)
+	run.dequeues++
+	return nil, false, nil
 }
 
 // waitForHold waits until the hold ends (its end may move) or the message
