@@ -17,7 +17,9 @@ import (
 // Activity type names as the interpreter schedules them. Frozen: changing one
 // breaks running executions.
 const (
-	InvokeFunctionActivity  = "fnflow.InvokeFunction"
+	// RequestResponseActivity runs a requestResponse task of any resource
+	// kind. Its name dates from when functions were the only kind.
+	RequestResponseActivity = "fnflow.InvokeFunction"
 	WaitForCallbackActivity = "fnflow.WaitForCallback"
 	// AbandonHandoffActivity ends a waitForCallback attempt whose hand-off
 	// outlived its timeout.
@@ -46,6 +48,12 @@ type TaskRequest struct {
 	ResourceArn string
 	// Input is the step input after its inputMappings.
 	Input map[string]any
+	// ServiceParams are the step's serviceParams as the flow wrote them, for
+	// integrations that take them (queues, topics). The activity reads their
+	// $ paths from Input once the callback token is in it, so a MessageBody
+	// of "$" carries the token. Unset for functions, and in requests recorded
+	// before queues and topics ran.
+	ServiceParams map[string]any
 	// TokenPlaceholder, for waitForCallback, is the string the interpreter
 	// put wherever $context.task.token was read: the token only exists once
 	// the activity runs, so the activity swaps it in.
@@ -57,9 +65,9 @@ type TaskRequest struct {
 	HandoffTimeout time.Duration
 }
 
-// InvokeResult is the outcome of calling a function. Exactly one field is
-// set: Output when fnflow called the function itself, Delegate when the
-// function is a Temporal activity the interpreter must schedule.
+// InvokeResult is the outcome of a requestResponse task. Exactly one field
+// is set: Output when fnflow ran the task itself, Delegate when the task is
+// a function bound to a Temporal activity the interpreter must schedule.
 type InvokeResult struct {
 	Output   any
 	Delegate *TemporalBinding

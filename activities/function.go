@@ -25,13 +25,10 @@ const (
 	heartbeatEvery           = 10 * time.Second
 )
 
-// InvokeFunction calls a function for a requestResponse task step. A
+// invokeFunction calls a function for a requestResponse task step. A
 // function bound to a Temporal activity is not called here: the result tells
 // the interpreter to schedule that activity itself.
-func (a *Activities) InvokeFunction(ctx context.Context, req TaskRequest) (InvokeResult, error) {
-	if req.Resource.Kind != fdl.ResourceFunction {
-		return InvokeResult{}, unsupportedResource(req)
-	}
+func (a *Activities) invokeFunction(ctx context.Context, req TaskRequest) (InvokeResult, error) {
 	binding, err := a.functionBinding(req)
 	if err != nil {
 		return InvokeResult{}, err

@@ -25,8 +25,8 @@ func invoke(t *testing.T, url string, input map[string]any) (InvokeResult, error
 	a := &Activities{Functions: bindings}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
-	env.RegisterActivity(a.InvokeFunction)
-	v, err := env.ExecuteActivity(a.InvokeFunction, TaskRequest{
+	env.RegisterActivity(a.RequestResponse)
+	v, err := env.ExecuteActivity(a.RequestResponse, TaskRequest{
 		StepPath: "step", ResourceArn: "acs:fc:::services/s/functions/f", Input: input,
 		Resource: fdl.Resource{Kind: fdl.ResourceFunction, Service: "s", Function: "f"},
 	})
@@ -158,8 +158,8 @@ func TestUnboundFunctionIsNotFound(t *testing.T) {
 	a := &Activities{}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
-	env.RegisterActivity(a.InvokeFunction)
-	_, err := env.ExecuteActivity(a.InvokeFunction, TaskRequest{
+	env.RegisterActivity(a.RequestResponse)
+	_, err := env.ExecuteActivity(a.RequestResponse, TaskRequest{
 		ResourceArn: "acs:fc:::services/s/functions/nope",
 		Resource:    fdl.Resource{Kind: fdl.ResourceFunction, Service: "s", Function: "nope"},
 	})

@@ -9,14 +9,38 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 )
 
+// RequestResponse runs a requestResponse task step with the integration of
+// its resource kind and returns the step's $local, or the function the
+// interpreter must schedule itself.
+func (a *Activities) RequestResponse(ctx context.Context, req TaskRequest) (InvokeResult, error) {
+	switch req.Resource.Kind {
+	case fdl.ResourceFunction:
+		return a.invokeFunction(ctx, req)
+	case fdl.ResourceQueue:
+		local, err := a.sendToQueue(ctx, req, req.Input)
+		return InvokeResult{Output: local}, err
+	case fdl.ResourceTopic:
+		local, err := a.publishToTopic(ctx, req, req.Input)
+		return InvokeResult{Output: local}, err
+	default:
+		return InvokeResult{}, unsupportedResource(req)
+	}
+}
+
 // handOver gives a waitForCallback task's input, which carries the callback
 // token, to the integration of the task's resource kind. An integration is
-// one file with one handOverTo... method; this switch is where it plugs in.
+// one file; this switch and RequestResponse's are where it plugs in.
 // The error is the integration's own, named as a flow sees it.
 func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[string]any) error {
 	switch req.Resource.Kind {
 	case fdl.ResourceFunction:
 		return a.handOverToFunction(ctx, req, input)
+	case fdl.ResourceQueue:
+		_, err := a.sendToQueue(ctx, req, input)
+		return err
+	case fdl.ResourceTopic:
+		_, err := a.publishToTopic(ctx, req, input)
+		return err
 	default:
 		return unsupportedResource(req)
 	}
@@ -27,6 +51,6 @@ func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[st
 // time, and retrying cannot help.
 func unsupportedResource(req TaskRequest) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...) are", req.StepPath, req.ResourceArn),
+		fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...), queues and topics (acs:mns:...) are", req.StepPath, req.ResourceArn),
 		fdl.ErrRuntime, nil)
 }

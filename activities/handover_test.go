@@ -23,17 +23,17 @@ func TestResourceWithoutIntegrationIsARuntimeError(t *testing.T) {
 	}
 	a := &Activities{Tokens: signer}
 	req := TaskRequest{
-		StepPath: "send", ResourceArn: "acs:mns:::/queues/jobs/messages", Input: map[string]any{},
-		Resource: fdl.Resource{Kind: fdl.ResourceQueue, Name: "jobs"},
+		StepPath: "child", ResourceArn: "acs:fnf:::flow/child", Input: map[string]any{},
+		Resource: fdl.Resource{Kind: fdl.ResourceFlow, Name: "child"},
 	}
-	for name, activity := range map[string]any{"requestResponse": a.InvokeFunction, "waitForCallback": a.WaitForCallback} {
+	for name, activity := range map[string]any{"requestResponse": a.RequestResponse, "waitForCallback": a.WaitForCallback} {
 		t.Run(name, func(t *testing.T) {
 			var suite testsuite.WorkflowTestSuite
 			env := suite.NewTestActivityEnvironment().SetDataConverter(payload.Converter)
 			env.RegisterActivity(activity)
 			_, err := env.ExecuteActivity(activity, req)
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != fdl.ErrRuntime || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), "acs:mns:::/queues/jobs/messages is not supported") {
+			if !errors.As(err, &appErr) || appErr.Type() != fdl.ErrRuntime || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), "acs:fnf:::flow/child is not supported") {
 				t.Errorf("got %v, want a non-retryable %s naming the resource", err, fdl.ErrRuntime)
 			}
 			if name == "waitForCallback" && !IsSubmitFailure(err) {

@@ -41,3 +41,15 @@ const (
 // FunctionError names a Function Compute platform error by its code, as FC
 // does: FC.<Code>.
 func FunctionError(code string) string { return "FC." + code }
+
+// Error names of the queue and topic integrations: MNS.<Code>, with the
+// error code the MNS API answers (reference mns-api.md §1.5), so that a
+// policy can tell a missing queue (MNS.QueueNotExist) from a message the
+// service refused (MNS.InvalidArgument) or a failure worth retrying
+// (MNS.InternalError).
+const (
+	ErrQueueNotExist    = "MNS.QueueNotExist"
+	ErrTopicNotExist    = "MNS.TopicNotExist"
+	ErrMNSInvalid       = "MNS.InvalidArgument"
+	ErrMNSInternalError = "MNS.InternalError"
+)

@@ -56,7 +56,7 @@ func (f *functions) register(env *testsuite.TestWorkflowEnvironment) {
 	env.RegisterActivityWithOptions(func(ctx context.Context, req activities.TaskRequest) (activities.InvokeResult, error) {
 		out, err := f.call(req)
 		return activities.InvokeResult{Output: out}, err
-	}, activity.RegisterOptions{Name: activities.InvokeFunctionActivity})
+	}, activity.RegisterOptions{Name: activities.RequestResponseActivity})
 	env.RegisterActivityWithOptions(func(ctx context.Context, req activities.TaskRequest) (any, error) {
 		return f.call(req)
 	}, activity.RegisterOptions{Name: activities.WaitForCallbackActivity})
@@ -609,7 +609,7 @@ steps:
 	r := runFlow(t, nil, def, map[string]any{"amount": 5.0}, func(env *testsuite.TestWorkflowEnvironment) {
 		env.RegisterActivityWithOptions(func(ctx context.Context, req activities.TaskRequest) (activities.InvokeResult, error) {
 			return activities.InvokeResult{Delegate: &activities.TemporalBinding{Activity: "ChargeCard", TaskQueue: "billing"}}, nil
-		}, activity.RegisterOptions{Name: activities.InvokeFunctionActivity})
+		}, activity.RegisterOptions{Name: activities.RequestResponseActivity})
 		env.RegisterActivityWithOptions(func(ctx context.Context, input map[string]any) (map[string]any, error) {
 			return map[string]any{"charged": input["amount"]}, nil
 		}, activity.RegisterOptions{Name: "ChargeCard"})

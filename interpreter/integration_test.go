@@ -26,6 +26,8 @@ import (
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 // -update records the histories of these runs into testdata/histories for the
@@ -69,7 +71,12 @@ func startWorker(env *testenv.Env) error {
 	}
 	w := sdkworker.New(env.Client, taskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
-	(&activities.Activities{Functions: bindings, Tokens: env.Signer, Temporal: env.Client, HTTP: http.DefaultClient, Logger: env.Logger}).Register(w)
+	queues.Register(w, env.Client)
+	topics.Register(w, topics.Deps{Queues: queueStore(env)})
+	(&activities.Activities{
+		Functions: bindings, Queues: queueStore(env), Topics: topicStore(env),
+		Tokens: env.Signer, Temporal: env.Client, HTTP: http.DefaultClient, Logger: env.Logger,
+	}).Register(w)
 	if err := w.Start(); err != nil {
 		return err
 	}

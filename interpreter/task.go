@@ -31,6 +31,11 @@ const (
 	// executions recorded before it replay without the timer. Stored in
 	// histories: frozen.
 	handoffDeadlineChange = "callback-handoff-deadline"
+	// messageTasksChange made queue and topic tasks run: their requests carry
+	// the step's serviceParams. Executions that reached such a step before
+	// failed it at run time and replay without them. Stored in histories:
+	// frozen.
+	messageTasksChange = "message-tasks"
 )
 
 // runTask runs a task step: attempts, FDL retries and catches. Retries are the
@@ -111,6 +116,9 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 		"resourceArn": s.ResourceArn, "pattern": string(s.Pattern), "input": input,
 	})
 	req := activities.TaskRequest{StepPath: s.Path, Resource: s.Resource, ResourceArn: s.ResourceArn, Input: input}
+	if takesServiceParams(s) && workflow.GetVersion(ctx, messageTasksChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion {
+		req.ServiceParams = s.ServiceParams
+	}
 	opts := workflow.ActivityOptions{
 		ActivityID:  fmt.Sprintf("%s#%d", s.Path, scheduled),
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
@@ -124,7 +132,7 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	case fdl.PatternWaitForCallback:
 		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled)
 	case fdl.PatternRequestResponse:
-		local, err = ex.invokeFunction(ctx, s, req, opts)
+		local, err = ex.requestResponse(ctx, s, req, opts)
 	default:
 		err = &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
 	}
@@ -148,13 +156,13 @@ func taskFailureEvent(err error) EventType {
 	}
 }
 
-// invokeFunction calls a function and waits for its result.
-func (ex *execution) invokeFunction(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions) (any, error) {
+// requestResponse runs the task and waits for its result.
+func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions) (any, error) {
 	opts.StartToCloseTimeout = taskTimeout(s, defaultFunctionTimeout)
 	opts.ScheduleToCloseTimeout = opts.StartToCloseTimeout
 	opts.HeartbeatTimeout = functionHeartbeatTimeout
 	var result activities.InvokeResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.InvokeFunctionActivity, req).Get(ctx, &result); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.RequestResponseActivity, req).Get(ctx, &result); err != nil {
 		return nil, err
 	}
 	if result.Delegate == nil {
@@ -255,4 +263,10 @@ func taskTimeout(s *fdl.TaskStep, fallback time.Duration) time.Duration {
 		return time.Duration(s.TimeoutSeconds) * time.Second
 	}
 	return fallback
+}
+
+// takesServiceParams tells whether the task's integration reads its
+// serviceParams.
+func takesServiceParams(s *fdl.TaskStep) bool {
+	return s.Resource.Kind == fdl.ResourceQueue || s.Resource.Kind == fdl.ResourceTopic
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 // DefaultTaskQueue is where executions and their activities run unless
@@ -25,11 +27,17 @@ const stopGrace = 5 * time.Second
 
 // Config is what a worker runs with.
 type Config struct {
+	// Namespace is the client's, for the queue calls made on its raw
+	// workflow service.
+	Namespace string
 	TaskQueue string
 	// Functions binds function resources; nil binds none.
 	Functions *activities.Bindings
 	Tokens    *token.Signer
-	Logger    *slog.Logger
+	// PushSigner signs the notifications topics push to HTTP subscribers;
+	// nil sends them unsigned.
+	PushSigner *topics.PushSigner
+	Logger     *slog.Logger
 	// HandoffTimeout bounds a callback task's hand-off: calling the function
 	// with the token and recording the token in the execution. A hand-off
 	// that has not finished by then (its worker died or hung) is abandoned,
@@ -45,14 +53,20 @@ type Config struct {
 }
 
 // New returns a worker, not yet started, that runs flow executions, flow
-// records and task activities on the task queue.
+// records, task activities, and the queues' and topics' records, messages
+// and deliveries on the task queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
 	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	flowstore.Register(w)
+	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens})
+	queues.Register(w, c)
+	topics.Register(w, topics.Deps{Queues: queueStore, Signer: cfg.PushSigner})
 	acts := &activities.Activities{
 		Functions: cfg.Functions,
+		Queues:    queueStore,
+		Topics:    topics.New(c, topics.Config{TaskQueue: cfg.TaskQueue}),
 		Tokens:    cfg.Tokens,
 		Temporal:  c,
 		HTTP:      &http.Client{},

@@ -1,0 +1,174 @@
+package interpreter_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/fnflow/fnflow/internal/testenv"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
+)
+
+// The queue and topic stores of the package's worker and tests, on the
+// shared server.
+func queueStore(env *testenv.Env) *queues.Store {
+	return queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer})
+}
+
+func topicStore(env *testenv.Env) *topics.Store {
+	return topics.New(env.Client, topics.Config{TaskQueue: taskQueue})
+}
+
+const queueFlow = `version: v1
+type: flow
+steps:
+  - type: task
+    name: announce
+    resourceArn: acs:mns:::/queues/interp-jobs/messages
+    serviceParams:
+      MessageBody: started
+      Priority: 1
+    outputMappings:
+      - target: announced
+        source: $local.MessageId
+  - type: task
+    name: work
+    resourceArn: acs:mns:::/queues/interp-jobs/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: job
+        source: $input.job
+      - target: taskToken
+        source: $context.task.token
+    outputMappings:
+      - target: result
+        source: $local.result
+`
+
+// A queue task sends its message; a waitForCallback queue task sends the
+// mapped input, token included, as JSON, and the report is its result.
+func TestQueueTasks(t *testing.T) {
+	env := integration(t)
+	ctx := t.Context()
+	qs := queueStore(env)
+	if _, err := qs.CreateQueue(ctx, "interp-jobs", queues.AttributeChange{}); err != nil {
+		t.Fatal(err)
+	}
+	run := start(t, "queue-tasks", queueFlow, map[string]any{"job": "shout"})
+
+	first := receiveOne(t, qs, "interp-jobs")
+	if first.Body != "started" || first.Priority != 1 {
+		t.Errorf("the requestResponse step sent %+v", first)
+	}
+	second := receiveOne(t, qs, "interp-jobs")
+	var job struct {
+		Job       string `json:"job"`
+		TaskToken string `json:"taskToken"`
+	}
+	if err := json.Unmarshal([]byte(second.Body), &job); err != nil || job.Job != "shout" || job.TaskToken == "" {
+		t.Fatalf("the waitForCallback step sent %q (%v)", second.Body, err)
+	}
+	if err := complete(t, job.TaskToken, map[string]any{"result": "SHOUT"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []queues.Message{first, second} {
+		if err := qs.DeleteMessage(ctx, "interp-jobs", m.ReceiptHandle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out map[string]any
+	if err := run.Get(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["result"] != "SHOUT" || out["announced"] != first.MessageID {
+		t.Errorf("output %v, want result SHOUT and announced %s", out, first.MessageID)
+	}
+	record(t, run, "queue_tasks")
+}
+
+func receiveOne(t *testing.T, qs *queues.Store, queue string) queues.Message {
+	t.Helper()
+	msgs, err := qs.ReceiveMessages(t.Context(), queue, 1, 20*time.Second)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("receiving from %s: %v, %d messages", queue, err, len(msgs))
+	}
+	return msgs[0]
+}
+
+const missingQueueFlow = `version: v1
+type: flow
+steps:
+  - type: task
+    name: send
+    resourceArn: acs:mns:::/queues/interp-nosuch/messages
+    catch:
+      - errors: [MNS.QueueNotExist]
+        goto: noted
+  - type: fail
+    name: unreachable
+    error: NotCaught
+  - type: pass
+    name: noted
+    outputMappings:
+      - target: caught
+        source: caught
+`
+
+// A queue that does not exist fails the step with MNS.QueueNotExist, which
+// catch can match.
+func TestMissingQueueFailsTheStep(t *testing.T) {
+	run := start(t, "queue-missing", missingQueueFlow, nil)
+	var out map[string]any
+	if err := run.Get(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["caught"] != "caught" {
+		t.Errorf("output %v", out)
+	}
+}
+
+const topicFlow = `version: v1
+type: flow
+steps:
+  - type: task
+    name: publish
+    resourceArn: acs:mns:::/topics/interp-news/messages
+    serviceParams:
+      MessageTag: daily
+    outputMappings:
+      - target: id
+        source: $local.MessageId
+      - target: md5
+        source: $local.MessageBodyMD5
+`
+
+// A topic task publishes the mapped input, which the topic pushes on (here
+// into a queue).
+func TestTopicTask(t *testing.T) {
+	env := integration(t)
+	ctx := t.Context()
+	qs, ts := queueStore(env), topicStore(env)
+	if _, err := qs.CreateQueue(ctx, "interp-news-inbox", queues.AttributeChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.CreateTopic(ctx, "interp-news", topics.TopicChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Subscribe(ctx, topics.Subscription{
+		TopicName: "interp-news", Name: "inbox", Endpoint: "acs:mns:cn-local:0:queues/interp-news-inbox", NotifyContentFormat: "SIMPLIFIED",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := start(t, "topic-task", topicFlow, map[string]any{"headline": "fnflow ships queues"})
+	var out map[string]any
+	if err := run.Get(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := receiveOne(t, qs, "interp-news-inbox")
+	if got.Body != `{"headline":"fnflow ships queues"}` || out["md5"] != got.BodyMD5 || out["id"] == "" {
+		t.Errorf("pushed %q (MD5 %s), step output %v", got.Body, got.BodyMD5, out)
+	}
+	record(t, run, "topic_task")
+}
+
