@@ -218,8 +218,7 @@ func (h *Handler) changeMessageVisibility(ctx context.Context, r *request) (repl
 	if handle == "" {
 		return reply{}, errMissingReceiptHandle()
 	}
-	// 0, visible at once, is more than MNS documents, as Python's SDK allows.
-	seconds, given, err := r.intParam("VisibilityTimeout", 0, maxVisibility)
+	seconds, given, err := r.intParam("VisibilityTimeout", 1, maxVisibility)
 	if err != nil {
 		return reply{}, err
 	}

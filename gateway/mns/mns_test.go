@@ -168,7 +168,7 @@ func TestArgumentRefusals(t *testing.T) {
 		{"DELETE", "/queues/q1/messages", "<Handles/>", 400, "MalformedXML"},
 		{"PUT", "/queues/q1/messages?visibilityTimeout=10", "", 400, "MissingReceiptHandle"},
 		{"PUT", "/queues/q1/messages?receiptHandle=h", "", 400, "MissingVisibilityTimeout"},
-		{"PUT", "/queues/q1/messages?receiptHandle=h&visibilityTimeout=-1", "", 400, "InvalidArgument"},
+		{"PUT", "/queues/q1/messages?receiptHandle=h&visibilityTimeout=0", "", 400, "InvalidArgument"},
 		{"PUT", "/queues/q1/messages?ReceiptHandle=h&VisibilityTimeout=43201", "", 400, "InvalidArgument"},
 		{"POST", "/queues/q1/messages", "", 400, "MalformedXML"},
 		{"POST", "/queues/q1/messages", "<Message><MessageBody>a < b</MessageBody></Message>", 400, "MalformedXML"},
