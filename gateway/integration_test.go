@@ -24,6 +24,8 @@ import (
 	"github.com/fnflow/fnflow/gateway"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -95,7 +97,7 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := worker.New(c, worker.Config{TaskQueue: taskQueue, Functions: bindings, Tokens: signer, Logger: quiet})
+	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, Logger: quiet})
 	w.RegisterWorkflowWithOptions(park, workflow.RegisterOptions{Name: parkWorkflow})
 	w.RegisterActivityWithOptions(func(ctx context.Context, key string) (map[string]any, error) {
 		e.tokens.deliver(key, signer.Sign(activity.GetInfo(ctx).TaskToken))
@@ -112,6 +114,8 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 		TaskQueue: taskQueue,
 		Tokens:    signer,
 		Flows:     flowstore.New(c, taskQueue),
+		Queues:    queues.New(c, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Handles: signer}),
+		Topics:    topics.New(c, topics.Config{TaskQueue: taskQueue}),
 		Logger:    quiet,
 	}
 	e.cfg = cfg

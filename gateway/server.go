@@ -1,6 +1,7 @@
 // Package gateway serves Alibaba Cloud Serverless Workflow's fnf API (version
 // 2019-03-15) over HTTP, on top of Temporal, so that workers and tools built
-// on Alibaba's official SDKs work by changing only their endpoint.
+// on Alibaba's official SDKs work by changing only their endpoint; and, on
+// the same listener, Alibaba MNS's queue and topic API (package gateway/mns).
 //
 // One table of actions (actions, below) serves two encodings: Alibaba's RPC
 // style, as the SDKs send it, and plain JSON for curl (see request). Replies
@@ -27,9 +28,12 @@ import (
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/gateway/mns"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 // APIVersion is the fnf API version the gateway speaks.
@@ -56,6 +60,13 @@ type Config struct {
 	// refuse replays (defaultMaxNonces when 0); past it, signed requests get
 	// 503 until old nonces expire.
 	MaxNonces int
+	// Queues and Topics, when set, are served as Alibaba MNS's queue and
+	// topic API beside the fnf API, signed with the same AccessKeys.
+	Queues *queues.Store
+	Topics *topics.Store
+	// PushCertificatePEM is the certificate topic notifications are signed
+	// with, served for subscribers to check them.
+	PushCertificatePEM []byte
 }
 
 // Server is the gateway, an http.Handler.
@@ -68,6 +79,8 @@ type Server struct {
 	nonces     *nonceStore
 	executions *executions.Service
 	callbacks  *callback.Completer
+	// mns serves the MNS API's paths; nil when no queues are configured.
+	mns *mns.Handler
 }
 
 // New returns a gateway serving cfg.
@@ -78,6 +91,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if cfg.Queues != nil {
+		s.mns = mns.New(mns.Config{Queues: cfg.Queues, Topics: cfg.Topics, AccessKeys: cfg.AccessKeys, Logger: s.log, CertificatePEM: cfg.PushCertificatePEM})
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -92,8 +108,13 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves one API request.
+// ServeHTTP serves one API request: MNS paths (/queues, /topics) on the MNS
+// face, everything else on the fnf face.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.mns != nil && mns.Paths(r.URL.Path) {
+		s.mns.ServeHTTP(w, r)
+		return
+	}
 	s.echo.ServeHTTP(w, r)
 }
 

@@ -89,8 +89,9 @@ var routes = []struct {
 	{http.MethodDelete, "/topics/:topic/subscriptions/:subscription", (*Handler).unsubscribe},
 }
 
-// certificatePath is where the push signer's certificate is served.
-const certificatePath = "/mns/notification-cert.pem"
+// CertificatePath is where the push signer's certificate is served; the
+// URL topic notifications name (x-mns-signing-cert-url) points here.
+const CertificatePath = "/mns/notification-cert.pem"
 
 // New returns the MNS face serving cfg.
 func New(cfg Config) *Handler {
@@ -113,7 +114,7 @@ func New(cfg Config) *Handler {
 		e.Add(rt.method, rt.path, h.serve(rt.handle))
 	}
 	if len(cfg.CertificatePEM) > 0 {
-		e.GET(certificatePath, func(c echo.Context) error {
+		e.GET(CertificatePath, func(c echo.Context) error {
 			return c.Blob(http.StatusOK, "application/x-pem-file", cfg.CertificatePEM)
 		})
 	}

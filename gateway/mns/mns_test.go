@@ -114,11 +114,11 @@ func TestCertificate(t *testing.T) {
 	pem := []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
 	// Served without a signature, even by a handler that checks them.
 	h := quiet(Config{CertificatePEM: pem, AccessKeys: map[string]string{"testid": "testsecret"}})
-	w, _ := serve(t, h, httptest.NewRequest(http.MethodGet, certificatePath, nil))
+	w, _ := serve(t, h, httptest.NewRequest(http.MethodGet, CertificatePath, nil))
 	if w.Code != http.StatusOK || w.Body.String() != string(pem) {
 		t.Fatalf("got %d %q", w.Code, w.Body)
 	}
-	w, e := serve(t, quiet(Config{}), httptest.NewRequest(http.MethodGet, certificatePath, nil))
+	w, e := serve(t, quiet(Config{}), httptest.NewRequest(http.MethodGet, CertificatePath, nil))
 	if w.Code != http.StatusBadRequest || e.Code != "InvalidRequestURL" {
 		t.Fatalf("without a certificate: got %d %+v", w.Code, e)
 	}
