@@ -54,24 +54,25 @@ type purger struct{ client client.Client }
 const (
 	purgePage = 1000
 	// purgeSettle is how long the purge waits before listing again:
-	// visibility shows a terminated workflow as running for a moment, and
-	// a SendMessage that read the queue just before the delete may start
-	// its message just after it.
-	purgeSettle = time.Second
+	// visibility shows a message sent a moment ago only after a moment, and
+	// a terminated one as running for a moment, and a SendMessage that read
+	// the queue just before the delete may start its message just after it.
+	purgeSettle = 2 * time.Second
 )
 
 // purge terminates the queue's running message workflows, page by page,
-// until a whole pass finds none left to terminate. A message sent by a
-// SendMessage that read the queue before the delete and started it after
-// the last pass survives until its retention ends, and a queue created
-// again under the name would deliver it.
+// until a pass at least purgeSettle after the first finds none left. A
+// message that visibility shows later than that, or that a SendMessage which
+// read the queue before the delete started after the last pass, survives
+// until its retention ends, and a queue created again under the name would
+// deliver it.
 func (p purger) purge(ctx context.Context, queue string) error {
-	for {
+	for first := true; ; first = false {
 		ended, err := p.pass(ctx, queue)
 		if err != nil {
 			return err
 		}
-		if ended == 0 {
+		if ended == 0 && !first {
 			return nil
 		}
 		select {

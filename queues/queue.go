@@ -193,7 +193,8 @@ func (s *Store) SetQueueAttributes(ctx context.Context, name string, change Attr
 }
 
 // DeleteQueue deletes a queue and, in the background, its messages; until
-// they are gone, CreateQueue of that name answers ErrQueueDeletedRecently.
+// they are gone (2 s at least), CreateQueue of that name answers
+// ErrQueueDeletedRecently.
 func (s *Store) DeleteQueue(ctx context.Context, name string) error {
 	if checkName(name) != nil {
 		return fmt.Errorf("deleting queue %q: %w", name, ErrQueueNotExist)

@@ -164,7 +164,7 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 	if err := s.DeleteQueue(ctx, name); !errors.Is(err, ErrQueueNotExist) {
 		t.Errorf("second delete: %v, want ErrQueueNotExist", err)
 	}
-	// The purge lists, ends what it found, and lists again a second later.
+	// The purge lists, ends what it found, and lists again 2 s later.
 	if _, err := s.CreateQueue(ctx, name, AttributeChange{}); !errors.Is(err, ErrQueueDeletedRecently) {
 		t.Errorf("create during the purge: %v, want ErrQueueDeletedRecently", err)
 	}
