@@ -27,6 +27,13 @@
 // So a Temporal worker of any SDK can consume a queue natively: poll
 // TaskQueue(queue) for DeliveryActivity and complete the activity once the
 // message is processed; failing it or letting it time out redelivers it.
+// The fnflow worker runs the queue and message workflows (Register) and
+// never polls the "mns:" task queues.
+//
+// A receipt handle is signed (token.ReceiptHandle) over the queue's name and
+// the Temporal task token of the receive, or, after a visibility change, the
+// message and its hold (see receipt.go): it cannot be forged, and one
+// queue's handle is refused by another.
 //
 // Priorities need Temporal's matching service to know 16 priority levels,
 // and a strict priority order needs one partition per queue's task queue.
@@ -56,6 +63,8 @@ import (
 )
 
 var (
+	// ErrQueueNotExist means there is no queue of that name (or it is being
+	// deleted).
 	ErrQueueNotExist = errors.New("queue does not exist")
 	// ErrQueueExists is CreateQueue's answer for a queue that exists with
 	// other attributes.

@@ -28,7 +28,11 @@ type Sent struct{ MessageID, BodyMD5 string }
 
 const defaultPriority = 8
 
-// SendMessage sends a message and returns once it is durably stored.
+// SendMessage sends a message and returns once it is durably stored. It
+// reads the queue's record (one DescribeWorkflowExecution) and starts the
+// message's workflow; when the fnflow worker uses this Store's client, as in
+// `fnflow dev`, an undelayed message's first workflow task runs on it at
+// once instead of passing through matching.
 func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent, error) {
 	q, err := s.queue(ctx, queue)
 	if err != nil {
