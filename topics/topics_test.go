@@ -9,6 +9,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/fnflow/fnflow/topics"
 )
@@ -61,6 +62,15 @@ func TestTopicLifecycle(t *testing.T) {
 	}
 	if _, err := h.store.Publish(ctx, name, topics.Publication{Body: strings.Repeat("x", 1025)}); invalidCode(err) != "InvalidArgument" {
 		t.Errorf("publishing 1025 bytes to a topic of MaximumMessageSize 1024: %v", err)
+	}
+	// With no subscription there is nothing to deliver, and nothing stored.
+	p, err := h.store.Publish(ctx, name, topics.Publication{Body: strings.Repeat("x", 1024)})
+	if err != nil || p.MessageID == "" {
+		t.Errorf("publishing to a topic with no subscription: %+v, %v", p, err)
+	}
+	var notFound *serviceerror.NotFound
+	if _, err := h.client.DescribeWorkflowExecution(ctx, topics.PublicationID(name, p.MessageID), ""); !errors.As(err, &notFound) {
+		t.Errorf("a message with no subscription to go to was stored: %v", err)
 	}
 
 	if err := h.store.DeleteTopic(ctx, name); err != nil {
