@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/fnflow/fnflow/internal/record"
@@ -218,9 +216,5 @@ func (s *Store) ListQueues(ctx context.Context, prefix, marker string, limit int
 	if errors.Is(err, record.ErrBadMarker) {
 		return nil, "", invalidArgument("invalid marker %q", marker)
 	}
-	// On a SQLite visibility store the record listing also matches names
-	// that differ from prefix in ASCII case (see runningMessages); such a
-	// page comes back shorter than limit, its marker still right.
-	queues = slices.DeleteFunc(queues, func(q Queue) bool { return !strings.HasPrefix(q.Name, prefix) })
 	return queues, next, err
 }

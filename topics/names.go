@@ -81,18 +81,16 @@ func checkNotifyContentFormat(format string) error {
 var queueEndpoint = regexp.MustCompile(`^acs:mns:([^:]*):([^:]*):/?queues/(.+)$`)
 
 // endpointQueue checks an endpoint and returns the queue it names, or "" for
-// an HTTP endpoint. A queue endpoint must name this deployment's region and
-// account, or leave them empty as FDL resources do: a queue of another
-// account is not reachable from here.
-func (cfg Config) endpointQueue(endpoint string) (string, error) {
+// an HTTP endpoint. The region and account of a queue endpoint are not
+// looked at, as in FDL resources: one fnflow is one account, and code
+// written for Alibaba Cloud keeps its own region and account in the
+// endpoints it subscribes when only the MNS endpoint changes.
+func endpointQueue(endpoint string) (string, error) {
 	if len(endpoint) > maxEndpointLength {
 		return "", invalid("EndpointInvalid", "the endpoint is %d characters long, longer than %d", len(endpoint), maxEndpointLength)
 	}
 	if m := queueEndpoint.FindStringSubmatch(endpoint); m != nil {
-		region, account, queue := m[1], m[2], m[3]
-		if (region != "" && region != cfg.Region) || (account != "" && account != cfg.AccountID) {
-			return "", invalid("EndpointInvalid", "the endpoint %s names region %q and account %q; this service is region %q, account %q", endpoint, region, account, cfg.Region, cfg.AccountID)
-		}
+		queue := m[3]
 		if len(queue) > maxQueueNameLength || !namePattern.MatchString(queue) {
 			return "", invalid("EndpointInvalid", "the endpoint %s does not name a valid queue", endpoint)
 		}

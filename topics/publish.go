@@ -59,7 +59,7 @@ func (s *Store) Publish(ctx context.Context, topic string, p Publication) (Publi
 		if sub.FilterTag != "" && sub.FilterTag != msg.Tag {
 			continue
 		}
-		queue, err := s.cfg.endpointQueue(sub.Endpoint)
+		queue, err := endpointQueue(sub.Endpoint)
 		if err != nil {
 			return Published{}, fmt.Errorf("publishing to topic %s: subscription %s: %w", topic, sub.Name, err)
 		}

@@ -50,7 +50,7 @@ func (s *Store) checkSubscription(sub Subscription) error {
 	if err := checkSubscriptionName(sub.Name); err != nil {
 		return err
 	}
-	if _, err := s.cfg.endpointQueue(sub.Endpoint); err != nil {
+	if _, err := endpointQueue(sub.Endpoint); err != nil {
 		return err
 	}
 	if err := checkTag("FilterTag", sub.FilterTag); err != nil {

@@ -99,8 +99,6 @@ func TestSubscriptionArgumentsChecked(t *testing.T) {
 		{func(s *topics.Subscription) { s.Endpoint = "ftp://example.test/" }, "EndpointInvalid"},
 		{func(s *topics.Subscription) { s.Endpoint = "http://" }, "EndpointInvalid"},
 		{func(s *topics.Subscription) { s.Endpoint = "mail:directmail:someone@example.test" }, "EndpointInvalid"},
-		{func(s *topics.Subscription) { s.Endpoint = "acs:mns:cn-hangzhou:1234567890:queues/q" }, "EndpointInvalid"},
-		{func(s *topics.Subscription) { s.Endpoint = "acs:mns:cn-test:999:queues/q" }, "EndpointInvalid"},
 		{func(s *topics.Subscription) { s.Endpoint = "acs:mns:cn-test:1234567890:queues/bad_queue" }, "EndpointInvalid"},
 		{func(s *topics.Subscription) { s.FilterTag = strings.Repeat("t", 17) }, "InvalidArgument"},
 		{func(s *topics.Subscription) { s.NotifyStrategy = "NEVER" }, "InvalidArgument"},
@@ -117,6 +115,8 @@ func TestSubscriptionArgumentsChecked(t *testing.T) {
 		"acs:mns:cn-test:1234567890:queues/q1",
 		"acs:mns:cn-test:1234567890:/queues/q1",
 		"acs:mns:::/queues/q1",
+		// Code written for Alibaba Cloud keeps its own region and account.
+		"acs:mns:cn-hangzhou:999:queues/q1",
 	} {
 		sub := ok
 		sub.Name, sub.Endpoint = "ok-"+string(rune('a'+i)), endpoint

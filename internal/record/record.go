@@ -292,6 +292,9 @@ const listPage = 1000
 // and sorts them: fine for the thousands of queues or topics an account
 // holds, not for millions.
 func (s *Store[R, C]) List(ctx context.Context, prefix, marker string, limit int) ([]R, string, error) {
+	if limit <= 0 {
+		return nil, "", fmt.Errorf("listing %ss: the limit must be positive, not %d", s.kind.Noun, limit)
+	}
 	if strings.ContainsAny(prefix, "'\\") {
 		return nil, "", nil // no name holds them
 	}
@@ -319,7 +322,9 @@ func (s *Store[R, C]) List(ctx context.Context, prefix, marker string, limit int
 				return nil, "", fmt.Errorf("listing %ss: workflow %s: %w", s.kind.Noun, info.GetExecution().GetWorkflowId(), err)
 			}
 			name := strings.TrimPrefix(info.GetExecution().GetWorkflowId(), s.kind.IDPrefix)
-			if !state.Deleting && name > marker {
+			// SQL visibility matches STARTS_WITH with a LIKE that ignores
+			// case; names are case-sensitive.
+			if !state.Deleting && name > marker && strings.HasPrefix(name, prefix) {
 				all = append(all, named{name, state.Record})
 			}
 		}

@@ -159,7 +159,8 @@ func TestConcurrentUpdatesAllApply(t *testing.T) {
 func TestListPagesInNameOrder(t *testing.T) {
 	s, _ := start(t)
 	ctx := t.Context()
-	for _, name := range []string{"l-c", "l-a", "other", "l-b", "l-d"} {
+	// L-e differs from the prefix only in case: not listed.
+	for _, name := range []string{"l-c", "l-a", "other", "l-b", "L-e", "l-d"} {
 		if err := s.Create(ctx, name, counter{Name: name}); err != nil {
 			t.Fatal(err)
 		}
