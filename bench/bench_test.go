@@ -24,6 +24,8 @@ import (
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 const (
@@ -92,6 +94,8 @@ func startWorker(env *testenv.Env) error {
 	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	(&activities.Activities{Functions: bindings, Tokens: signer, Temporal: temporalClient, HTTP: http.DefaultClient, Logger: env.Logger}).Register(w)
+	queues.Register(w, temporalClient)
+	topics.Register(w, topics.Deps{})
 	w.RegisterWorkflow(handwrittenCallbacks)
 	w.RegisterActivity(parkUntilCallback)
 	w.RegisterWorkflow(handwrittenWaiting)

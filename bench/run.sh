@@ -36,6 +36,9 @@ for round in $(seq "$rounds"); do
 		run bench bench.test callback.txt -test.bench "^BenchmarkCallbackFlow/$variant\$" -test.benchtime 100x
 		run bench bench.test waiting.txt -test.bench "^BenchmarkWaitingExecution/$variant\$" -test.benchtime 500x
 	done
+	for variant in mns-gateway raw-temporal-activities; do
+		run bench bench.test queue.txt -test.bench "^BenchmarkQueue/$variant\$" -test.benchtime 2000x
+	done
 	for variant in tuned default-transfer-poll-rps; do
 		run devserver devserver.test devserver.txt -test.bench "^BenchmarkCallbackToNextStep/$variant\$" -test.benchtime 200x
 	done

@@ -20,7 +20,10 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/gateway/mns"
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -34,6 +37,8 @@ type devOptions struct {
 	accessKeys map[string]string
 	functions  string
 	flowsDir   string
+	// mnsFile declares queues and topics to create at start.
+	mnsFile string
 	// handoffTimeout is the worker's; zero means the interpreter's default.
 	handoffTimeout time.Duration
 }
@@ -51,6 +56,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.functions, "functions", "", "function bindings file (YAML)")
 	registerHandoffTimeout(fs, &opts.handoffTimeout)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
+	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -92,6 +98,13 @@ func startLocal(ctx context.Context, opts devOptions, logger *slog.Logger) (*loc
 			return nil, err
 		}
 	}
+	declared := &mnsFile{}
+	if opts.mnsFile != "" {
+		var err error
+		if declared, err = readMNSFile(opts.mnsFile); err != nil {
+			return nil, err
+		}
+	}
 	var bindings *activities.Bindings
 	if opts.functions != "" {
 		var err error
@@ -100,14 +113,14 @@ func startLocal(ctx context.Context, opts devOptions, logger *slog.Logger) (*loc
 		}
 	}
 	stack := &localStack{logger: logger}
-	if err := stack.start(ctx, opts, bindings, flowFiles); err != nil {
+	if err := stack.start(ctx, opts, bindings, flowFiles, declared); err != nil {
 		_ = stack.stop()
 		return nil, err
 	}
 	return stack, nil
 }
 
-func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *activities.Bindings, flowFiles []flowFile) error {
+func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *activities.Bindings, flowFiles []flowFile, declared *mnsFile) error {
 	logger := stack.logger
 	if err := os.MkdirAll(opts.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
@@ -117,6 +130,12 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	signer, err := token.NewSigner(key)
+	if err != nil {
+		return err
+	}
+	// Subscribers fetch the certificate from the gateway to check
+	// notifications' signatures.
+	pushSigner, err := topics.LoadOrCreatePushSigner(opts.dataDir, "http://"+opts.gatewayAddr+mns.CertificatePath)
 	if err != nil {
 		return err
 	}
@@ -137,6 +156,8 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	stack.worker = worker.New(stack.temporal, worker.Config{
+		Namespace:      stack.server.Namespace(),
+		PushSigner:     pushSigner,
 		TaskQueue:      worker.DefaultTaskQueue,
 		Functions:      bindings,
 		Tokens:         signer,
@@ -154,14 +175,22 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		}
 		logger.Info("flow deployed", "flow", f.name)
 	}
+	queueStore := queues.New(stack.temporal, queues.Config{Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Handles: signer})
+	topicStore := topics.New(stack.temporal, topics.Config{TaskQueue: worker.DefaultTaskQueue})
+	if err := declared.declare(ctx, queueStore, topicStore, logger); err != nil {
+		return err
+	}
 	handler := gateway.New(gateway.Config{
-		Temporal:   stack.temporal,
-		Namespace:  stack.server.Namespace(),
-		TaskQueue:  worker.DefaultTaskQueue,
-		Tokens:     signer,
-		Flows:      flows,
-		Logger:     logger,
-		AccessKeys: opts.accessKeys,
+		Temporal:           stack.temporal,
+		Namespace:          stack.server.Namespace(),
+		TaskQueue:          worker.DefaultTaskQueue,
+		Tokens:             signer,
+		Flows:              flows,
+		Queues:             queueStore,
+		Topics:             topicStore,
+		PushCertificatePEM: pushSigner.CertificatePEM(),
+		Logger:             logger,
+		AccessKeys:         opts.accessKeys,
 	})
 	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP(opts.gatewayAddr, handler, logger)
 	if err != nil {
@@ -236,10 +265,11 @@ func printBanner(w io.Writer, opts devOptions, s *localStack) {
 	fmt.Fprintf(w, `
 fnflow dev is running (Ctrl-C stops it)
   fnf API gateway    %s/
+  MNS queues, topics %s/queues, %s/topics
   Temporal Web UI    %s
   Temporal frontend  %s (namespace %s)
   Data directory     %s
-`, gw, ui, s.server.FrontendAddress(), s.server.Namespace(), opts.dataDir)
+`, gw, gw, gw, ui, s.server.FrontendAddress(), s.server.Namespace(), opts.dataDir)
 	if opts.flowsDir == "" || opts.functions == "" {
 		fmt.Fprintf(w, `
 For the callback example, start with the sample flow and function bound:

@@ -1,0 +1,198 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/testenv"
+	"github.com/fnflow/fnflow/mnsclient"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
+)
+
+// consumers is how many consumers receive concurrently, in both variants.
+const consumers = 10
+
+// BenchmarkQueue measures messages through an MNS queue: sent by 10
+// producers, received (long poll) and deleted by 10 consumers, all through
+// the gateway's MNS API over HTTP, as workers anywhere would; against the
+// embedded server's raw activity-dispatch rate: the same number of
+// workflows, each running one activity that a plain Temporal worker with 10
+// concurrent activity slots takes and completes. Both report messages/s and
+// the send → receive latency (p50, p99).
+func BenchmarkQueue(b *testing.B) {
+	integration(b)
+	b.Run("mns-gateway", func(b *testing.B) {
+		c := mnsGateway(b)
+		queue := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+		if err := c.CreateQueue(b.Context(), queue, mnsclient.QueueAttributes{}); err != nil {
+			b.Fatal(err)
+		}
+		measureQueue(b, func(ctx context.Context, sentAt int64) error {
+			_, err := c.Send(ctx, queue, mnsclient.Outgoing{MessageBody: strconv.FormatInt(sentAt, 10)})
+			return err
+		}, func(ctx context.Context, received func(sentAt int64)) error {
+			m, err := c.Receive(ctx, queue, 5*time.Second)
+			if mnsclient.Code(err) == "MessageNotExist" {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			sentAt, _ := strconv.ParseInt(m.MessageBody, 10, 64)
+			received(sentAt)
+			return c.Delete(ctx, queue, m.ReceiptHandle)
+		})
+	})
+	b.Run("raw-temporal-activities", func(b *testing.B) {
+		received := make(chan int64, 1024)
+		taskQueue := fmt.Sprintf("bench-raw-%d", time.Now().UnixNano())
+		w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: consumers})
+		w.RegisterWorkflowWithOptions(oneActivity, workflow.RegisterOptions{Name: "bench.OneActivity"})
+		w.RegisterActivityWithOptions(func(ctx context.Context, sentAt int64) error {
+			received <- sentAt
+			return nil
+		}, activity.RegisterOptions{Name: "bench.Delivered"})
+		if err := w.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer w.Stop()
+		measureQueue(b, func(ctx context.Context, sentAt int64) error {
+			_, err := temporalClient.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, "bench.OneActivity", sentAt)
+			return err
+		}, func(ctx context.Context, got func(sentAt int64)) error {
+			select {
+			case sentAt := <-received:
+				got(sentAt)
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
+			return nil
+		})
+	})
+}
+
+// oneActivity is the baseline's message: one activity, then the end.
+func oneActivity(ctx workflow.Context, sentAt int64) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Millisecond},
+	})
+	return workflow.ExecuteActivity(ctx, "bench.Delivered", sentAt).Get(ctx, nil)
+}
+
+// latencySamples is how many messages the latency phase sends one at a
+// time.
+const latencySamples = 200
+
+// measureQueue runs two phases with 10 consumers taking messages. The rate
+// phase sends b.N messages from 10 producers as fast as they go and reports
+// messages/s; the latency phase then sends one message at a time, each once
+// the last was received, so that the send → receive latency it reports is
+// the queue's own and not time spent waiting behind a flood. send sends one
+// message stamped with its send time; receive takes at most one and calls
+// received with its stamp.
+func measureQueue(b *testing.B, send func(ctx context.Context, sentAt int64) error, receive func(ctx context.Context, received func(sentAt int64)) error) {
+	ctx, cancel := context.WithTimeout(b.Context(), 10*time.Minute)
+	defer cancel()
+	samples := min(b.N, latencySamples)
+	arrived := make(chan time.Duration, b.N+samples)
+	var left atomic.Int64
+	left.Store(int64(b.N + samples))
+	var wg sync.WaitGroup
+	for range consumers {
+		wg.Go(func() {
+			for left.Load() > 0 && ctx.Err() == nil {
+				err := receive(ctx, func(sentAt int64) {
+					arrived <- time.Since(time.Unix(0, sentAt))
+					left.Add(-1)
+				})
+				if err != nil {
+					b.Errorf("receiving: %v", err)
+					cancel()
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+
+	start := time.Now()
+	var next atomic.Int64
+	var producers sync.WaitGroup
+	for range consumers {
+		producers.Go(func() {
+			for next.Add(1) <= int64(b.N) && ctx.Err() == nil {
+				if err := send(ctx, time.Now().UnixNano()); err != nil {
+					b.Errorf("sending: %v", err)
+					cancel()
+				}
+			}
+		})
+	}
+	producers.Wait()
+	for range b.N {
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			b.Fatalf("not every message of the rate phase was received: %v", ctx.Err())
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+
+	latencies := make([]time.Duration, 0, samples)
+	for range samples {
+		if err := send(ctx, time.Now().UnixNano()); err != nil {
+			b.Fatalf("sending: %v", err)
+		}
+		select {
+		case d := <-arrived:
+			latencies = append(latencies, d)
+		case <-ctx.Done():
+			b.Fatalf("a message of the latency phase was not received: %v", ctx.Err())
+		}
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2])/float64(time.Millisecond), "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
+}
+
+var (
+	gatewayOnce sync.Once
+	gatewayURL  string
+)
+
+// mnsGateway returns a client of a gateway serving the MNS API on the shared
+// server, started on first use; the bench worker runs the queues' workflows.
+func mnsGateway(b *testing.B) *mnsclient.Client {
+	env := testenv.Start(b)
+	gatewayOnce.Do(func() {
+		srv := httptest.NewServer(gateway.New(gateway.Config{
+			Temporal:  env.Client,
+			Namespace: env.Namespace,
+			TaskQueue: taskQueue,
+			Tokens:    env.Signer,
+			Flows:     flowstore.New(env.Client, taskQueue),
+			Queues:    queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer}),
+			Topics:    topics.New(env.Client, topics.Config{TaskQueue: taskQueue}),
+			Logger:    env.Logger,
+		}))
+		testenv.OnStop(srv.Close)
+		gatewayURL = srv.URL
+	})
+	return &mnsclient.Client{Endpoint: gatewayURL}
+}
