@@ -171,4 +171,3 @@ func TestTopicTask(t *testing.T) {
 	}
 	record(t, run, "topic_task")
 }
-
