@@ -30,17 +30,32 @@ type PushSigner struct {
 	certPEM []byte
 }
 
+// minPushKeyBits is the smallest RSA key a signer takes.
+const minPushKeyBits = 2048
+
 // NewPushSigner returns a signer with key whose certificate is served at
 // certURL. The certificate is made afresh from key; it changes with every
 // call but its public key does not, so signatures verify with any of them.
-// Like regexp.MustCompile, it panics if key cannot sign (an invalid or too
-// short key), which is a configuration mistake to catch at start.
-func NewPushSigner(key *rsa.PrivateKey, certURL string) *PushSigner {
+func NewPushSigner(key *rsa.PrivateKey, certURL string) (*PushSigner, error) {
+	if key.N.BitLen() < minPushKeyBits {
+		return nil, fmt.Errorf("the push signing key has %d bits, need at least %d", key.N.BitLen(), minPushKeyBits)
+	}
 	certPEM, err := selfSignedCertificate(key)
 	if err != nil {
-		panic(fmt.Sprintf("topics: the push signing key cannot make its certificate: %v", err))
+		return nil, fmt.Errorf("making the push signing key's certificate: %w", err)
 	}
-	return &PushSigner{key: key, certURL: certURL, certPEM: certPEM}
+	return &PushSigner{key: key, certURL: certURL, certPEM: certPEM}, nil
+}
+
+// LoadPushSigner returns a signer with the RSA key in the PEM file path
+// (PKCS#8, as `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`
+// writes it), for a deployment whose workers and gateways share one key.
+func LoadPushSigner(path, certURL string) (*PushSigner, error) {
+	key, err := readPushKey(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewPushSigner(key, certURL)
 }
 
 // CertificatePEM is the self-signed certificate the gateway serves at the
@@ -103,7 +118,7 @@ func LoadOrCreatePushSigner(dir, certURL string) (*PushSigner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewPushSigner(key, certURL), nil
+	return NewPushSigner(key, certURL)
 }
 
 func readPushKey(path string) (*rsa.PrivateKey, error) {

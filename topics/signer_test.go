@@ -1,6 +1,7 @@
 package topics_test
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -67,5 +68,41 @@ func TestLoadOrCreatePushSignerRefusesABadKeyFile(t *testing.T) {
 	}
 	if _, err := topics.LoadOrCreatePushSigner(dir, "https://example.test/cert.pem"); err == nil {
 		t.Error("a key file holding no key was accepted")
+	}
+}
+
+// A deployment's workers and gateways read one key file; a key too short to
+// be safe is refused at start rather than used.
+func TestLoadPushSigner(t *testing.T) {
+	dir := t.TempDir()
+	made, err := topics.LoadOrCreatePushSigner(dir, "https://example.test/cert.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := topics.LoadPushSigner(filepath.Join(dir, "mns-push-key.pem"), "https://example.test/cert.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !certificateKey(t, made).Equal(certificateKey(t, loaded)) {
+		t.Error("the loaded signer has another key")
+	}
+
+	short, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "short.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topics.LoadPushSigner(path, "https://example.test/cert.pem"); err == nil {
+		t.Error("a 1024-bit key was accepted")
+	}
+	if _, err := topics.LoadPushSigner(filepath.Join(dir, "missing.pem"), ""); err == nil {
+		t.Error("a missing key file was accepted")
 	}
 }

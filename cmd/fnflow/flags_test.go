@@ -144,6 +144,10 @@ func TestCommandsReportUsageErrors(t *testing.T) {
 			want: "fnflow dev: refusing to serve the fnf API unauthenticated on 0.0.0.0:0 (--gateway-addr), which other machines can reach"},
 		"gateway on every interface without keys": {command: runGateway, args: []string{"--token-key", testTokenKey, "--addr", ":8080"}, wantStatus: 2,
 			want: "fnflow gateway: refusing to serve the fnf API unauthenticated on :8080 (--addr)"},
+		"push key without its URL": {command: runWorker, args: []string{"--token-key", testTokenKey, "--push-key-file", writeSecret(t, "key")}, wantStatus: 2,
+			want: "fnflow worker: --push-key-file needs --push-cert-url"},
+		"push key that is none": {command: runGateway, args: []string{"--token-key", testTokenKey, "--push-key-file", writeSecret(t, "not a key")}, wantStatus: 2,
+			want: "fnflow gateway: --push-key-file: reading the push signing key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			clearEnvironment(t)

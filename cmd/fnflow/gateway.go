@@ -6,6 +6,8 @@ import (
 
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -13,9 +15,11 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var tf temporalFlags
 	var access accessFlags
 	var addr string
-	cmd := newCommand("gateway", "Serves Alibaba's fnf API (2019-03-15) against a Temporal cluster or Temporal Cloud.", stderr)
+	var push pushFlags
+	cmd := newCommand("gateway", "Serves Alibaba's fnf API (2019-03-15) and MNS queue and topic API (2015-06-06) against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	access.register(cmd.flags)
+	push.register(cmd.flags, false)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
 	logger, status := cmd.parse(args)
 	if logger == nil {
@@ -29,19 +33,31 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return cmd.usageError(err)
 	}
+	pushSigner, err := push.signer()
+	if err != nil {
+		return cmd.usageError(err)
+	}
+	var certificate []byte
+	if pushSigner != nil {
+		certificate = pushSigner.CertificatePEM()
+	}
 	c, err := worker.Dial(ctx, temporal, logger)
 	if err != nil {
 		return cmd.failure(err)
 	}
 	defer c.Close()
 	handler := gateway.New(gateway.Config{
-		Temporal:   c,
-		Namespace:  temporal.Namespace,
-		TaskQueue:  tf.taskQueue,
-		Tokens:     signer,
-		Flows:      flowstore.New(c, tf.taskQueue),
-		Logger:     logger,
-		AccessKeys: keys,
+		Temporal:  c,
+		Namespace: temporal.Namespace,
+		TaskQueue: tf.taskQueue,
+		Tokens:    signer,
+		Flows:     flowstore.New(c, tf.taskQueue),
+		Queues:    queues.New(c, queues.Config{Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Handles: signer}),
+		Topics:    topics.New(c, topics.Config{TaskQueue: tf.taskQueue}),
+		// Served for subscribers to check notifications with.
+		PushCertificatePEM: certificate,
+		Logger:             logger,
+		AccessKeys:         keys,
 	})
 	srv, url, done, err := serveHTTP(addr, handler, logger)
 	if err != nil {

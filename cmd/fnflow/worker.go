@@ -14,15 +14,21 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var tf temporalFlags
 	var functions string
 	var handoffTimeout time.Duration
-	cmd := newCommand("worker", "Runs flow executions, flow records and task activities against a Temporal cluster or Temporal Cloud.", stderr)
+	var push pushFlags
+	cmd := newCommand("worker", "Runs flow executions, flow records, task activities and the queues' and topics' messages against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	cmd.flags.StringVar(&functions, "functions", "", "function bindings file (YAML)")
+	push.register(cmd.flags, true)
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
 	}
 	temporal, signer, err := tf.load()
+	if err != nil {
+		return cmd.usageError(err)
+	}
+	pushSigner, err := push.signer()
 	if err != nil {
 		return cmd.usageError(err)
 	}
@@ -37,11 +43,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer c.Close()
-	w := worker.New(c, worker.Config{TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer, Logger: logger, HandoffTimeout: handoffTimeout})
+	w := worker.New(c, worker.Config{
+		Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer,
+		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout,
+	})
 	if err := w.Start(); err != nil {
 		return cmd.failure(fmt.Errorf("starting: %w", err))
 	}
-	logger.Info("worker running", "temporal", temporal.Address, "namespace", temporal.Namespace, "taskQueue", tf.taskQueue)
+	logger.Info("worker running", "temporal", temporal.Address, "namespace", temporal.Namespace, "taskQueue", tf.taskQueue, "signedNotifications", pushSigner != nil)
 	<-ctx.Done()
 	logger.Info("stopping")
 	w.Stop()
