@@ -2,6 +2,7 @@ package activities
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -9,10 +10,12 @@ import (
 
 	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 // This file holds what the queue and topic integrations share: reading a
-// message's serviceParams.
+// message's serviceParams and naming what went wrong.
 
 // messageParams evaluates the task's serviceParams against input, the step
 // input with the callback token in it, and returns the message body: a
@@ -69,5 +72,22 @@ func asInt(v any) (int, bool) {
 		return int(v), v == math.Trunc(v) && v >= math.MinInt32 && v <= math.MaxInt32
 	default:
 		return 0, false
+	}
+}
+
+// mnsFailure names a failed send or publish as the flow sees it: MNS.<Code>
+// for what the queue or topic refused, which retrying cannot change
+// (missing, named missingName, or an invalid message); MNS.InternalError,
+// retryable, when Temporal could not be reached.
+func mnsFailure(cause string, err, missing error, missingName string) error {
+	var invalidMessage *queues.InvalidArgumentError
+	var invalidPublication *topics.InvalidArgumentError
+	switch {
+	case errors.Is(err, missing):
+		return temporal.NewNonRetryableApplicationError(cause, missingName, nil)
+	case errors.As(err, &invalidMessage), errors.As(err, &invalidPublication):
+		return temporal.NewNonRetryableApplicationError(cause, fdl.ErrMNSInvalid, nil)
+	default:
+		return temporal.NewApplicationError(cause, fdl.ErrMNSInternalError)
 	}
 }

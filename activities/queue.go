@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -42,7 +41,7 @@ func (a *Activities) sendToQueue(ctx context.Context, req TaskRequest, input map
 	}
 	sent, err := a.Queues.SendMessage(ctx, req.Resource.Name, msg)
 	if err != nil {
-		return nil, queueError(req, err)
+		return nil, mnsFailure(fmt.Sprintf("step %s: sending to queue %s: %v", req.StepPath, req.Resource.Name, err), err, queues.ErrQueueNotExist, fdl.ErrQueueNotExist)
 	}
 	return map[string]any{
 		"MessageId":      sent.MessageID,
@@ -50,20 +49,4 @@ func (a *Activities) sendToQueue(ctx context.Context, req TaskRequest, input map
 		// No HTTP request carried it; the ID names this send in logs.
 		"RequestId": uuid.NewString(),
 	}, nil
-}
-
-// queueError names a failed send as the flow sees it: MNS.<Code> for what
-// the queue refused, which retrying cannot change; MNS.InternalError,
-// retryable, when Temporal could not be reached.
-func queueError(req TaskRequest, err error) error {
-	cause := fmt.Sprintf("step %s: sending to queue %s: %v", req.StepPath, req.Resource.Name, err)
-	var invalid *queues.InvalidArgumentError
-	switch {
-	case errors.Is(err, queues.ErrQueueNotExist):
-		return temporal.NewNonRetryableApplicationError(cause, fdl.ErrQueueNotExist, nil)
-	case errors.As(err, &invalid):
-		return temporal.NewNonRetryableApplicationError(cause, fdl.ErrMNSInvalid, nil)
-	default:
-		return temporal.NewApplicationError(cause, fdl.ErrMNSInternalError)
-	}
 }

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -39,7 +38,7 @@ func (a *Activities) publishToTopic(ctx context.Context, req TaskRequest, input 
 	}
 	published, err := a.Topics.Publish(ctx, req.Resource.Name, pub)
 	if err != nil {
-		return nil, topicError(req, err)
+		return nil, mnsFailure(fmt.Sprintf("step %s: publishing to topic %s: %v", req.StepPath, req.Resource.Name, err), err, topics.ErrTopicNotExist, fdl.ErrTopicNotExist)
 	}
 	return map[string]any{
 		"MessageId":      published.MessageID,
@@ -71,19 +70,4 @@ func messageAttributes(req TaskRequest, v any) (map[string]string, error) {
 		attrs[name] = string(text)
 	}
 	return attrs, nil
-}
-
-// topicError names a failed publish as the flow sees it, as queueError does
-// for sends.
-func topicError(req TaskRequest, err error) error {
-	cause := fmt.Sprintf("step %s: publishing to topic %s: %v", req.StepPath, req.Resource.Name, err)
-	var invalid *topics.InvalidArgumentError
-	switch {
-	case errors.Is(err, topics.ErrTopicNotExist):
-		return temporal.NewNonRetryableApplicationError(cause, fdl.ErrTopicNotExist, nil)
-	case errors.As(err, &invalid):
-		return temporal.NewNonRetryableApplicationError(cause, fdl.ErrMNSInvalid, nil)
-	default:
-		return temporal.NewApplicationError(cause, fdl.ErrMNSInternalError)
-	}
 }
