@@ -196,3 +196,56 @@ func mnsGateway(b *testing.B) *mnsclient.Client {
 	})
 	return &mnsclient.Client{Endpoint: gatewayURL}
 }
+
+// BenchmarkQueueBacklog fills a queue with b.N waiting messages (10
+// producers, straight through the queue store) and then takes 100 of them
+// from the full queue: it shows how deep a queue one machine holds, and that
+// a deep queue answers a receive as a shallow one does. `make bench` does not
+// run it (100,000 messages take a quarter of an hour); docs/benchmarks.md
+// says how it was run.
+func BenchmarkQueueBacklog(b *testing.B) {
+	integration(b)
+	env := testenv.Start(b)
+	store := queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer})
+	ctx := b.Context()
+	queue := fmt.Sprintf("backlog-%d", time.Now().UnixNano())
+	if _, err := store.CreateQueue(ctx, queue, queues.AttributeChange{}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	var next atomic.Int64
+	var producers sync.WaitGroup
+	for range consumers {
+		producers.Go(func() {
+			for next.Add(1) <= int64(b.N) && ctx.Err() == nil {
+				if _, err := store.SendMessage(ctx, queue, queues.Outgoing{Body: "waiting"}); err != nil {
+					b.Errorf("sending: %v", err)
+					return
+				}
+			}
+		})
+	}
+	producers.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sent/s")
+
+	samples := min(b.N, 100)
+	latencies := make([]time.Duration, 0, samples)
+	for range samples {
+		began := time.Now()
+		msgs, err := store.ReceiveMessages(ctx, queue, 1, 10*time.Second)
+		if err != nil || len(msgs) != 1 {
+			b.Fatalf("receiving from a queue of %d: %v, %d messages", b.N, err, len(msgs))
+		}
+		latencies = append(latencies, time.Since(began))
+		if err := store.DeleteMessage(ctx, queue, msgs[0].ReceiptHandle); err != nil {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2])/float64(time.Millisecond), "receive-p50-ms")
+	_, counters, err := store.GetQueue(ctx, queue)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(counters.ActiveMessages+counters.InactiveMessages+counters.DelayMessages), "held")
+}
