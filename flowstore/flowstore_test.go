@@ -4,21 +4,15 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	temporallog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/fnflow/fnflow/flowstore"
-	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/testenv"
 )
 
@@ -236,22 +230,7 @@ func TestRecordHistory(t *testing.T) {
 	if !*update {
 		return
 	}
-	var hist historypb.History
-	iter := c.GetWorkflowHistory(ctx, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), false, 0)
-	for iter.HasNext() {
-		event, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, event)
-	}
-	text, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "histories", "flow_lifecycle.json"), text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.RecordHistory(t, c, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), filepath.Join("testdata", "histories", "flow_lifecycle.json"))
 }
 
 // TestReplayRecordedHistories replays the recorded flow histories. A change to
@@ -259,21 +238,5 @@ func TestRecordHistory(t *testing.T) {
 // guard such a change with workflow.GetVersion and record a new history
 // beside the old.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no recorded histories in testdata/histories (go test ./flowstore -run RecordHistory -update)")
-	}
-	for _, file := range files {
-		replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: payload.Converter})
-		if err != nil {
-			t.Fatal(err)
-		}
-		flowstore.Register(replayer)
-		if err := replayer.ReplayWorkflowHistoryFromJSONFile(temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
-			t.Errorf("replaying %s: %v", file, err)
-		}
-	}
+	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./flowstore -run RecordHistory -update", flowstore.Register)
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // readHistory pages through an execution's whole history, Limit events at a
@@ -99,7 +102,7 @@ steps:
 		events []map[string]any
 		tok    string
 	)
-	eventually(t, "the history shows the token", func() error {
+	testenv.Eventually(t, "the history shows the token", 10*time.Second, func() error {
 		events = e.readHistory(t, "large_input", "big1", "100")
 		var types []string
 		for _, ev := range events {

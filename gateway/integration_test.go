@@ -262,23 +262,6 @@ func checkTime(t *testing.T, body map[string]any, field string) {
 	}
 }
 
-// eventually retries check until it passes or 10 seconds went by, for what
-// reads Temporal's eventually consistent visibility store.
-func eventually(t *testing.T, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func jsonText(t *testing.T, v any) map[string]any {
 	t.Helper()
 	s, ok := v.(string)
@@ -356,7 +339,7 @@ func TestFlowActions(t *testing.T) {
 	}
 	wantError(t, e.call(t, "UpdateFlow", "Name", "flow_actions", "Definition", "version: v1\ntype: flow\nsteps: []\nbogus: ["), 400, "InvalidArgument")
 
-	eventually(t, "ListFlows shows the flow", func() error {
+	testenv.Eventually(t, "ListFlows shows the flow", 10*time.Second, func() error {
 		list := ok(t, e.get(t, "ListFlows", "Limit", "1000"))
 		flows, _ := list["Flows"].([]any)
 		for _, f := range flows {
@@ -379,7 +362,7 @@ func TestListFlowsPages(t *testing.T) {
 	for _, name := range []string{"page_a", "page_b", "page_c"} {
 		e.createFlow(t, name, passFlow)
 	}
-	eventually(t, "paging through every flow, two at a time", func() error {
+	testenv.Eventually(t, "paging through every flow, two at a time", 10*time.Second, func() error {
 		seen := map[string]bool{}
 		next := ""
 		for {
@@ -657,7 +640,7 @@ func TestListExecutions(t *testing.T) {
 		{[]string{"StartedTimeBegin", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, ""},
 		{[]string{"StartedTimeEnd", time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")}, "a1:Running a2:Running b1:Stopped"},
 	} {
-		eventually(t, fmt.Sprintf("ListExecutions %v", tt.params), func() error {
+		testenv.Eventually(t, fmt.Sprintf("ListExecutions %v", tt.params), 10*time.Second, func() error {
 			got, err := names(tt.params...)
 			if err == nil && got != tt.want {
 				err = fmt.Errorf("got %q, want %q", got, tt.want)

@@ -8,8 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // These tests replay requests the official core Go SDK signed, the way an
@@ -97,7 +100,7 @@ func TestReplayedRequestRunsOnce(t *testing.T) {
 	for range 2 {
 		wantError(t, signed.send(t, e, ""), 400, "SignatureNonceUsed")
 	}
-	eventually(t, "one execution listed", func() error {
+	testenv.Eventually(t, "one execution listed", 10*time.Second, func() error {
 		list := ok(t, e.get(t, "ListExecutions", "FlowName", "replayed"))
 		executions := list["Executions"].([]any)
 		if len(executions) != 1 || executions[0].(map[string]any)["Name"] != started["Name"] {

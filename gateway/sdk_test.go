@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/fnf"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // These tests drive the signed gateway with Alibaba's official core Go SDK,
@@ -177,7 +180,7 @@ func TestSDKExecutions(t *testing.T) {
 	list := fnf.CreateListExecutionsRequest()
 	at(list.RpcRequest)
 	list.FlowName, list.Status = "sdk_runs", "Succeeded"
-	eventually(t, "ListExecutions through the SDK", func() error {
+	testenv.Eventually(t, "ListExecutions through the SDK", 10*time.Second, func() error {
 		listed, err := c.ListExecutions(list)
 		if err != nil {
 			return err

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,9 +18,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/protobuf/encoding/protojson"
-
-	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/internal/testenv"
@@ -143,24 +139,8 @@ func complete(t *testing.T, callbackToken string, output map[string]any, failure
 // record keeps the run's Temporal history for the replay tests.
 func record(t *testing.T, run client.WorkflowRun, name string) {
 	t.Helper()
-	if !*update {
-		return
-	}
-	var hist historypb.History
-	iter := testenv.Start(t).Client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, 0)
-	for iter.HasNext() {
-		event, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, event)
-	}
-	text, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "histories", name+".json"), text, 0o644); err != nil {
-		t.Fatal(err)
+	if *update {
+		testenv.RecordHistory(t, testenv.Start(t).Client, run.GetID(), run.GetRunID(), filepath.Join("testdata", "histories", name+".json"))
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 // waitForCounters waits until the queue's counters are want.
 func waitForCounters(t *testing.T, s *Store, queue string, want Counters) {
 	t.Helper()
-	eventually(t, "counters", func() error {
+	testenv.Eventually(t, "counters", 20*time.Second, func() error {
 		_, got, err := s.GetQueue(testContext(t), queue)
 		if err == nil && got != want {
 			err = fmt.Errorf("counters %+v, want %+v", got, want)
@@ -90,7 +90,7 @@ func TestRetentionEndsAMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := receiveOne(t, s, q, 5*time.Second)
-	eventually(t, "the message times out", func() error {
+	testenv.Eventually(t, "the message times out", 20*time.Second, func() error {
 		desc, err := env.Client.DescribeWorkflowExecution(ctx, messageWorkflowID(q, sent.MessageID), "")
 		if status := desc.GetWorkflowExecutionInfo().GetStatus(); err == nil && status != enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
 			err = fmt.Errorf("status %v", status)
@@ -129,7 +129,7 @@ func TestPeekAndCounters(t *testing.T) {
 	high := send("high", 2, 0)
 	waitForCounters(t, s, q, Counters{ActiveMessages: 2, InactiveMessages: 2, DelayMessages: 1})
 
-	eventually(t, "peek shows the two visible messages, high first", func() error {
+	testenv.Eventually(t, "peek shows the two visible messages, high first", 20*time.Second, func() error {
 		msgs, err := s.PeekMessages(ctx, q, 16)
 		if err != nil {
 			return err

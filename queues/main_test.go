@@ -83,19 +83,3 @@ func receiveNone(t *testing.T, s *Store, queue string, wait time.Duration) {
 		t.Fatalf("received %d messages (%+v), want none", len(msgs), msgs[0])
 	}
 }
-
-// eventually retries check until it succeeds or 20 s have passed.
-func eventually(t *testing.T, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}

@@ -168,11 +168,11 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 	if _, err := s.CreateQueue(ctx, name, AttributeChange{}); !errors.Is(err, ErrQueueDeletedRecently) {
 		t.Errorf("create during the purge: %v, want ErrQueueDeletedRecently", err)
 	}
-	eventually(t, "the queue can be created again", func() error {
+	testenv.Eventually(t, "the queue can be created again", 20*time.Second, func() error {
 		_, err := s.CreateQueue(ctx, name, AttributeChange{})
 		return err
 	})
-	eventually(t, "no message workflow of the queue runs", func() error {
+	testenv.Eventually(t, "no message workflow of the queue runs", 20*time.Second, func() error {
 		n, err := s.count(ctx, runningMessages(name, ""))
 		if err == nil && n != 0 {
 			err = fmt.Errorf("%d running", n)
@@ -198,7 +198,7 @@ func TestListQueuesPages(t *testing.T) {
 		}
 	}
 	var pages []string
-	eventually(t, "the queues are listed in name order", func() error {
+	testenv.Eventually(t, "the queues are listed in name order", 20*time.Second, func() error {
 		pages = nil
 		marker := ""
 		for {
@@ -244,14 +244,14 @@ func TestDeleteQueueSparesQueuesDifferingInCase(t *testing.T) {
 	if err := s.DeleteQueue(ctx, doomed); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deleted queue's purge ends", func() error {
+	testenv.Eventually(t, "the deleted queue's purge ends", 20*time.Second, func() error {
 		_, err := s.CreateQueue(ctx, doomed, AttributeChange{})
 		return err
 	})
 	if m := receiveOne(t, s, spared, 5*time.Second); m.MessageID != kept.MessageID {
 		t.Errorf("received %s from %s, want %s", m.MessageID, spared, kept.MessageID)
 	}
-	eventually(t, "listing by prefix respects case", func() error {
+	testenv.Eventually(t, "listing by prefix respects case", 20*time.Second, func() error {
 		queues, _, err := s.ListQueues(ctx, doomed, "", 10)
 		if err == nil && (len(queues) != 1 || queues[0].Name != doomed) {
 			err = fmt.Errorf("listed %+v", queues)

@@ -3,22 +3,18 @@ package queues
 import (
 	"context"
 	"flag"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	updatepb "go.temporal.io/api/update/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	temporallog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/testenv"
@@ -103,7 +99,7 @@ func TestRecordChangeSeenWithItsUpdate(t *testing.T) {
 	deleted := make(chan error)
 	go func() { deleted <- s.DeleteMessage(ctx, q, held) }()
 	updateID := <-updates.ids
-	eventually(t, "the server admits the delete", func() error {
+	testenv.Eventually(t, "the server admits the delete", 20*time.Second, func() error {
 		pollCtx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
 		_, err := c.WorkflowService().PollWorkflowExecutionUpdate(pollCtx, &workflowservice.PollWorkflowExecutionUpdateRequest{
@@ -174,22 +170,7 @@ func recordHistory(t *testing.T, workflowID, file string) {
 	if !*update {
 		return
 	}
-	var hist historypb.History
-	iter := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
-	for iter.HasNext() {
-		event, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, event)
-	}
-	text, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "histories", file), text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.RecordHistory(t, c, workflowID, "", filepath.Join("testdata", "histories", file))
 }
 
 // TestReplayRecordedHistories replays the recorded message histories. A
@@ -197,21 +178,5 @@ func recordHistory(t *testing.T, workflowID, file string) {
 // here; guard such a change with workflow.GetVersion and record a new
 // history beside the old.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no recorded histories in testdata/histories (go test ./queues -run RecordMessageHistory -update)")
-	}
-	for _, file := range files {
-		replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: payload.Converter})
-		if err != nil {
-			t.Fatal(err)
-		}
-		registerWorkflows(replayer)
-		if err := replayer.ReplayWorkflowHistoryFromJSONFile(temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
-			t.Errorf("replaying %s: %v", file, err)
-		}
-	}
+	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./queues -run RecordMessageHistory -update", registerWorkflows)
 }

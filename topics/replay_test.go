@@ -2,18 +2,11 @@ package topics_test
 
 import (
 	"flag"
-	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 
-	historypb "go.temporal.io/api/history/v1"
-	temporallog "go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
@@ -78,26 +71,9 @@ func TestRecordHistories(t *testing.T) {
 	if !*update {
 		return
 	}
-	record := func(workflowID, runID, file string) {
-		var hist historypb.History
-		iter := h.client.GetWorkflowHistory(ctx, workflowID, runID, false, 0)
-		for iter.HasNext() {
-			event, err := iter.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			hist.Events = append(hist.Events, event)
-		}
-		text, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("testdata", "histories", file), text, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	record("mns-topic:"+topic, topicRun.GetWorkflowExecutionInfo().GetExecution().GetRunId(), "topic_lifecycle.json")
-	record(topics.PublicationID(topic, p.MessageID), "", "publication_retry.json")
+	dir := filepath.Join("testdata", "histories")
+	testenv.RecordHistory(t, h.client, "mns-topic:"+topic, topicRun.GetWorkflowExecutionInfo().GetExecution().GetRunId(), filepath.Join(dir, "topic_lifecycle.json"))
+	testenv.RecordHistory(t, h.client, topics.PublicationID(topic, p.MessageID), "", filepath.Join(dir, "publication_retry.json"))
 }
 
 // TestReplayRecordedHistories replays the recorded histories. A change to
@@ -106,23 +82,5 @@ func TestRecordHistories(t *testing.T) {
 // and record a new history beside the old
 // (go test ./topics -run RecordHistories -update).
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no recorded histories in testdata/histories (go test ./topics -run RecordHistories -update)")
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: payload.Converter})
-			if err != nil {
-				t.Fatal(err)
-			}
-			topics.RegisterWorkflows(replayer)
-			if err := replayer.ReplayWorkflowHistoryFromJSONFile(temporallog.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
-				t.Errorf("replaying %s: %v", file, err)
-			}
-		})
-	}
+	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./topics -run RecordHistories -update", topics.RegisterWorkflows)
 }

@@ -123,7 +123,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 		t.Fatalf("Update while purging: %v, want ErrNotFound", err)
 	}
 	p.release <- struct{}{}
-	eventually(t, "the name is free again", func() error {
+	testenv.Eventually(t, "the name is free again", 20*time.Second, func() error {
 		return s.Create(ctx, name, counter{Name: name, N: 7})
 	})
 	if got, err := s.Get(ctx, name); err != nil || got.N != 7 {
@@ -166,7 +166,7 @@ func TestListPagesInNameOrder(t *testing.T) {
 		}
 	}
 	var pages [][]string
-	eventually(t, "visibility lists all four", func() error {
+	testenv.Eventually(t, "visibility lists all four", 20*time.Second, func() error {
 		pages = nil
 		marker := ""
 		for {
@@ -191,20 +191,5 @@ func TestListPagesInNameOrder(t *testing.T) {
 	})
 	if _, _, err := s.List(ctx, "l-", "zz", 3); !errors.Is(err, record.ErrBadMarker) {
 		t.Errorf("List with a marker outside the prefix: %v, want ErrBadMarker", err)
-	}
-}
-
-func eventually(t *testing.T, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
