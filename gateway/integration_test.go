@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/gateway/mns"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/queues"
@@ -97,7 +99,22 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, Logger: quiet})
+	// The gateways' addresses are known before they serve, so that the
+	// worker can name the signed gateway's certificate in the notifications
+	// it signs, as a deployment's --push-cert-url does.
+	open, signed := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
+	testenv.OnStop(open.Close)
+	testenv.OnStop(signed.Close)
+	keyDir, err := os.MkdirTemp("", "fnflow-gateway-test")
+	if err != nil {
+		return nil, err
+	}
+	testenv.OnStop(func() { os.RemoveAll(keyDir) })
+	pushSigner, err := topics.LoadOrCreatePushSigner(keyDir, "http://"+signed.Listener.Addr().String()+mns.CertificatePath)
+	if err != nil {
+		return nil, err
+	}
+	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, PushSigner: pushSigner, Logger: quiet})
 	w.RegisterWorkflowWithOptions(park, workflow.RegisterOptions{Name: parkWorkflow})
 	w.RegisterActivityWithOptions(func(ctx context.Context, key string) (map[string]any, error) {
 		e.tokens.deliver(key, signer.Sign(activity.GetInfo(ctx).TaskToken))
@@ -116,14 +133,16 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 		Flows:     flowstore.New(c, taskQueue),
 		Queues:    queues.New(c, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Handles: signer}),
 		Topics:    topics.New(c, topics.Config{TaskQueue: taskQueue}),
-		Logger:    quiet,
+		// Served without a signature, for subscribers to check with.
+		PushCertificatePEM: pushSigner.CertificatePEM(),
+		Logger:             quiet,
 	}
 	e.cfg = cfg
-	open := httptest.NewServer(gateway.New(cfg))
-	testenv.OnStop(open.Close)
+	open.Config.Handler = gateway.New(cfg)
+	open.Start()
 	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
-	signed := httptest.NewServer(gateway.New(cfg))
-	testenv.OnStop(signed.Close)
+	signed.Config.Handler = gateway.New(cfg)
+	signed.Start()
 	e.url, e.signedURL = open.URL, signed.URL
 	return e, nil
 }

@@ -43,6 +43,21 @@ after(() => subscriber.close());
 
 const notificationsOf = (path) => received.filter((r) => r.path === path);
 
+// verifySignature checks a notification as Alibaba's receiver samples do:
+// fetch the certificate its x-mns-signing-cert-url names and verify the
+// RSA-SHA1 signature in Authorization over the MNS string to sign.
+async function verifySignature(n) {
+  const certURL = Buffer.from(n.headers['x-mns-signing-cert-url'], 'base64').toString('utf8');
+  const response = await fetch(certURL);
+  assert.equal(response.status, 200, `fetching the certificate at ${certURL}`);
+  const certificate = new crypto.X509Certificate(await response.text());
+  const mnsHeaders = Object.keys(n.headers).filter((k) => k.startsWith('x-mns-')).sort()
+    .map((k) => `${k}:${n.headers[k]}\n`).join('');
+  const toSign = `POST\n${n.headers['content-md5'] || ''}\n${n.headers['content-type'] || ''}\n${n.headers.date}\n${mnsHeaders}${n.path}`;
+  const valid = crypto.verify('RSA-SHA1', Buffer.from(toSign, 'utf8'), certificate.publicKey, Buffer.from(n.headers.authorization, 'base64'));
+  assert.ok(valid, `the signature of the notification to ${n.path} verifies with the certificate at ${certURL}`);
+}
+
 test('topic lifecycle: create, identical create, conflict, attributes, list, delete', async () => {
   const t = uniqueName('topic');
   const created = await mns.createTopic(t, { MaximumMessageSize: 4096 });
@@ -133,7 +148,7 @@ test('a published message reaches an HTTP subscriber in each format, and a queue
   assert.match(xml.body, /<MessageTag>news<\/MessageTag>/);
   assert.match(xml.body, /<PublishTime>\d{13}<\/PublishTime>/);
   assert.ok(xml.headers['x-mns-request-id']);
-  assert.ok(xml.headers['x-mns-signing-cert-url']);
+  await verifySignature(xml);
 
   const [simple] = await eventually('the SIMPLIFIED notification', async () => {
     const got = notificationsOf('/simple');
@@ -143,6 +158,7 @@ test('a published message reaches an HTTP subscriber in each format, and a queue
   assert.equal(simple.body, 'hello subscribers');
   assert.equal(simple.headers['x-mns-message-id'], published.MessageId);
   assert.equal(simple.headers['x-mns-message-tag'], 'news');
+  await verifySignature(simple);
 
   // Retried after its 500: this waits for the retry schedule's first step.
   const [json] = await eventually('the JSON notification, after one retry', async () => {
