@@ -3,13 +3,17 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/topics"
 )
 
 // TestQueueSample runs the seed's story end to end: samples/queue's flow
@@ -66,4 +70,66 @@ func TestQueueSample(t *testing.T) {
 	if msgs, err := e.cfg.Queues.PeekMessages(ctx, "jobs", 16); err != nil || len(msgs) != 0 {
 		t.Errorf("the workers deleted their messages; the queue still holds %d (%v)", len(msgs), err)
 	}
+}
+
+// TestTopicSample runs the topic example: samples/queue/topic-flow.yaml
+// publishes a job with its token to the topic job-events, which pushes it to
+// the sample's Python subscriber (JSON notifications); the subscriber does
+// the job and reports the task.
+func TestTopicSample(t *testing.T) {
+	e := integration(t)
+	ctx := t.Context()
+	definition, err := os.ReadFile(filepath.Join("..", "samples", "queue", "topic-flow.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.createFlow(t, "topic-job", string(definition))
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 is not on PATH: the topic sample's subscriber needs it")
+	}
+	port := freeLocalPort(t)
+	subscriber := exec.CommandContext(ctx, python, "../samples/queue/subscriber.py", "--gateway", e.url, "--port", port)
+	output := &strings.Builder{}
+	subscriber.Stdout, subscriber.Stderr = output, output
+	if err := subscriber.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = subscriber.Process.Kill()
+		_ = subscriber.Wait()
+		t.Logf("subscriber.py:\n%s", output)
+	}()
+	if _, err := e.cfg.Topics.CreateTopic(ctx, "job-events", topics.TopicChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cfg.Topics.Subscribe(ctx, topics.Subscription{
+		TopicName: "job-events", Name: "reporter", Endpoint: "http://127.0.0.1:" + port + "/notifications", NotifyContentFormat: "JSON",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "subscriber.py listens", 10*time.Second, func() error {
+		conn, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	})
+	ok(t, e.call(t, "StartExecution", "FlowName", "topic-job", "ExecutionName", "news-1", "Input", `{"job":"hello subscribers"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "topic-job", "ExecutionName", "news-1", "WaitTimeSeconds", "40"))
+	if done["Status"] != "Succeeded" || done["Output"] != `{"result":"HELLO SUBSCRIBERS"}` {
+		t.Errorf("execution news-1: %v", done)
+	}
+}
+
+// freeLocalPort returns a port on 127.0.0.1 that nothing listens on.
+func freeLocalPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
 }
