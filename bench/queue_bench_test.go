@@ -100,11 +100,11 @@ func oneActivity(ctx workflow.Context, sentAt int64) error {
 // time.
 const latencySamples = 200
 
-// measureQueue runs two phases with 10 consumers taking messages. The rate
-// phase sends b.N messages from 10 producers as fast as they go and reports
-// messages/s; the latency phase then sends one message at a time, each once
-// the last was received, so that the send → receive latency it reports is
-// the queue's own and not time spent waiting behind a flood. send sends one
+// measureQueue runs two phases with 10 consumers taking messages. The
+// latency phase sends one message at a time, each once the last was
+// received, so that the send → receive latency it reports is the queue's
+// own and not time spent waiting behind a flood; the rate phase then sends
+// b.N messages from 10 producers as fast as they go and reports messages/s. send sends one
 // message stamped with its send time; receive takes at most one and calls
 // received with its stamp.
 func measureQueue(b *testing.B, send func(ctx context.Context, sentAt int64) error, receive func(ctx context.Context, received func(sentAt int64)) error) {
@@ -131,6 +131,22 @@ func measureQueue(b *testing.B, send func(ctx context.Context, sentAt int64) err
 	}
 	defer wg.Wait()
 
+	latencies := make([]time.Duration, 0, samples)
+	for range samples {
+		if err := send(ctx, time.Now().UnixNano()); err != nil {
+			b.Fatalf("sending: %v", err)
+		}
+		select {
+		case d := <-arrived:
+			latencies = append(latencies, d)
+		case <-ctx.Done():
+			b.Fatalf("a message of the latency phase was not received: %v", ctx.Err())
+		}
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2])/float64(time.Millisecond), "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
+
 	start := time.Now()
 	var next atomic.Int64
 	var producers sync.WaitGroup
@@ -153,22 +169,6 @@ func measureQueue(b *testing.B, send func(ctx context.Context, sentAt int64) err
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-
-	latencies := make([]time.Duration, 0, samples)
-	for range samples {
-		if err := send(ctx, time.Now().UnixNano()); err != nil {
-			b.Fatalf("sending: %v", err)
-		}
-		select {
-		case d := <-arrived:
-			latencies = append(latencies, d)
-		case <-ctx.Done():
-			b.Fatalf("a message of the latency phase was not received: %v", ctx.Err())
-		}
-	}
-	slices.Sort(latencies)
-	b.ReportMetric(float64(latencies[len(latencies)/2])/float64(time.Millisecond), "p50-ms")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
 }
 
 var (
