@@ -37,7 +37,7 @@ for round in $(seq "$rounds"); do
 		run bench bench.test waiting.txt -test.bench "^BenchmarkWaitingExecution/$variant\$" -test.benchtime 500x
 	done
 	for variant in mns-gateway raw-temporal-activities; do
-		run bench bench.test queue.txt -test.bench "^BenchmarkQueue/$variant\$" -test.benchtime 2000x
+		run bench bench.test queue.txt -test.bench "^BenchmarkQueue/$variant\$" -test.benchtime 1000x
 	done
 	for variant in tuned default-transfer-poll-rps; do
 		run devserver devserver.test devserver.txt -test.bench "^BenchmarkCallbackToNextStep/$variant\$" -test.benchtime 200x
