@@ -131,11 +131,30 @@ func drain(t *testing.T, ctx context.Context, c *mnsclient.Client, queue string,
 		defer mu.Unlock()
 		return len(deleted) >= want
 	}
+	consume(t, ctx, c, queue, n, done, func(m *mnsclient.Message) (keep bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		received[m.MessageBody]++
+		deleted[m.MessageBody] = true
+		return false
+	})
+	if !done() {
+		t.Errorf("after %d concurrent consumers gave up, %d distinct messages were deleted, want %d", n, len(deleted), want)
+	}
+	return received
+}
+
+// consume runs n concurrent consumers of queue until done says so or ctx
+// ends. Each message received goes to took, which says whether the consumer
+// keeps it (dies holding it) or deletes it; a handle already stale when the
+// consumer deletes is fine: the message came back to someone else.
+func consume(t *testing.T, ctx context.Context, c *mnsclient.Client, queue string, n int, done func() bool, took func(*mnsclient.Message) (keep bool)) {
+	t.Helper()
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
 			for ctx.Err() == nil && !done() {
-				m, err := c.Receive(ctx, queue, 2*time.Second)
+				m, err := c.Receive(ctx, queue, time.Second)
 				if mnsclient.Code(err) == "MessageNotExist" {
 					continue
 				}
@@ -143,24 +162,17 @@ func drain(t *testing.T, ctx context.Context, c *mnsclient.Client, queue string,
 					t.Errorf("receiving: %v", err)
 					return
 				}
-				mu.Lock()
-				received[m.MessageBody]++
-				mu.Unlock()
+				if took(m) {
+					continue
+				}
 				if err := c.Delete(ctx, queue, m.ReceiptHandle); err != nil && mnsclient.Code(err) != "MessageNotExist" {
 					t.Errorf("deleting %s: %v", m.MessageBody, err)
 					return
 				}
-				mu.Lock()
-				deleted[m.MessageBody] = true
-				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	if !done() {
-		t.Errorf("after %d concurrent consumers gave up, %d distinct messages were deleted, want %d", n, len(deleted), want)
-	}
-	return received
 }
 
 // TestThousandMessagesTenConsumers sends 1,000 messages and consumes them
@@ -192,46 +204,24 @@ func TestThousandMessagesTenConsumers(t *testing.T) {
 	received := map[string]int{}
 	abandoned := map[string]int{}
 	processed := map[string]bool{}
-	var receives atomic.Int64
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				mu.Lock()
-				finished := len(processed) == total
-				mu.Unlock()
-				if finished {
-					return
-				}
-				m, err := c.Receive(ctx, "load", time.Second)
-				if mnsclient.Code(err) == "MessageNotExist" {
-					continue
-				}
-				if err != nil {
-					t.Errorf("receiving: %v", err)
-					return
-				}
-				mu.Lock()
-				received[m.MessageBody]++
-				mu.Unlock()
-				if receives.Add(1)%10 == 0 {
-					mu.Lock()
-					abandoned[m.MessageBody]++
-					mu.Unlock()
-					continue // this consumer died holding the message
-				}
-				if err := c.Delete(ctx, "load", m.ReceiptHandle); err != nil {
-					t.Errorf("deleting %s: %v", m.MessageBody, err)
-					return
-				}
-				mu.Lock()
-				processed[m.MessageBody] = true
-				mu.Unlock()
-			}
-		})
+	receives := 0
+	finished := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(processed) == total
 	}
+	consume(t, ctx, c, "load", 10, finished, func(m *mnsclient.Message) (keep bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		received[m.MessageBody]++
+		if receives++; receives%10 == 0 {
+			abandoned[m.MessageBody]++
+			return true // this consumer died holding the message
+		}
+		processed[m.MessageBody] = true
+		return false
+	})
 	sendWG.Wait()
-	wg.Wait()
 	if len(processed) != total {
 		t.Fatalf("%d of %d messages processed", len(processed), total)
 	}
@@ -247,7 +237,7 @@ func TestThousandMessagesTenConsumers(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d messages, %d receives, %d abandoned, %d messages received more than once", total, receives.Load(), len(abandoned), duplicates)
+	t.Logf("%d messages, %d receives, %d abandoned, %d messages received more than once", total, receives, len(abandoned), duplicates)
 }
 
 func must(t *testing.T, err error) {
