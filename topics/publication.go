@@ -25,6 +25,9 @@ const (
 	// cannot be delivered however often it is tried, such as one to a queue
 	// that does not exist: the delivery is dropped.
 	errUndeliverable = "fnflow.mns.Undeliverable"
+	// errPushFailed is the ApplicationError type of a push the endpoint did
+	// not take, which is retried.
+	errPushFailed = "fnflow.mns.PushFailed"
 )
 
 // retention is how long a published message lives, delivered or not: the

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 )
 
 // pushTimeout is how long an endpoint has to answer: MNS counts a
@@ -50,15 +53,25 @@ func (p *pusher) push(ctx context.Context, d delivery) error {
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("pushing message %s to %s: %w", d.Message.ID, d.Target.Endpoint, err)
+		return pushFailed(ctx, d, err.Error())
 	}
 	defer resp.Body.Close()
 	// Read a little so the connection can be reused; the answer means nothing.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("pushing message %s to %s: the endpoint answered %s", d.Message.ID, d.Target.Endpoint, resp.Status)
+		return pushFailed(ctx, d, "the endpoint answered "+resp.Status)
 	}
 	return nil
+}
+
+// pushFailed is a try that the subscription's schedule retries. An endpoint
+// that is down is the subscriber's business, not a fault of the worker: the
+// failure is benign to Temporal, which then logs it at debug level instead
+// of as an activity error, and this logs one warning naming the endpoint.
+func pushFailed(ctx context.Context, d delivery, why string) error {
+	msg := fmt.Sprintf("pushing message %s to %s: %s", d.Message.ID, d.Target.Endpoint, why)
+	activity.GetLogger(ctx).Warn("notification not delivered; the subscription's schedule retries it", "error", msg)
+	return temporal.NewApplicationErrorWithOptions(msg, errPushFailed, temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 }
 
 // request builds the POST of d's notification, with MNS's headers and, when
