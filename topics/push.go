@@ -9,16 +9,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // pushTimeout is how long an endpoint has to answer: MNS counts a
@@ -87,12 +86,10 @@ func (p *pusher) request(ctx context.Context, d delivery, now time.Time) (*http.
 	}
 	sum := md5.Sum(body)
 	// base64 of the hex digest, as MNS's SDKs send Content-MD5 (mns-api.md §1.2).
-	contentMD5 := base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(sum[:])))
-	date := now.UTC().Format(http.TimeFormat)
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Content-MD5", contentMD5)
-	req.Header.Set("Date", date)
+	req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(sum[:]))))
+	req.Header.Set("Date", now.UTC().Format(http.TimeFormat))
 	mnsHeaders := map[string]string{
 		"x-mns-request-id":        newRequestID(),
 		"x-mns-version":           "2015-06-06",
@@ -115,27 +112,16 @@ func (p *pusher) request(ctx context.Context, d delivery, now time.Time) (*http.
 		req.Header.Set(name, value)
 	}
 	if p.signer != nil {
-		auth, err := p.signer.sign(stringToSign(contentMD5, contentType, date, mnsHeaders, req.URL))
+		// The canonical resource is the request target as sent: the
+		// endpoint's path, "/" for none, and its query if it has one
+		// (decision Q7).
+		auth, err := p.signer.sign(acs.MNSStringToSign(http.MethodPost, req.URL.RequestURI(), req.Header))
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Authorization", auth)
 	}
 	return req, nil
-}
-
-// stringToSign is the §1.3 string of a notification: verb, Content-MD5,
-// Content-Type, Date, the x-mns-* headers lowercased and sorted, and the
-// canonical resource, which is the request target as sent: the endpoint's
-// path, "/" for none, and its query if it has one (decision Q7).
-func stringToSign(contentMD5, contentType, date string, mnsHeaders map[string]string, endpoint *url.URL) string {
-	var b strings.Builder
-	b.WriteString(http.MethodPost + "\n" + contentMD5 + "\n" + contentType + "\n" + date + "\n")
-	for _, name := range slices.Sorted(maps.Keys(mnsHeaders)) {
-		b.WriteString(name + ":" + strings.TrimSpace(mnsHeaders[name]) + "\n")
-	}
-	b.WriteString(endpoint.RequestURI())
-	return b.String()
 }
 
 // newRequestID returns a fresh x-mns-request-id in MNS's shape, 24
