@@ -148,19 +148,9 @@ func measureQueue(b *testing.B, send func(ctx context.Context, sentAt int64) err
 	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
 
 	start := time.Now()
-	var next atomic.Int64
-	var producers sync.WaitGroup
-	for range consumers {
-		producers.Go(func() {
-			for next.Add(1) <= int64(b.N) && ctx.Err() == nil {
-				if err := send(ctx, time.Now().UnixNano()); err != nil {
-					b.Errorf("sending: %v", err)
-					cancel()
-				}
-			}
-		})
+	if err := produce(ctx, b.N, func(ctx context.Context) error { return send(ctx, time.Now().UnixNano()) }); err != nil {
+		b.Fatalf("sending: %v", err)
 	}
-	producers.Wait()
 	for range b.N {
 		select {
 		case <-arrived:
@@ -213,19 +203,12 @@ func BenchmarkQueueBacklog(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	var next atomic.Int64
-	var producers sync.WaitGroup
-	for range consumers {
-		producers.Go(func() {
-			for next.Add(1) <= int64(b.N) && ctx.Err() == nil {
-				if _, err := store.SendMessage(ctx, queue, queues.Outgoing{Body: "waiting"}); err != nil {
-					b.Errorf("sending: %v", err)
-					return
-				}
-			}
-		})
+	if err := produce(ctx, b.N, func(ctx context.Context) error {
+		_, err := store.SendMessage(ctx, queue, queues.Outgoing{Body: "waiting"})
+		return err
+	}); err != nil {
+		b.Fatalf("sending: %v", err)
 	}
-	producers.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sent/s")
 
 	samples := min(b.N, 100)
@@ -248,4 +231,24 @@ func BenchmarkQueueBacklog(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(counters.ActiveMessages+counters.InactiveMessages+counters.DelayMessages), "held")
+}
+
+// produce sends n messages from 10 producers, each calling send until the n
+// are sent, and returns the first error, which stops them all.
+func produce(ctx context.Context, n int, send func(context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var producers sync.WaitGroup
+	for range consumers {
+		producers.Go(func() {
+			for next.Add(1) <= int64(n) && ctx.Err() == nil {
+				if err := send(ctx); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	producers.Wait()
+	return context.Cause(ctx)
 }
