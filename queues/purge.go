@@ -2,17 +2,16 @@ package queues
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/internal/record"
 )
 
 // Register registers the queue-record workflow, the message workflow and
@@ -52,7 +51,6 @@ func ownMessage(queue, workflowID string) bool {
 type purger struct{ client client.Client }
 
 const (
-	purgePage = 1000
 	// purgeSettle is how long the purge waits before listing again:
 	// visibility shows a message sent a moment ago only after a moment, and
 	// a terminated one as running for a moment, and a SendMessage that read
@@ -68,9 +66,9 @@ const (
 // deliver it.
 func (p purger) purge(ctx context.Context, queue string) error {
 	for first := true; ; first = false {
-		ended, err := p.pass(ctx, queue)
+		ended, err := record.TerminateRunning(ctx, p.client, MessageWorkflow, messageWorkflowID(queue, ""), "queue "+queue+" deleted")
 		if err != nil {
-			return err
+			return fmt.Errorf("ending the messages of deleted queue %s: %w", queue, err)
 		}
 		if ended == 0 && !first {
 			return nil
@@ -79,40 +77,6 @@ func (p purger) purge(ctx context.Context, queue string) error {
 		case <-time.After(purgeSettle):
 		case <-ctx.Done():
 			return ctx.Err()
-		}
-	}
-}
-
-// pass terminates every running message workflow of the queue that
-// visibility lists, and returns how many it ended.
-func (p purger) pass(ctx context.Context, queue string) (int, error) {
-	ended := 0
-	var pageToken []byte
-	for {
-		resp, err := p.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			PageSize: purgePage, NextPageToken: pageToken, Query: runningMessages(queue, ""),
-		})
-		if err != nil {
-			return ended, fmt.Errorf("listing the messages of deleted queue %s: %w", queue, err)
-		}
-		for _, info := range resp.GetExecutions() {
-			id := info.GetExecution().GetWorkflowId()
-			if !ownMessage(queue, id) {
-				continue
-			}
-			err := p.client.TerminateWorkflow(ctx, id, info.GetExecution().GetRunId(), "queue "+queue+" deleted")
-			var notFound *serviceerror.NotFound
-			if errors.As(err, &notFound) {
-				continue // already ended
-			}
-			if err != nil {
-				return ended, fmt.Errorf("ending message %s of deleted queue %s: %w", id, queue, err)
-			}
-			ended++
-		}
-		activity.RecordHeartbeat(ctx, ended)
-		if pageToken = resp.GetNextPageToken(); len(pageToken) == 0 {
-			return ended, nil
 		}
 	}
 }

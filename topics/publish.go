@@ -5,16 +5,15 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+
+	"github.com/fnflow/fnflow/internal/record"
 )
 
 // Publication is a message to publish.
@@ -101,30 +100,9 @@ const purgeActivity = "fnflow.mns.PurgeTopic"
 // a little: a message published in the last moment before the delete may
 // escape and be delivered to the subscriptions it was published with.
 func purgePublications(ctx context.Context, topic string) error {
-	c := activity.GetClient(ctx)
-	var pageToken []byte
-	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			PageSize: 1000, NextPageToken: pageToken, Query: runningPublications(topic),
-		})
-		if err != nil {
-			return fmt.Errorf("listing the messages of deleted topic %s: %w", topic, err)
-		}
-		for _, info := range resp.GetExecutions() {
-			run := info.GetExecution()
-			if !strings.HasPrefix(run.GetWorkflowId(), publicationPrefix(topic)) {
-				// SQLite's and MySQL's LIKE ignore case: another topic's.
-				continue
-			}
-			err := c.TerminateWorkflow(ctx, run.GetWorkflowId(), run.GetRunId(), "topic "+topic+" was deleted")
-			var notFound *serviceerror.NotFound
-			if err != nil && !errors.As(err, &notFound) {
-				return fmt.Errorf("dropping message %s of deleted topic %s: %w", run.GetWorkflowId(), topic, err)
-			}
-			activity.RecordHeartbeat(ctx)
-		}
-		if pageToken = resp.GetNextPageToken(); len(pageToken) == 0 {
-			return nil
-		}
+	_, err := record.TerminateRunning(ctx, activity.GetClient(ctx), PublicationWorkflowType, publicationPrefix(topic), "topic "+topic+" was deleted")
+	if err != nil {
+		return fmt.Errorf("dropping the messages of deleted topic %s: %w", topic, err)
 	}
+	return nil
 }
