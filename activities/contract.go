@@ -46,13 +46,16 @@ type TaskRequest struct {
 	Resource fdl.Resource
 	// ResourceArn is the resource as the flow wrote it, for messages.
 	ResourceArn string
+	// Action is an action task's product:Action as the flow wrote it; such a
+	// task has no Resource. Unset in requests recorded before actions ran.
+	Action string `json:",omitempty"`
 	// Input is the step input after its inputMappings.
 	Input map[string]any
 	// ServiceParams are the step's serviceParams as the flow wrote them, for
-	// integrations that take them (queues, topics). The activity reads their
-	// $ paths from Input once the callback token is in it, so a MessageBody
-	// of "$" carries the token. Unset for functions, and in requests recorded
-	// before queues and topics ran.
+	// integrations that take them (queues, topics, actions). The activity
+	// reads their $ paths from Input once the callback token is in it, so a
+	// MessageBody of "$" carries the token. Unset for functions, and in
+	// requests recorded before those integrations ran.
 	ServiceParams map[string]any
 	// TokenPlaceholder, for waitForCallback, is the string the interpreter
 	// put wherever $context.task.token was read: the token only exists once
@@ -65,12 +68,15 @@ type TaskRequest struct {
 	HandoffTimeout time.Duration
 }
 
-// InvokeResult is the outcome of a requestResponse task. Exactly one field
-// is set: Output when fnflow ran the task itself, Delegate when the task is
-// a function bound to a Temporal activity the interpreter must schedule.
+// InvokeResult is the outcome of a requestResponse task. Output is set when
+// fnflow ran the task itself, Delegate when the task is bound to a Temporal
+// activity the interpreter must schedule. DelegateInput, when set, is what
+// that activity is called with (an action's evaluated request parameters);
+// unset, it is the step input.
 type InvokeResult struct {
-	Output   any
-	Delegate *TemporalBinding
+	Output        any
+	Delegate      *TemporalBinding
+	DelegateInput any `json:",omitempty"`
 }
 
 // AbandonHandoffRequest asks to end a waitForCallback attempt whose hand-off

@@ -36,6 +36,11 @@ const (
 	// failed it at run time and replay without them. Stored in histories:
 	// frozen.
 	messageTasksChange = "message-tasks"
+	// actionTasksChange made action tasks run: their requests carry the
+	// action and its serviceParams. Executions that reached an action step
+	// before failed it at run time and replay without them. Stored in
+	// histories: frozen.
+	actionTasksChange = "action-tasks"
 )
 
 // runTask runs a task step: attempts, FDL retries and catches. Retries are the
@@ -116,8 +121,15 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 		"resourceArn": s.ResourceArn, "pattern": string(s.Pattern), "input": input,
 	})
 	req := activities.TaskRequest{StepPath: s.Path, Resource: s.Resource, ResourceArn: s.ResourceArn, Input: input}
-	if takesServiceParams(s) && workflow.GetVersion(ctx, messageTasksChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion {
-		req.ServiceParams = s.ServiceParams
+	switch {
+	case s.Action != "":
+		if workflow.GetVersion(ctx, actionTasksChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion {
+			req.Action, req.ServiceParams = s.Action, s.ServiceParams
+		}
+	case s.Resource.Kind == fdl.ResourceQueue || s.Resource.Kind == fdl.ResourceTopic:
+		if workflow.GetVersion(ctx, messageTasksChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion {
+			req.ServiceParams = s.ServiceParams
+		}
 	}
 	opts := workflow.ActivityOptions{
 		ActivityID:  fmt.Sprintf("%s#%d", s.Path, scheduled),
@@ -177,8 +189,12 @@ func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req 
 		delegated.StartToCloseTimeout = result.Delegate.Timeout
 		delegated.ScheduleToCloseTimeout = result.Delegate.Timeout
 	}
+	var delegateInput any = req.Input
+	if result.DelegateInput != nil {
+		delegateInput = result.DelegateInput
+	}
 	var output any
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, delegated), result.Delegate.Activity, req.Input).Get(ctx, &output)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, delegated), result.Delegate.Activity, delegateInput).Get(ctx, &output)
 	return output, err
 }
 
@@ -263,10 +279,4 @@ func taskTimeout(s *fdl.TaskStep, fallback time.Duration) time.Duration {
 		return time.Duration(s.TimeoutSeconds) * time.Second
 	}
 	return fallback
-}
-
-// takesServiceParams tells whether the task's integration reads its
-// serviceParams.
-func takesServiceParams(s *fdl.TaskStep) bool {
-	return s.Resource.Kind == fdl.ResourceQueue || s.Resource.Kind == fdl.ResourceTopic
 }
