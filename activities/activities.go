@@ -42,6 +42,7 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	r.RegisterActivityWithOptions(a.RequestResponse, activity.RegisterOptions{Name: RequestResponseActivity})
 	r.RegisterActivityWithOptions(a.WaitForCallback, activity.RegisterOptions{Name: WaitForCallbackActivity})
 	r.RegisterActivityWithOptions(a.AbandonHandoff, activity.RegisterOptions{Name: AbandonHandoffActivity})
+	r.RegisterActivityWithOptions(a.FailHandoff, activity.RegisterOptions{Name: FailHandoffActivity})
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -23,15 +23,16 @@ import (
 func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[string]any, error) {
 	info := activity.GetInfo(ctx)
 	callbackToken := a.Tokens.SignFor(token.Callback, info.TaskToken)
-	input := replaceString(req.Input, req.TokenPlaceholder, callbackToken).(map[string]any)
+	input := FillToken(req.Input, req.TokenPlaceholder, callbackToken)
 
 	handoff, cancel := handoffContext(ctx, req)
 	defer cancel()
-	if err := a.handOver(handoff, req, input); err != nil {
+	delegate, err := a.handOver(handoff, req, input)
+	if err != nil {
 		return nil, a.handoffFailure(ctx, handoff, req, err)
 	}
-	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken}
-	err := a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
+	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken, HandOver: delegate}
+	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
@@ -61,6 +62,12 @@ func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskReques
 		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout.String(), "error", err)
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return activity.ErrResultPending
+}
+
+// FillToken returns input with the callback token wherever the
+// interpreter put placeholder for $context.task.token.
+func FillToken(input map[string]any, placeholder, callbackToken string) map[string]any {
+	return replaceString(input, placeholder, callbackToken).(map[string]any)
 }
 
 // replaceString returns v with every string equal to old replaced by new.

@@ -24,6 +24,9 @@ const (
 	// AbandonHandoffActivity ends a waitForCallback attempt whose hand-off
 	// outlived its timeout.
 	AbandonHandoffActivity = "fnflow.AbandonHandoff"
+	// FailHandoffActivity ends a waitForCallback attempt whose hand-off the
+	// workflow made itself and which failed.
+	FailHandoffActivity = "fnflow.FailHandoff"
 )
 
 // TaskSubmittedSignal tells an execution that a waitForCallback task handed
@@ -37,6 +40,11 @@ type TaskSubmitted struct {
 	ActivityID string
 	// TaskToken is the callback token the worker must report with.
 	TaskToken string
+	// HandOver, when set, is the Temporal activity the workflow hands the
+	// task over to itself, with TaskToken in its input: an activity cannot
+	// schedule another. Child flows are handed over by the workflow too, as
+	// child workflows; their notice has no HandOver.
+	HandOver *TemporalBinding `json:",omitempty"`
 }
 
 // TaskRequest is what a task step asks an activity to do.
@@ -85,6 +93,14 @@ type AbandonHandoffRequest struct {
 	// ActivityID is the waitForCallback attempt's activity ID.
 	ActivityID     string
 	HandoffTimeout time.Duration
+}
+
+// FailHandoffRequest asks to end a waitForCallback attempt with a failure:
+// the hand-off the workflow made itself failed with Error and Cause.
+type FailHandoffRequest struct {
+	ActivityID string
+	Error      string
+	Cause      string
 }
 
 // AbandonHandoffResult says what became of the attempt.

@@ -58,19 +58,18 @@ func (a *Activities) invokeFunction(ctx context.Context, req TaskRequest) (Invok
 
 // handOverToFunction calls a function for a waitForCallback task step with
 // the input that carries the callback token. The function's reply is not the
-// step result: the report is.
-func (a *Activities) handOverToFunction(ctx context.Context, req TaskRequest, input map[string]any) error {
+// step result: the report is. A function bound to a Temporal activity is
+// returned for the workflow to schedule with that input.
+func (a *Activities) handOverToFunction(ctx context.Context, req TaskRequest, input map[string]any) (*TemporalBinding, error) {
 	binding, err := a.functionBinding(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if binding.Temporal != nil {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s is bound to a Temporal activity, which cannot take a callback token; use pattern requestResponse (the activity may run as long as it needs) or an http binding", req.ResourceArn),
-			fdl.ErrRuntime, nil)
+		return binding.Temporal, nil
 	}
 	_, err = a.postFunction(ctx, binding.HTTP, input)
-	return err
+	return nil, err
 }
 
 // functionBinding finds how the task's function is bound, or names a

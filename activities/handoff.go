@@ -56,6 +56,22 @@ func (a *Activities) AbandonHandoff(ctx context.Context, req AbandonHandoffReque
 	return AbandonHandoffResult{}, nil
 }
 
+// FailHandoff ends a waitForCallback attempt with the failure of the
+// hand-off its workflow made (a child flow that could not start, a Temporal
+// activity that failed), marked as a failure to hand the work over. An
+// attempt that has already ended is left as it is.
+func (a *Activities) FailHandoff(ctx context.Context, req FailHandoffRequest) error {
+	info := activity.GetInfo(ctx)
+	exec := info.WorkflowExecution
+	failure := asSubmitFailure(temporal.NewNonRetryableApplicationError(req.Cause, req.Error, nil))
+	err := a.Temporal.CompleteActivityByID(ctx, info.WorkflowNamespace, exec.ID, exec.RunID, req.ActivityID, nil, failure)
+	var notFound *serviceerror.NotFound
+	if err != nil && !errors.As(err, &notFound) {
+		return fmt.Errorf("failing the hand-off of %s in %s: %w", req.ActivityID, exec.ID, err)
+	}
+	return nil
+}
+
 func findPendingActivity(pending []*workflowpb.PendingActivityInfo, activityID string) *workflowpb.PendingActivityInfo {
 	for _, p := range pending {
 		if p.GetActivityId() == activityID {

@@ -30,19 +30,25 @@ func (a *Activities) RequestResponse(ctx context.Context, req TaskRequest) (Invo
 // handOver gives a waitForCallback task's input, which carries the callback
 // token, to the integration of the task's resource kind. An integration is
 // one file; this switch and RequestResponse's are where it plugs in.
-// The error is the integration's own, named as a flow sees it.
-func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[string]any) error {
+// The error is the integration's own, named as a flow sees it. A task the
+// workflow must hand over itself returns where to (a Temporal activity), or
+// nothing for a child flow, which the workflow starts on the notice alone.
+func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[string]any) (*TemporalBinding, error) {
 	switch req.Resource.Kind {
 	case fdl.ResourceFunction:
 		return a.handOverToFunction(ctx, req, input)
 	case fdl.ResourceQueue:
 		_, err := a.sendToQueue(ctx, req, input)
-		return err
+		return nil, err
 	case fdl.ResourceTopic:
 		_, err := a.publishToTopic(ctx, req, input)
-		return err
+		return nil, err
+	case fdl.ResourceFlow:
+		// Started by the workflow as its child once it has the token
+		// (interpreter/childflow.go).
+		return nil, nil
 	default:
-		return unsupportedResource(req)
+		return nil, unsupportedResource(req)
 	}
 }
 

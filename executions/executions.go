@@ -21,7 +21,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/google/uuid"
+
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -51,6 +54,10 @@ type InvalidDefinitionError struct {
 func (e *InvalidDefinitionError) Error() string {
 	return fmt.Sprintf("the definition of flow %s is not valid:\n%v", e.Flow, e.Diagnostics)
 }
+
+// TimeFormat is how the fnf API writes a time: UTC with milliseconds. It is
+// here for the StartExecution answer a child step returns as its $local.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
 
 // Status is an execution's status (reference fdl.md §6.3).
 type Status string
@@ -113,6 +120,8 @@ type Execution struct {
 // Service starts and reads executions through a Temporal client.
 type Service struct {
 	temporal client.Client
+	// flows holds the definitions executions start with.
+	flows *flowstore.Store
 	// namespace is the client's, for the calls made on its raw workflow
 	// service.
 	namespace string
@@ -120,48 +129,95 @@ type Service struct {
 	taskQueue string
 }
 
-// New returns a Service that starts executions on taskQueue.
-func New(c client.Client, namespace, taskQueue string) *Service {
-	return &Service{temporal: c, namespace: namespace, taskQueue: taskQueue}
+// New returns a Service that starts executions of the flows in flows on
+// taskQueue.
+func New(c client.Client, namespace, taskQueue string, flows *flowstore.Store) *Service {
+	return &Service{temporal: c, flows: flows, namespace: namespace, taskQueue: taskQueue}
 }
 
-// Start starts execution name of flow with definition, the flow's
-// definition now, and input (nil is {}). A running execution of that name
-// is returned as it is; an ended one makes Start fail with
-// ErrAlreadyExists. The input is stored as it is: the caller checks that it
-// can be stored and read back (internal/payload), for an input Temporal
-// stored but the execution could not read would leave it broken for good.
-func (s *Service) Start(ctx context.Context, flow, definition, name string, input map[string]any) (Execution, error) {
-	parsed, diags := fdl.Parse(flow, []byte(definition))
-	if diags.HasErrors() {
-		return Execution{}, &InvalidDefinitionError{Flow: flow, Diagnostics: diags.Err()}
+// Request asks for an execution of a flow.
+type Request struct {
+	Flow string
+	// Name is "" for a generated name.
+	Name string
+	// Input is the execution input; nil is {}. It is stored as it is: the
+	// caller checks that it can be stored and read back (internal/payload),
+	// for an input Temporal stored but the execution could not read would
+	// leave it broken for good.
+	Input map[string]any
+	// CallbackToken, when set, is a task token the execution's outcome is
+	// reported to when it ends (StartExecution's CallbackFnFTaskToken). The
+	// caller has checked that it opens.
+	CallbackToken string
+}
+
+// Start starts an execution of the flow's definition as it is now. A
+// running execution of that name is returned as it is; an ended one makes
+// Start fail with ErrAlreadyExists, a flow that does not exist with
+// flowstore.ErrFlowNotFound.
+func (s *Service) Start(ctx context.Context, req Request) (Execution, error) {
+	start, err := s.plan(ctx, req)
+	if err != nil {
+		return Execution{}, err
 	}
+	name := start.Input.ExecutionName
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       interpreter.ExecutionWorkflowID(flow, name),
+		ID:                       start.WorkflowID,
 		TaskQueue:                s.taskQueue,
-		WorkflowExecutionTimeout: time.Duration(parsed.TimeoutSeconds) * time.Second,
+		WorkflowExecutionTimeout: start.Timeout,
 		// An execution name is used once: a running execution of that name is
 		// returned as it is, an ended one refuses the start.
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:                            fmt.Sprintf("fnflow execution %s of flow %s", name, flow),
-	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{
-		FlowName:      flow,
-		ExecutionName: name,
-		Definition:    definition,
-		Input:         input,
-	})
+		StaticSummary:                            start.Summary,
+	}, interpreter.ExecutionWorkflow, start.Input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
-		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, flow, ErrAlreadyExists)
+		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, req.Flow, ErrAlreadyExists)
 	}
 	if err != nil {
-		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, flow, err)
+		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, req.Flow, err)
 	}
 	// Read back rather than echo the request: when the execution was already
 	// running, its own input and start time are the answer.
-	return s.read(ctx, flow, name, run.GetRunID())
+	return s.read(ctx, req.Flow, name, run.GetRunID())
+}
+
+// plan decides how an execution is started, for every start: its name, its
+// workflow ID, its timeout (the flow's timeoutSeconds), its summary in the
+// Web UI, and its input with a snapshot of the flow's definition.
+func (s *Service) plan(ctx context.Context, req Request) (interpreter.ExecutionStart, error) {
+	flow, err := s.flows.Get(ctx, req.Flow)
+	if err != nil {
+		return interpreter.ExecutionStart{}, fmt.Errorf("reading flow %s to start an execution: %w", req.Flow, err)
+	}
+	parsed, diags := fdl.Parse(req.Flow, []byte(flow.Definition))
+	if diags.HasErrors() {
+		return interpreter.ExecutionStart{}, &InvalidDefinitionError{Flow: req.Flow, Diagnostics: diags.Err()}
+	}
+	name := req.Name
+	if name == "" {
+		// Prefixed: a bare UUID may start with a digit, which the naming rule
+		// forbids.
+		name = "exec-" + uuid.NewString()
+	}
+	input := req.Input
+	if input == nil {
+		input = map[string]any{}
+	}
+	return interpreter.ExecutionStart{
+		WorkflowID: interpreter.ExecutionWorkflowID(req.Flow, name),
+		Timeout:    time.Duration(parsed.TimeoutSeconds) * time.Second,
+		Summary:    fmt.Sprintf("fnflow execution %s of flow %s", name, req.Flow),
+		Input: interpreter.ExecutionInput{
+			FlowName:      req.Flow,
+			ExecutionName: name,
+			Definition:    flow.Definition,
+			Input:         input,
+			CallbackToken: req.CallbackToken,
+		},
+	}, nil
 }
 
 // stopDetail is what Stop records as the termination's details, so that
@@ -196,5 +252,6 @@ func (s *Service) Stop(ctx context.Context, flow, name, errorName, cause string)
 	if err != nil {
 		return Execution{}, fmt.Errorf("stopping execution %s of flow %s: %w", name, flow, err)
 	}
+	s.nudgeCallback(ctx, flow, name)
 	return s.read(ctx, flow, name, exec.GetRunId())
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -30,7 +31,13 @@ func service(t *testing.T) (*executions.Service, *testenv.Env) {
 		t.Skip("needs the embedded Temporal server")
 	}
 	env := testenv.Start(t)
-	return executions.New(env.Client, env.Namespace, taskQueue), env
+	flows := flowstore.New(env.Client, taskQueue)
+	for name, def := range map[string]string{"f": definition, "broken": "version: v1\n"} {
+		if _, err := flows.Create(context.Background(), flowstore.Flow{Name: name, Definition: def}); err != nil && !errors.Is(err, flowstore.ErrFlowExists) {
+			t.Fatal(err)
+		}
+	}
+	return executions.New(env.Client, env.Namespace, taskQueue, flows), env
 }
 
 // TestStartPath checks the outcomes the gateway, schedules and child flows
@@ -39,14 +46,14 @@ func service(t *testing.T) (*executions.Service, *testenv.Env) {
 func TestStartPath(t *testing.T) {
 	s, _ := service(t)
 	ctx := context.Background()
-	first, err := s.Start(ctx, "f", definition, "e1", map[string]any{"n": 1})
+	first, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1", Input: map[string]any{"n": 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.Status != executions.Running || string(first.Input) != `{"n":1}` || first.Definition != definition || first.StartedTime.IsZero() {
 		t.Errorf("started %+v", first)
 	}
-	again, err := s.Start(ctx, "f", definition, "e1", map[string]any{"n": 2})
+	again, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1", Input: map[string]any{"n": 2}})
 	if err != nil || again.RunID != first.RunID || string(again.Input) != `{"n":1}` {
 		t.Errorf("starting a running name again gave %+v, %v; want the running execution", again, err)
 	}
@@ -57,11 +64,14 @@ func TestStartPath(t *testing.T) {
 	if _, err := s.Stop(ctx, "f", "e1", "", ""); !errors.Is(err, executions.ErrAlreadyEnded) {
 		t.Errorf("stopping again: %v, want ErrAlreadyEnded", err)
 	}
-	if _, err := s.Start(ctx, "f", definition, "e1", nil); !errors.Is(err, executions.ErrAlreadyExists) {
+	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1"}); !errors.Is(err, executions.ErrAlreadyExists) {
 		t.Errorf("starting an ended name: %v, want ErrAlreadyExists", err)
 	}
+	if _, err := s.Start(ctx, executions.Request{Flow: "nothing", Name: "e3"}); !errors.Is(err, flowstore.ErrFlowNotFound) {
+		t.Errorf("starting a flow that does not exist: %v, want flowstore.ErrFlowNotFound", err)
+	}
 	var invalid *executions.InvalidDefinitionError
-	if _, err := s.Start(ctx, "f", "version: v1\n", "e2", nil); !errors.As(err, &invalid) {
+	if _, err := s.Start(ctx, executions.Request{Flow: "broken", Name: "e2"}); !errors.As(err, &invalid) {
 		t.Errorf("starting with a broken definition: %v, want an InvalidDefinitionError", err)
 	}
 }
@@ -97,7 +107,7 @@ func TestNotAnExecution(t *testing.T) {
 func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
 	s, _ := service(t)
 	ctx := context.Background()
-	if _, err := s.Start(ctx, "f", definition, "never-ran", map[string]any{"n": json.Number("12345678901234567890")}); err != nil {
+	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "never-ran", Input: map[string]any{"n": json.Number("12345678901234567890")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Stop(ctx, "f", "never-ran", "Operator", "not needed"); err != nil {

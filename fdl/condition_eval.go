@@ -42,7 +42,7 @@ func truth(n condNode, v condValue) (bool, error) {
 	}
 	b, ok := v.v.(bool)
 	if !ok {
-		return false, fmt.Errorf("%s is %s, not a boolean", nodeText(n), article(jsonType(v.v)))
+		return false, fmt.Errorf("%s is %s, not a boolean", nodeText(n), article(JSONType(v.v)))
 	}
 	return b, nil
 }
@@ -95,7 +95,7 @@ func (n *negNode) eval(input any) (condValue, error) {
 	}
 	neg, ok := negate(v.v)
 	if !ok {
-		return v, fmt.Errorf("unary - needs a number, but %s is %s", nodeText(n.x), article(jsonType(v.v)))
+		return v, fmt.Errorf("unary - needs a number, but %s is %s", nodeText(n.x), article(JSONType(v.v)))
 	}
 	return condValue{v: neg}, nil
 }
@@ -169,7 +169,7 @@ func (n *compareNode) in(x, c any) (bool, error) {
 		_, found := c[key]
 		return found, nil
 	default:
-		return false, fmt.Errorf("in needs an array or an object on the right, but %s is %s", nodeText(n.r), article(jsonType(c)))
+		return false, fmt.Errorf("in needs an array or an object on the right, but %s is %s", nodeText(n.r), article(JSONType(c)))
 	}
 }
 
@@ -184,10 +184,10 @@ func (n *compareNode) order(l, r any) (bool, error) {
 			return n.holds(cmp.Compare(l, r)), nil
 		}
 	}
-	if jsonType(l) == jsonType(r) {
-		return false, fmt.Errorf("%s compares numbers or strings, not %s", n.op, article(jsonType(l)))
+	if JSONType(l) == JSONType(r) {
+		return false, fmt.Errorf("%s compares numbers or strings, not %s", n.op, article(JSONType(l)))
 	}
-	return false, fmt.Errorf("%s cannot compare %s with %s", n.op, article(jsonType(l)), article(jsonType(r)))
+	return false, fmt.Errorf("%s cannot compare %s with %s", n.op, article(JSONType(l)), article(JSONType(r)))
 }
 
 // holds reports whether the ordering operator accepts the comparison result c.

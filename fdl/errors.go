@@ -53,3 +53,16 @@ const (
 	ErrMNSInvalid       = "MNS.InvalidArgument"
 	ErrMNSInternalError = "MNS.InternalError"
 )
+
+// Error names of the child-flow integration: FnF.<Code>, with the error code
+// StartExecution answers (reference fdl.md §6.7), so that a policy can tell
+// a missing flow from a name already used.
+const (
+	ErrFlowNotExists          = "FnF.FlowNotExists"
+	ErrExecutionAlreadyExists = "FnF.ExecutionAlreadyExists"
+	ErrInvalidArgument        = "FnF.InvalidArgument"
+	// ErrExecutionStopped is the error of a child execution stopped without
+	// an error name (StopExecution's Error is optional); stopped with one,
+	// the child fails its parent's step with that name.
+	ErrExecutionStopped = "FnF.ExecutionStopped"
+)

@@ -265,7 +265,7 @@ func (s segment) apply(v any) ([]any, error) {
 	case segKey:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf(" is %s, not an object", article(jsonType(v)))
+			return nil, fmt.Errorf(" is %s, not an object", article(JSONType(v)))
 		}
 		e, ok := obj[s.key]
 		if !ok {
@@ -275,7 +275,7 @@ func (s segment) apply(v any) ([]any, error) {
 	case segIndex:
 		arr, ok := v.([]any)
 		if !ok {
-			return nil, fmt.Errorf(" is %s, not an array", article(jsonType(v)))
+			return nil, fmt.Errorf(" is %s, not an array", article(JSONType(v)))
 		}
 		i := s.index
 		if i < 0 {
@@ -301,7 +301,7 @@ func (s segment) apply(v any) ([]any, error) {
 			}
 			return out, nil
 		default:
-			return nil, fmt.Errorf(" is %s, not an array or object", article(jsonType(v)))
+			return nil, fmt.Errorf(" is %s, not an array or object", article(JSONType(v)))
 		}
 	}
 }

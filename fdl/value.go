@@ -71,8 +71,8 @@ func jsonEqual(a, b any) bool {
 	}
 }
 
-// jsonType names the JSON type of v for messages.
-func jsonType(v any) string {
+// JSONType names the JSON type of v for messages.
+func JSONType(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"

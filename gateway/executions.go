@@ -7,9 +7,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/token"
 )
 
 // executionObject is the fnf API's execution object. ExternalInputUri and
@@ -54,15 +54,18 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 		return nil, err
 	}
 	name := r.param("ExecutionName")
-	if name == "" {
-		// Prefixed: a bare UUID may start with a digit, which the naming rule
-		// forbids.
-		name = "exec-" + uuid.NewString()
-	} else if err := checkName("ExecutionName", name); err != nil {
-		return nil, err
+	if name != "" {
+		if err := checkName("ExecutionName", name); err != nil {
+			return nil, err
+		}
 	}
-	if r.param("CallbackFnFTaskToken") != "" {
-		return nil, errInvalidArgument("CallbackFnFTaskToken is not supported: fnflow cannot report a child execution's end to a parent task yet.")
+	callbackToken := r.param("CallbackFnFTaskToken")
+	if callbackToken != "" {
+		// Checked now, not when the execution ends and nobody is left to
+		// tell.
+		if _, err := s.callbacks.Open(callbackToken); err != nil {
+			return nil, errInvalidArgument("The parameter CallbackFnFTaskToken %s is not a valid task token: %v.", token.Redact(callbackToken), err)
+		}
 	}
 	// Checked before anything is created: an input Temporal stored but the
 	// execution could not read would leave it broken for good.
@@ -70,11 +73,10 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.flow(ctx, flowName)
-	if err != nil {
-		return nil, err
+	e, err := s.executions.Start(ctx, executions.Request{Flow: flowName, Name: name, Input: in, CallbackToken: callbackToken})
+	if errors.Is(err, flowstore.ErrFlowNotFound) {
+		return nil, errFlowNotExists(flowName)
 	}
-	e, err := s.executions.Start(ctx, flowName, f.Definition, name, in)
 	var invalid *executions.InvalidDefinitionError
 	if errors.As(err, &invalid) {
 		return nil, errInvalidArgument("The definition of flow %s is no longer valid; update the flow:\n%v", flowName, invalid.Diagnostics)

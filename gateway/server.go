@@ -86,7 +86,7 @@ type Server struct {
 // New returns a gateway serving cfg.
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces)),
-		executions: executions.New(cfg.Temporal, cfg.Namespace, cfg.TaskQueue),
+		executions: executions.New(cfg.Temporal, cfg.Namespace, cfg.TaskQueue, cfg.Flows),
 		callbacks:  callback.New(cfg.Temporal, cfg.Tokens),
 	}
 	if s.log == nil {
@@ -240,13 +240,10 @@ func lookupAction(name, version string) (action, error) {
 	return act, nil
 }
 
-// timeFormat is how every time goes on the wire: UTC with milliseconds.
-const timeFormat = "2006-01-02T15:04:05.000Z"
-
 // formatTime formats t for a reply; the zero time is "".
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeFormat)
+	return t.UTC().Format(executions.TimeFormat)
 }

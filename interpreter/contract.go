@@ -28,6 +28,96 @@ type ExecutionInput struct {
 	Definition string
 	// Input is the execution input, a JSON object ({} when none was given).
 	Input map[string]any
+	// CallbackToken, when set, is the task token the execution's outcome is
+	// reported to once it ends (StartExecution's CallbackFnFTaskToken): the
+	// execution starts an ExecutionCallbackWorkflow that does it.
+	CallbackToken string `json:",omitempty"`
+}
+
+// Starting a child execution. Package executions decides how every execution
+// is started (its workflow ID, timeout, summary and input), for the gateway's
+// StartExecution and for child flows alike; a child start asks it through
+// PrepareChildActivity and applies the answer with ExecuteChildWorkflow,
+// which a client-side start cannot do: only a child shows under its parent in
+// the Web UI and is stopped with it. Names and shapes are stored in
+// histories: frozen.
+const (
+	// PrepareChildActivity turns a ChildRequest into a ChildPlan.
+	PrepareChildActivity = "fnflow.PrepareChildExecution"
+	// ChildOutcomeActivity reads how a child that did not succeed or fail
+	// on its own ended (stopped, timed out): a ChildOutcomeRequest answered
+	// with a ChildOutcome.
+	ChildOutcomeActivity = "fnflow.ChildExecutionOutcome"
+	// ExecutionCallbackWorkflow reports an ended execution's outcome to its
+	// CallbackToken. Its input is an ExecutionCallback.
+	ExecutionCallbackWorkflow = "fnflow.ExecutionCallback"
+	// ExecutionEndedSignal tells an ExecutionCallbackWorkflow that its
+	// execution has ended, or is about to, so it reports without waiting for
+	// its next check. It carries no payload.
+	ExecutionEndedSignal = "fnflow.execution-ended"
+)
+
+// ChildRequest asks for the plan of a child execution.
+type ChildRequest struct {
+	FlowName string
+	// ExecutionName is "" for a generated name.
+	ExecutionName string
+	Input         map[string]any
+	// ReuseRunning, for a requestResponse start, lets a running execution of
+	// that name stand for the child, as StartExecution returns it.
+	ReuseRunning bool
+}
+
+// ChildPlan is the answer to a ChildRequest.
+type ChildPlan struct {
+	// Start is how to start the child; nil when ReuseRunning let a running
+	// execution of the requested name stand for it.
+	Start *ExecutionStart
+	// Answer is the child as StartExecution answers for it (Name, FlowName,
+	// Status, StartedTime, Input): a requestResponse child step's $local.
+	Answer map[string]any
+}
+
+// ExecutionStart is how an execution is started.
+type ExecutionStart struct {
+	WorkflowID string
+	// Timeout is the flow's timeoutSeconds; zero is none.
+	Timeout time.Duration
+	// Summary is what the Web UI shows for the execution.
+	Summary string
+	Input   ExecutionInput
+}
+
+// ChildOutcomeRequest names the child run whose end is read.
+type ChildOutcomeRequest struct {
+	FlowName      string
+	ExecutionName string
+	RunID         string
+}
+
+// ChildOutcome is the error a child that ended without succeeding fails its
+// parent's step with.
+type ChildOutcome struct {
+	Error string
+	Cause string
+}
+
+// ExecutionCallback is the input of an ExecutionCallbackWorkflow.
+type ExecutionCallback struct {
+	FlowName      string
+	ExecutionName string
+	// RunID is the run whose end is reported, never a later one.
+	RunID         string
+	CallbackToken string
+	// Deadline is when the flow's timeoutSeconds ends the execution; zero
+	// when it has none.
+	Deadline time.Time
+}
+
+// ExecutionCallbackWorkflowID is the workflow ID of the
+// ExecutionCallbackWorkflow of an execution.
+func ExecutionCallbackWorkflowID(flowName, executionName string) string {
+	return "fnflow-callback:" + ExecutionWorkflowID(flowName, executionName)
 }
 
 // EventType is the type of an FnF history event (reference fdl.md §6.6).

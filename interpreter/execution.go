@@ -66,6 +66,11 @@ type waitingTask struct {
 	checking  bool
 	heldToken string
 	abandoned bool
+	// token is the attempt's callback token once its notice is logged;
+	// handOver is the Temporal activity the notice asks the workflow to
+	// hand the task to.
+	token    string
+	handOver *activities.TemporalBinding
 }
 
 // Execution is the workflow function of a flow execution with the default
@@ -91,6 +96,13 @@ func (o Options) Execution(ctx workflow.Context, in ExecutionInput) (map[string]
 	}
 	ex.log.add(ctx, EventExecutionStarted, "", 0, map[string]any{"input": in.Input})
 	ex.listenForSubmittedTasks(ctx)
+	if in.CallbackToken != "" {
+		callback, err := ex.startCallback(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("starting the report of the outcome to the callback token: %w", err)
+		}
+		defer ex.nudgeCallback(ctx, callback)
+	}
 
 	output, err := ex.run(ctx)
 	if err != nil {
@@ -142,6 +154,9 @@ func (ex *execution) listenForSubmittedTasks(ctx workflow.Context) {
 				return
 			}
 			w, ok := ex.waiting[s.ActivityID]
+			if ok {
+				w.handOver = s.HandOver
+			}
 			switch {
 			case !ok || w.submitted || w.abandoned:
 				// The attempt already finished (its report beat the notice)
@@ -156,7 +171,7 @@ func (ex *execution) listenForSubmittedTasks(ctx workflow.Context) {
 }
 
 func (ex *execution) logSubmitted(ctx workflow.Context, w *waitingTask, taskToken string) {
-	w.submitted = true
+	w.submitted, w.token = true, taskToken
 	ex.log.add(ctx, EventTaskSubmitted, w.stepName, w.scheduledEventID, map[string]any{"taskToken": taskToken})
 }
 

@@ -140,10 +140,13 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 		local any
 		err   error
 	)
-	switch s.Pattern {
-	case fdl.PatternWaitForCallback:
-		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled)
-	case fdl.PatternRequestResponse:
+	childFlow := runsChildFlow(ctx, s)
+	switch {
+	case s.Pattern == fdl.PatternWaitForCallback:
+		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled, childFlow)
+	case childFlow && (s.Pattern == fdl.PatternRequestResponse || s.Pattern == fdl.PatternSync):
+		local, err = ex.runChild(ctx, s, input, opts.ActivityID)
+	case s.Pattern == fdl.PatternRequestResponse:
 		local, err = ex.requestResponse(ctx, s, req, opts)
 	default:
 		err = &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
@@ -199,7 +202,9 @@ func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req 
 }
 
 // waitForCallback parks the step until a worker reports its token.
-func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions, scheduled int64) (any, error) {
+// childFlow says the task's child flow is started by the workflow once the
+// token is known.
+func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions, scheduled int64, childFlow bool) (any, error) {
 	opts.StartToCloseTimeout = taskTimeout(s, maxCallbackWait)
 	// With one attempt the two are the same deadline; saying both keeps a
 	// queued-but-unstarted attempt from outliving timeoutSeconds.
@@ -216,6 +221,10 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	var err error
 	if supervised {
 		err = ex.superviseHandoff(ctx, w, opts.ActivityID, attempt)
+	}
+	if err == nil && w.submitted && !attempt.IsReady() {
+		stopHandOver := ex.handOverInWorkflow(ctx, s, req, w, opts.ActivityID, childFlow)
+		defer stopHandOver()
 	}
 	var local any
 	if err == nil {

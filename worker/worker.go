@@ -10,7 +10,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/queues"
@@ -52,9 +54,10 @@ type Config struct {
 	HandoffTimeout time.Duration
 }
 
-// New returns a worker, not yet started, that runs flow executions, flow
-// records, task activities, and the queues' and topics' records, messages
-// and deliveries on the task queue.
+// New returns a worker, not yet started, that runs flow executions with
+// their child starts and callback reports, flow records, task activities,
+// and the queues' and topics' records, messages and deliveries on the task
+// queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
 	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
@@ -73,5 +76,7 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 		Logger:    cfg.Logger,
 	}
 	acts.Register(w)
+	execs := executions.New(c, cfg.Namespace, cfg.TaskQueue, flowstore.New(c, cfg.TaskQueue))
+	execs.Register(w, callback.New(c, cfg.Tokens), cfg.Logger)
 	return w
 }
