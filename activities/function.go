@@ -42,18 +42,24 @@ func (a *Activities) invokeFunction(ctx context.Context, req TaskRequest) (Invok
 	if err != nil {
 		return InvokeResult{}, err
 	}
-	// The reply crosses Temporal as the step's result: it follows the one
-	// rule for JSON there, so its numbers stay exact.
+	output, err := replyLocal(body, "function "+req.ResourceArn)
+	return InvokeResult{Output: output}, err
+}
+
+// replyLocal reads the JSON reply of what answered, an HTTP function or
+// action, as the step's $local. The reply crosses Temporal as the step's
+// result: it follows the one rule for JSON there, so its numbers stay exact.
+func replyLocal(body []byte, answered string) (any, error) {
 	var output any
 	if err := payload.Unmarshal(body, &output); err != nil {
-		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s returned a reply that is not JSON: %v", req.ResourceArn, err), fdl.ErrInvalidLocal, nil)
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s returned a reply that is not JSON: %v", answered, err), fdl.ErrInvalidLocal, nil)
 	}
 	if err := payload.CheckNumbers(output); err != nil {
-		return InvokeResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s returned a reply a flow cannot read: %v", req.ResourceArn, err), fdl.ErrInvalidLocal, nil)
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s returned a reply a flow cannot read: %v", answered, err), fdl.ErrInvalidLocal, nil)
 	}
-	return InvokeResult{Output: output}, nil
+	return output, nil
 }
 
 // handOverToFunction calls a function for a waitForCallback task step with
@@ -77,9 +83,7 @@ func (a *Activities) handOverToFunction(ctx context.Context, req TaskRequest, in
 func (a *Activities) functionBinding(req TaskRequest) (*FunctionBinding, error) {
 	binding, ok := a.Functions.Lookup(req.Resource)
 	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("function %s is not bound: add services/%s/functions/%s to the worker's --functions file", req.ResourceArn, req.Resource.Service, req.Resource.Function),
-			fdl.ErrFunctionNotFound, nil)
+		return nil, temporal.NewNonRetryableApplicationError(unboundFunction(req.ResourceArn, req.Resource), fdl.ErrFunctionNotFound, nil)
 	}
 	return binding, nil
 }
@@ -106,9 +110,23 @@ func keepHeartbeating(ctx context.Context) (stop func()) {
 // postFunction POSTs input to an HTTP function and returns its reply body, or
 // the FnF error the reply stands for.
 func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, input map[string]any) ([]byte, error) {
-	event, err := payload.Marshal(input)
+	resp, body, err := a.postJSON(ctx, binding, input, fdl.ErrFunctionUnknown)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding function input: %v", err), fdl.ErrRuntime, nil)
+		return nil, err
+	}
+	if err := functionReplyError(resp, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// postJSON POSTs value as JSON to an HTTP binding and returns the reply,
+// whatever its status. With no reply to read the call may or may not have
+// happened: that failure is named unknown, and retryable.
+func (a *Activities) postJSON(ctx context.Context, binding *HTTPBinding, value any, unknown string) (*http.Response, []byte, error) {
+	event, err := payload.Marshal(value)
+	if err != nil {
+		return nil, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("encoding the request to %s: %v", binding.URL, err), fdl.ErrRuntime, nil)
 	}
 	timeout := binding.Timeout
 	if timeout <= 0 {
@@ -118,7 +136,7 @@ func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, inp
 	defer cancel()
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, binding.URL, bytes.NewReader(event))
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building function request: %v", err), fdl.ErrRuntime, nil)
+		return nil, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("building the request to %s: %v", binding.URL, err), fdl.ErrRuntime, nil)
 	}
 	httpReq.Header.Set("Content-Type", "application/json")
 	for k, v := range binding.Headers {
@@ -126,22 +144,18 @@ func (a *Activities) postFunction(ctx context.Context, binding *HTTPBinding, inp
 	}
 	resp, err := a.httpClient().Do(httpReq)
 	if err != nil {
-		// The function may or may not have run: FC calls this outcome unknown.
-		return nil, temporal.NewApplicationError(fmt.Sprintf("calling %s: %v", binding.URL, err), fdl.ErrFunctionUnknown)
+		return nil, nil, temporal.NewApplicationError(fmt.Sprintf("calling %s: %v", binding.URL, err), unknown)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFunctionResponseBytes+1))
 	if err != nil {
-		return nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), fdl.ErrFunctionUnknown)
+		return nil, nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), unknown)
 	}
 	if len(body) > maxFunctionResponseBytes {
-		return nil, temporal.NewNonRetryableApplicationError(
+		return nil, nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("reply of %s is larger than %d bytes", binding.URL, maxFunctionResponseBytes), fdl.ErrInvalidLocal, nil)
 	}
-	if err := functionReplyError(resp, body); err != nil {
-		return nil, err
-	}
-	return body, nil
+	return resp, body, nil
 }
 
 // functionReply is the error body Function Compute returns for an unhandled

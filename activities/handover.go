@@ -13,6 +13,9 @@ import (
 // its resource kind and returns the step's $local, or the function the
 // interpreter must schedule itself.
 func (a *Activities) RequestResponse(ctx context.Context, req TaskRequest) (InvokeResult, error) {
+	if req.Action != "" {
+		return a.invokeAction(ctx, req)
+	}
 	switch req.Resource.Kind {
 	case fdl.ResourceFunction:
 		return a.invokeFunction(ctx, req)

@@ -1,5 +1,7 @@
 package fdl
 
+import "strings"
+
 // Error names fnflow raises, in one place (reference fdl.md §4.3). Retry and
 // catch policies match them by name and they are stored in the histories of
 // running executions: frozen, changing one breaks running executions and the
@@ -65,4 +67,26 @@ const (
 	// an error name (StopExecution's Error is optional); stopped with one,
 	// the child fails its parent's step with that name.
 	ErrExecutionStopped = "FnF.ExecutionStopped"
+)
+
+// ActionError names an error a cloud API action answered the way the managed
+// service does (reference fdl.md §4.3): <product>.<Code>, with the product of
+// the task's product:Action, so that retry and catch policies written for the
+// managed service (ocr.InternalError, fnf.ExecutionAlreadyExists) keep
+// matching.
+func ActionError(action, code string) string {
+	product, _, _ := strings.Cut(action, ":")
+	return product + "." + code
+}
+
+// Codes fnflow gives a failed action call whose endpoint answered no code of
+// its own, named after Alibaba Cloud's common error codes.
+const (
+	// ActionInternalError: a 5xx reply, or no reply at all; the call may
+	// have run.
+	ActionInternalError = "InternalError"
+	// ActionThrottling: HTTP 429, the call did not run.
+	ActionThrottling = "Throttling"
+	// ActionInvalidParameter: another 4xx, the call did not run.
+	ActionInvalidParameter = "InvalidParameter"
 )

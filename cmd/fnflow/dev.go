@@ -53,7 +53,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.uiPort, "ui-port", 8233, "Temporal Web UI port (on loopback); 0 turns the UI off")
 	fs.StringVar(&opts.gatewayAddr, "gateway-addr", "127.0.0.1:8080", "address of the fnf API gateway; one other machines can reach needs --access-keys or --insecure-no-auth")
 	access.register(fs)
-	fs.StringVar(&opts.functions, "functions", "", "function bindings file (YAML)")
+	fs.StringVar(&opts.functions, "functions", "", functionsUsage)
 	registerHandoffTimeout(fs, &opts.handoffTimeout)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")

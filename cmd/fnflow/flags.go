@@ -134,6 +134,11 @@ func (s *secret) get() (string, error) {
 	return value, nil
 }
 
+// functionsUsage is the help of --functions, the one bindings file that
+// fnflow dev and fnflow worker run with and fnflow validate checks flows
+// against.
+const functionsUsage = "bindings file (YAML): where the functions (acs:fc:...) and actions (product:Action) of task steps run"
+
 // registerHandoffTimeout registers --handoff-timeout, for the commands that
 // run a worker.
 func registerHandoffTimeout(fs *flag.FlagSet, timeout *time.Duration) {

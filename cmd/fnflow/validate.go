@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,16 +9,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
+	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/fdl"
 )
 
-const validateUsage = `Usage: fnflow validate [--json] FILE...
+const validateUsage = `Usage: fnflow validate [--json] [--functions FILE] FILE...
 
 Checks FDL flow files (YAML or JSON) and prints every problem found, one per
 line, as file:line:col: step path: message. A valid flow prints nothing.
 With --json, prints a JSON array of {file, line, column, stepPath, severity,
 message} objects instead (an empty array when there is nothing to say).
+
+With --functions, the bindings file of fnflow dev or fnflow worker, checks it
+too and warns about every task step whose function or action it does not
+bind: such a step would fail when it runs. Queues, topics and child flows
+need no binding.
 
 Exit status: 0 when no file has errors (warnings do not count), 1 when some
 file has errors, 2 on a usage error.
@@ -31,6 +39,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage) }
 	asJSON := fs.Bool("json", false, "print the diagnostics as JSON")
+	functions := fs.String("functions", "", functionsUsage)
 
 	files, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -45,13 +54,27 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 
 	var diags fdl.Diagnostics
+	var bindings *activities.Bindings
+	if *functions != "" {
+		var problems fdl.Diagnostics
+		bindings, problems = readBindings(*functions)
+		diags = append(diags, problems...)
+	}
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			diags = append(diags, fdl.Diagnostic{File: file, Severity: fdl.SeverityError, Message: readError(err)})
 			continue
 		}
-		_, ds := fdl.Parse(file, src)
+		flow, ds := fdl.Parse(file, src)
+		if bindings != nil && flow != nil {
+			ds = append(ds, unboundSteps(file, flow, bindings)...)
+			// Stable: fdl's diagnostics at a step's position stay before
+			// the warning about its binding.
+			slices.SortStableFunc(ds, func(a, b fdl.Diagnostic) int {
+				return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+			})
+		}
 		diags = append(diags, ds...)
 	}
 
@@ -69,6 +92,47 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	return 0
+}
+
+// readBindings reads the bindings file of --functions. Each of its problems
+// is an error of the file: the worker would refuse to start with it.
+func readBindings(file string) (*activities.Bindings, fdl.Diagnostics) {
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fdl.Diagnostics{{File: file, Severity: fdl.SeverityError, Message: readError(err)}}
+	}
+	b, err := activities.ParseBindings(text)
+	if err == nil {
+		return b, nil
+	}
+	problems := []error{err}
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		problems = joined.Unwrap()
+	}
+	var diags fdl.Diagnostics
+	for _, p := range problems {
+		diags = append(diags, fdl.Diagnostic{File: file, Severity: fdl.SeverityError, Message: p.Error()})
+	}
+	return nil, diags
+}
+
+// unboundSteps warns, at each task step of flow whose function or action
+// bindings leave unbound, what the bindings file lacks: the step would fail
+// when it runs. It is a warning, not an error: the flow is valid, and
+// another worker's bindings may bind it.
+func unboundSteps(file string, flow *fdl.Flow, bindings *activities.Bindings) fdl.Diagnostics {
+	var diags fdl.Diagnostics
+	fdl.Walk(flow.Steps, func(s fdl.Step) {
+		t, ok := s.(*fdl.TaskStep)
+		if !ok {
+			return
+		}
+		if missing := bindings.Unbound(t); missing != "" {
+			diags = append(diags, fdl.Diagnostic{File: file, Pos: t.Pos, StepPath: t.Path, Severity: fdl.SeverityWarning, Message: missing})
+		}
+	})
+	return diags
 }
 
 // parseInterspersed parses flags wherever they appear among the file names,

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/fdl"
 )
 
 func writeFlow(t *testing.T, dir, name, text string) string {
@@ -116,4 +119,76 @@ func equalJSON(a, b map[string]any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+// With --functions, validate checks the bindings file and warns, at each
+// step, about the functions and actions it leaves unbound; a bindings file
+// with problems is an error of its own. The outputs are golden files under
+// testdata/validate (go test -update rewrites them).
+func TestRunValidateWithFunctions(t *testing.T) {
+	const dir = "testdata/validate"
+	flow := filepath.Join(dir, "orders.yaml")
+	tests := []struct {
+		golden   string
+		args     []string
+		wantCode int
+	}{
+		{"unbound.golden", []string{"--functions", filepath.Join(dir, "bindings.yaml"), flow}, 0},
+		{"bad-bindings.golden", []string{flow, "--functions", filepath.Join(dir, "bad-bindings.yaml")}, 1},
+		{"missing-bindings.golden", []string{"--functions", filepath.Join(dir, "missing.yaml"), flow}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := runValidate(context.Background(), tt.args, &stdout, &stderr); code != tt.wantCode {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.wantCode, stderr.String())
+			}
+			path := filepath.Join(dir, tt.golden)
+			if *update {
+				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stdout.String() != string(want) {
+				t.Errorf("output differs from %s (go test -update rewrites it)\n got:\n%s\nwant:\n%s", path, stdout.String(), want)
+			}
+		})
+	}
+}
+
+// unboundSteps finds task steps at any depth and points at each.
+func TestUnboundSteps(t *testing.T) {
+	flow, diags := fdl.Parse("f.yaml", []byte(`version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.cards
+      item: card
+    steps:
+      - type: task
+        name: read
+        action: ocr:RecognizeBankCard
+  - type: task
+    name: bound
+    action: ocr:RecognizeIdentityCard
+`))
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	bindings, err := activities.ParseBindings([]byte("actions:\n  - action: ocr:RecognizeIdentityCard\n    http: {url: http://x}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := unboundSteps("f.yaml", flow, bindings)
+	want := fdl.Diagnostic{File: "f.yaml", Pos: fdl.Pos{Line: 10, Col: 9}, StepPath: "each/read", Severity: fdl.SeverityWarning,
+		Message: "action ocr:RecognizeBankCard is not bound: add it to the actions of the --functions file"}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
 }

@@ -17,7 +17,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var push pushFlags
 	cmd := newCommand("worker", "Runs flow executions, flow records, task activities and the queues' and topics' messages against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
-	cmd.flags.StringVar(&functions, "functions", "", "function bindings file (YAML)")
+	cmd.flags.StringVar(&functions, "functions", "", functionsUsage)
 	push.register(cmd.flags, true)
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	logger, status := cmd.parse(args)
