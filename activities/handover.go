@@ -55,11 +55,11 @@ func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[st
 	}
 }
 
-// unsupportedResource is the error of a task whose resource kind has no
-// integration in this fnflow version. The flow validated, so it fails at run
-// time, and retrying cannot help.
+// unsupportedResource is the error of a task whose integration did not run
+// when its execution started: an execution recorded before child flows or
+// actions ran replays its failure, and retrying cannot help.
 func unsupportedResource(req TaskRequest) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("step %s: resource %s is not supported by this fnflow version; only functions (acs:fc:...), queues and topics (acs:mns:...) are", req.StepPath, req.ResourceArn),
+		fmt.Sprintf("step %s: %s did not run in the fnflow version this execution started with; start a new execution", req.StepPath, req.ResourceArn),
 		fdl.ErrRuntime, nil)
 }

@@ -117,9 +117,12 @@ func (ex *execution) handOver(ctx workflow.Context, s *fdl.TaskStep, input map[s
 
 // runTaskAttempt runs one attempt of a task step and logs its task events.
 func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, entered int64) (any, error) {
-	scheduled := ex.log.add(ctx, EventTaskScheduled, s.Name, entered, map[string]any{
-		"resourceArn": s.ResourceArn, "pattern": string(s.Pattern), "input": input,
-	})
+	detail := map[string]any{"resourceArn": s.ResourceArn, "pattern": string(s.Pattern), "input": input}
+	target := s.ResourceArn
+	if s.Action != "" {
+		detail["action"], target = s.Action, s.Action
+	}
+	scheduled := ex.log.add(ctx, EventTaskScheduled, s.Name, entered, detail)
 	req := activities.TaskRequest{StepPath: s.Path, Resource: s.Resource, ResourceArn: s.ResourceArn, Input: input}
 	switch {
 	case s.Action != "":
@@ -134,7 +137,7 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	opts := workflow.ActivityOptions{
 		ActivityID:  fmt.Sprintf("%s#%d", s.Path, scheduled),
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
-		Summary:     fmt.Sprintf("%s: %s %s", s.Path, s.Pattern, s.ResourceArn),
+		Summary:     fmt.Sprintf("%s: %s %s", s.Path, s.Pattern, target),
 	}
 	var (
 		local any
