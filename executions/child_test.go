@@ -223,10 +223,29 @@ steps:
 	// A running execution of the name stands for the child, as
 	// StartExecution returns it; an ended one is refused.
 	again := w.run(t, "rr-parent", "rr-2", map[string]any{"childName": "greeter-of-rr-1", "who": "bob"})
-	if again.Status != executions.Failed {
-		t.Fatalf("reusing an ended child name: %s, want Failed", again.Status)
+	if failure := lastEvent(t, w, again); again.Status != executions.Failed || failure["error"] != "FnF.ExecutionAlreadyExists" {
+		t.Errorf("reusing an ended child name: %s %v, want Failed with FnF.ExecutionAlreadyExists", again.Status, failure)
 	}
 	w.record(t, parent, "child_request_response.json")
+
+	w.deploy(t, "waiter", waiter)
+	w.deploy(t, "rr-waiter-parent", `version: v1
+type: flow
+steps:
+  - type: task
+    name: spawn
+    resourceArn: acs:fnf:::flow/waiter
+    serviceParams:
+      ExecutionName: $.childName
+`)
+	held := w.start(t, executions.Request{Flow: "waiter", Name: "held", Input: map[string]any{"mine": true}})
+	reused := outputOf(t, w.run(t, "rr-waiter-parent", "rr-3", map[string]any{"childName": "held"}))
+	if reused["Status"] != "Running" || reused["StartedTime"] != held.StartedTime.UTC().Format(executions.TimeFormat) || reused["Input"] != `{"mine":true}` {
+		t.Errorf("a running execution of the child's name: $local %v, want that execution as StartExecution returns it", reused)
+	}
+	if _, err := w.execs.Stop(context.Background(), "waiter", "held", "", "test over"); err != nil {
+		t.Error(err)
+	}
 }
 
 // TestChildSync: the parent waits for its child; the output is $local, a

@@ -191,3 +191,41 @@ func TestSDKExecutions(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSDKCallbackTaskToken: an execution started through the SDK with
+// CallbackFnFTaskToken reports its output to the waiting task when it ends;
+// a token that does not open is refused before anything starts.
+func TestSDKCallbackTaskToken(t *testing.T) {
+	e := integration(t)
+	c, at := aliyun(t, e, accessKeySecret)
+	e.createFlow(t, "cbt_parent", callbackFlow)
+	e.createFlow(t, "cbt_child", `version: v1
+type: flow
+steps:
+  - type: pass
+    name: answer
+    outputMappings:
+      - target: status
+        source: $input.verdict
+`)
+	ok(t, e.call(t, "StartExecution", "FlowName", "cbt_parent", "ExecutionName", "p1", "Input", `{"key":"cbt/p1"}`))
+	tok := e.tokens.next(t, "cbt/p1")
+
+	start := fnf.CreateStartExecutionRequest()
+	at(start.RpcRequest)
+	start.FlowName, start.ExecutionName, start.Input, start.CallbackFnFTaskToken = "cbt_child", "c1", `{"verdict":"approved"}`, tok
+	if _, err := c.StartExecution(start); err != nil {
+		t.Fatal(err)
+	}
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "cbt_parent", "ExecutionName", "p1", "WaitTimeSeconds", "30"))
+	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"approved"}` {
+		t.Errorf("the parent after its child ended: %v", done)
+	}
+
+	forged := fnf.CreateStartExecutionRequest()
+	at(forged.RpcRequest)
+	forged.FlowName, forged.ExecutionName, forged.CallbackFnFTaskToken = "cbt_child", "c2", tok[:len(tok)-4]+"AAAA"
+	_, err := c.StartExecution(forged)
+	serverError(t, err, 400, "InvalidArgument")
+	wantError(t, e.get(t, "DescribeExecution", "FlowName", "cbt_child", "ExecutionName", "c2"), 404, "ExecutionNotExists")
+}
