@@ -2,15 +2,15 @@ package flowstore
 
 import (
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 var created = time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
@@ -42,9 +42,7 @@ func send(env *testsuite.TestWorkflowEnvironment, name string, args ...any) *out
 }
 
 func newEnv() *testsuite.TestWorkflowEnvironment {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestWorkflowEnvironment()
+	env := testenv.NewWorkflowEnv()
 	env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowType})
 	return env
 }

@@ -3,21 +3,19 @@ package interpreter
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
-	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // functions fakes the task activities: each call of a resource runs the
@@ -62,12 +60,7 @@ func (f *functions) register(env *testsuite.TestWorkflowEnvironment) {
 	}, activity.RegisterOptions{Name: activities.WaitForCallbackActivity})
 }
 
-// newTestEnv returns the SDK's test environment with its logs kept quiet.
-func newTestEnv() *testsuite.TestWorkflowEnvironment {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(temporallog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	return suite.NewTestWorkflowEnvironment()
-}
+func newTestEnv() *testsuite.TestWorkflowEnvironment { return testenv.NewWorkflowEnv() }
 
 type run struct {
 	env    *testsuite.TestWorkflowEnvironment

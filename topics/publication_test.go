@@ -3,23 +3,21 @@ package topics
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // The server suggests a continue-as-new only after thousands of events,
 // which a test cannot wait for; the SDK's test environment can suggest it.
 func newPublicationEnv(push func(context.Context, delivery) error) *testsuite.TestWorkflowEnvironment {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestWorkflowEnvironment()
+	env := testenv.NewWorkflowEnv()
 	env.RegisterWorkflowWithOptions(publisher{retryWait: retryWait}.run, workflow.RegisterOptions{Name: PublicationWorkflowType})
 	env.RegisterActivityWithOptions(push, activity.RegisterOptions{Name: pushActivity})
 	return env
