@@ -59,7 +59,11 @@ func (a *Activities) handOver(ctx context.Context, req TaskRequest, input map[st
 // when its execution started: an execution recorded before child flows or
 // actions ran replays its failure, and retrying cannot help.
 func unsupportedResource(req TaskRequest) error {
+	target := req.ResourceArn
+	if target == "" {
+		target = "the task's integration"
+	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("step %s: %s did not run in the fnflow version this execution started with; start a new execution", req.StepPath, req.ResourceArn),
+		fmt.Sprintf("step %s: %s did not run in the fnflow version this execution started with; start a new execution", req.StepPath, target),
 		fdl.ErrRuntime, nil)
 }
