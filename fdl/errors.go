@@ -38,6 +38,11 @@ const (
 	ErrFunctionInvalid = "FC.InvalidArgument"
 	// ErrFunctionUnknown: the outcome of the call is unknown.
 	ErrFunctionUnknown = "FC.Unknown"
+	// ErrInvocationAlreadyExists: an asynchronous invocation was submitted
+	// with a StatefulAsyncInvocationID the function has already seen; the
+	// invocation did not start again. Function Compute answers such a
+	// submission with HTTP 409 and documents no code: the name is fnflow's.
+	ErrInvocationAlreadyExists = "FC.InvocationAlreadyExists"
 )
 
 // FunctionError names a Function Compute platform error by its code, as FC

@@ -273,6 +273,15 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 		if t.Pattern == PatternSync && inv != "Async" {
 			p.errorf(patternN, a.key("pattern"), "a function supports the sync pattern only with serviceParams.InvocationType: Async")
 		}
+		if id, set := t.ServiceParams["StatefulAsyncInvocationID"]; set {
+			s, isStr := id.(string)
+			switch {
+			case inv != "Async":
+				p.warnf(paramNode(paramsN, "StatefulAsyncInvocationID"), pa.key("StatefulAsyncInvocationID"), "is ignored without InvocationType: Async")
+			case !isStr || !isParamPath(s) && !ValidName(s):
+				p.errorf(paramNode(paramsN, "StatefulAsyncInvocationID"), pa.key("StatefulAsyncInvocationID"), "%#v is not a valid invocation ID: 1-128 letters, digits, _ and -, starting with a letter or _, or a $ path", id)
+			}
+		}
 	case ResourceQueue, ResourceTopic:
 		if _, set := t.ServiceParams["MessageBody"]; !set {
 			// Default to sending the mapped step input, the usual choice.

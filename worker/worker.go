@@ -55,13 +55,14 @@ type Config struct {
 }
 
 // New returns a worker, not yet started, that runs flow executions with
-// their child starts and callback reports, flow records, task activities,
-// and the queues' and topics' records, messages and deliveries on the task
-// queue.
+// their child starts, callback reports and asynchronous function
+// invocations, flow records, task activities, and the queues' and topics'
+// records, messages and deliveries on the task queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
 	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	w.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	flowstore.Register(w)
 	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens})
 	queues.Register(w, c)
