@@ -183,6 +183,9 @@ func (p *parser) errorNames(n *yaml.Node, a at) []string {
 				p.errorf(item, a.index(i), "must not be empty")
 				continue
 			}
+			if s == ErrDataLimitExceeded {
+				p.warnf(item, a.index(i), "%s is never matched: it ends the execution", s)
+			}
 			names = append(names, s)
 		}
 	}

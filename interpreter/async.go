@@ -36,6 +36,10 @@ var invocationRetryPolicy = &temporal.RetryPolicy{
 	BackoffCoefficient: 2,
 	MaximumInterval:    time.Minute,
 	MaximumAttempts:    4,
+	// A result too large for Temporal, as the Go SDK's worker names it
+	// (TMPRL1103, see refusedForSize): the function ran, and another run
+	// would return as much.
+	NonRetryableErrorTypes: []string{"payloadSizeError"},
 }
 
 // invokesAsync tells whether a task submits an asynchronous function
@@ -161,8 +165,11 @@ func AsyncInvocation(ctx workflow.Context, in AsyncInvocationInput) (any, error)
 	}
 	fe := asFlowError(err)
 	var timeoutErr *temporal.TimeoutError
-	if errors.As(err, &timeoutErr) {
+	switch {
+	case errors.As(err, &timeoutErr):
 		fe.Cause = "the function did not finish within its timeout"
+	case refusedForSize(err):
+		fe = dataLimitExceeded("step %s: the result of invocation %s is larger than Temporal takes in one payload (%d bytes by default)", in.Request.StepPath, in.ActivityID, temporalPayloadLimit)
 	}
 	return nil, temporal.NewNonRetryableApplicationError(fe.Cause, fe.Name, nil)
 }

@@ -78,9 +78,15 @@ func httpBinding(resource string, f *asyncFunction) string {
 // activities on a task queue of the test's own, and stops without grace.
 func startAsyncWorker(t *testing.T, queue string, bindings *activities.Bindings) sdkworker.Worker {
 	t.Helper()
+	return startWorkerWith(t, queue, bindings, interpreter.Options{})
+}
+
+// startWorkerWith is startAsyncWorker with the interpreter run with opts.
+func startWorkerWith(t *testing.T, queue string, bindings *activities.Bindings, opts interpreter.Options) sdkworker.Worker {
+	t.Helper()
 	env := testenv.Start(t)
 	w := sdkworker.New(env.Client, queue, sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	w.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	(&activities.Activities{Functions: bindings, Tokens: env.Signer, Temporal: env.Client, HTTP: http.DefaultClient, Logger: env.Logger}).Register(w)
 	if err := w.Start(); err != nil {

@@ -55,6 +55,9 @@ func (ex *execution) runTask(ctx workflow.Context, s *fdl.TaskStep, input map[st
 			return outcome{local: local}, nil
 		}
 		fe := asFlowError(err)
+		if ex.limits.endsExecution(fe) {
+			return outcome{}, fe
+		}
 		if delay, ok := nextRetry(s.Retry, retries, fe.Name); ok {
 			if err := workflow.NewTimerWithOptions(ctx, delay, workflow.TimerOptions{Summary: "retry " + s.Path}).Get(ctx, nil); err != nil {
 				return outcome{}, err
@@ -157,6 +160,7 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	default:
 		err = unsupportedPattern(s)
 	}
+	err = ex.limits.taskError(s, err)
 	if err != nil {
 		fe := asFlowError(err)
 		ex.log.add(ctx, taskFailureEvent(err), s.Name, scheduled, map[string]any{"error": fe.Name, "cause": fe.Cause})
