@@ -152,8 +152,9 @@ func (a *Activities) postJSON(ctx context.Context, binding *HTTPBinding, value a
 		return nil, nil, temporal.NewApplicationError(fmt.Sprintf("reading reply of %s: %v", binding.URL, err), unknown)
 	}
 	if len(body) > maxFunctionResponseBytes {
+		// Temporal would refuse it as the step's result anyway.
 		return nil, nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("reply of %s is larger than %d bytes", binding.URL, maxFunctionResponseBytes), fdl.ErrInvalidLocal, nil)
+			fmt.Sprintf("the reply of %s is larger than %d bytes, Temporal's limit on one payload", binding.URL, maxFunctionResponseBytes), fdl.ErrDataLimitExceeded, nil)
 	}
 	return resp, body, nil
 }

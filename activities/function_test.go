@@ -179,3 +179,14 @@ func TestReplaceStringSwapsEveryPlaceholder(t *testing.T) {
 		t.Error("the input must not change")
 	}
 }
+
+func TestReplyLargerThanTemporalTakesIsDataLimitExceeded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"s":"` + strings.Repeat("x", maxFunctionResponseBytes) + `"}`))
+	}))
+	defer srv.Close()
+	_, err := invoke(t, srv.URL, nil)
+	if name, cause := errorName(t, err); name != fdl.ErrDataLimitExceeded || !strings.Contains(cause, "2097152 bytes") {
+		t.Errorf("got %s / %s, want %s naming the limit", name, cause, fdl.ErrDataLimitExceeded)
+	}
+}

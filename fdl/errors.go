@@ -20,6 +20,11 @@ const (
 	// ErrTaskSubmitTimeout is a callback task whose hand-off did not finish
 	// within the hand-off timeout: its worker died, hung or stopped.
 	ErrTaskSubmitTimeout = "FnF.TaskSubmitTimeout"
+	// ErrDataLimitExceeded is a step whose input, output and $local are
+	// larger than the worker allows (the managed service's 32 KiB by
+	// default), or a task result larger than Temporal takes. It ends the
+	// execution: retry and catch never match it.
+	ErrDataLimitExceeded = "FnF.DataLimitExceeded"
 	// ErrTimeout is an execution that ran past its flow's timeoutSeconds. The
 	// managed service's name for it is not attested (reference fdl.md Q14);
 	// FnF.Timeout is the one its material mentions.
@@ -38,6 +43,11 @@ const (
 	ErrFunctionInvalid = "FC.InvalidArgument"
 	// ErrFunctionUnknown: the outcome of the call is unknown.
 	ErrFunctionUnknown = "FC.Unknown"
+	// ErrInvocationAlreadyExists: an asynchronous invocation was submitted
+	// with a StatefulAsyncInvocationID the function has already seen; the
+	// invocation did not start again. Function Compute answers such a
+	// submission with HTTP 409 and documents no code: the name is fnflow's.
+	ErrInvocationAlreadyExists = "FC.InvocationAlreadyExists"
 )
 
 // FunctionError names a Function Compute platform error by its code, as FC

@@ -183,6 +183,9 @@ func (p *parser) errorNames(n *yaml.Node, a at) []string {
 				p.errorf(item, a.index(i), "must not be empty")
 				continue
 			}
+			if s == ErrDataLimitExceeded {
+				p.warnf(item, a.index(i), "%s is never matched: it ends the execution", s)
+			}
 			names = append(names, s)
 		}
 	}
@@ -272,6 +275,15 @@ func (p *parser) checkIntegration(t *TaskStep, a at, patternN, paramsN *yaml.Nod
 		}
 		if t.Pattern == PatternSync && inv != "Async" {
 			p.errorf(patternN, a.key("pattern"), "a function supports the sync pattern only with serviceParams.InvocationType: Async")
+		}
+		if id, set := t.ServiceParams["StatefulAsyncInvocationID"]; set {
+			s, isStr := id.(string)
+			switch {
+			case inv != "Async":
+				p.warnf(paramNode(paramsN, "StatefulAsyncInvocationID"), pa.key("StatefulAsyncInvocationID"), "is ignored without InvocationType: Async")
+			case !isStr || !isParamPath(s) && !ValidName(s):
+				p.errorf(paramNode(paramsN, "StatefulAsyncInvocationID"), pa.key("StatefulAsyncInvocationID"), "%#v is not a valid invocation ID: 1-128 letters, digits, _ and -, starting with a letter or _, or a $ path", id)
+			}
 		}
 	case ResourceQueue, ResourceTopic:
 		if _, set := t.ServiceParams["MessageBody"]; !set {

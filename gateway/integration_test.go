@@ -26,6 +26,7 @@ import (
 	"github.com/fnflow/fnflow/gateway/mns"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
+	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 	"github.com/fnflow/fnflow/worker"
@@ -114,7 +115,11 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, PushSigner: pushSigner, Logger: quiet})
+	// No step data limit: these tests take inputs and reports up to the
+	// gateway's own 1 MiB through steps, far past the managed service's
+	// 32 KiB; interpreter's tests hold steps to that.
+	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, PushSigner: pushSigner, Logger: quiet,
+		MaxStepData: interpreter.NoStepDataLimit})
 	w.RegisterWorkflowWithOptions(park, workflow.RegisterOptions{Name: parkWorkflow})
 	w.RegisterActivityWithOptions(func(ctx context.Context, key string) (map[string]any, error) {
 		e.tokens.deliver(key, signer.Sign(activity.GetInfo(ctx).TaskToken))

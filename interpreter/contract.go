@@ -2,6 +2,8 @@ package interpreter
 
 import (
 	"time"
+
+	"github.com/fnflow/fnflow/activities"
 )
 
 // Names shared by the workflow, the worker that registers it and the gateway
@@ -11,12 +13,39 @@ const (
 	ExecutionWorkflow = "fnflow.Execution"
 	// HistoryQuery returns the execution's FnF event log as []Event.
 	HistoryQuery = "fnflow.history"
+	// AsyncInvocationWorkflow is the Temporal workflow type of an
+	// asynchronous function invocation (serviceParams.InvocationType:
+	// Async), a child of the execution that submitted it. Stored in
+	// histories: frozen.
+	AsyncInvocationWorkflow = "fnflow.AsyncInvocation"
 )
 
 // ExecutionWorkflowID is the Temporal workflow ID of an execution. Flow and
 // execution names cannot contain "/", so the ID is unambiguous.
 func ExecutionWorkflowID(flowName, executionName string) string {
 	return flowName + "/" + executionName
+}
+
+// asyncInvocationIDPrefix starts the workflow ID of every asynchronous
+// invocation; no execution's ID can start so, flow names having no ":".
+// Stored in histories: frozen.
+const asyncInvocationIDPrefix = "fnflow-async:"
+
+// AsyncInvocationWorkflowID is the Temporal workflow ID of the asynchronous
+// invocation invocationID of a function: one ID per function, as Function
+// Compute keeps stateful invocation IDs unique per function whatever the
+// version or alias called.
+func AsyncInvocationWorkflowID(service, function, invocationID string) string {
+	return asyncInvocationIDPrefix + service + "/" + function + "/" + invocationID
+}
+
+// AsyncInvocationInput starts an asynchronous invocation.
+type AsyncInvocationInput struct {
+	// Request calls the function: its resource and its event, the step input.
+	Request activities.TaskRequest
+	// ActivityID names the invocation's activity after the task attempt
+	// that submitted it.
+	ActivityID string
 }
 
 // ExecutionInput starts an execution. It carries a snapshot of the flow

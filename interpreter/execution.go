@@ -33,6 +33,10 @@ type Options struct {
 	// HandoffTimeout bounds a callback task's hand-off; zero means
 	// DefaultHandoffTimeout.
 	HandoffTimeout time.Duration
+	// MaxStepData bounds the JSON of one step's input, output and $local
+	// together, in bytes; zero means DefaultMaxStepData, NoStepDataLimit
+	// none. An execution keeps the limit it started with (limits.go).
+	MaxStepData int
 }
 
 // Handoff is the hand-off timeout in effect.
@@ -48,6 +52,9 @@ type execution struct {
 	in   ExecutionInput
 	opts Options
 	log  eventLog
+	// limits are the data limits the execution started with; nil for one
+	// started before they existed.
+	limits *stepLimits
 	// waiting holds the callback task attempts that have been scheduled and
 	// not finished, by activity ID, with the TaskScheduled event ID and what
 	// the Web UI says about them.
@@ -115,6 +122,9 @@ func (o Options) Execution(ctx workflow.Context, in ExecutionInput) (map[string]
 }
 
 func (ex *execution) run(ctx workflow.Context) (map[string]any, error) {
+	if err := ex.readLimits(ctx); err != nil {
+		return nil, err
+	}
 	flow, diags := fdl.Parse(ex.in.FlowName, []byte(ex.in.Definition))
 	if diags.HasErrors() {
 		// The gateway validates every definition it stores, so this means the
@@ -133,12 +143,16 @@ func (ex *execution) run(ctx workflow.Context) (map[string]any, error) {
 	if err := ex.runSteps(ctx, flow.Steps, top); err != nil {
 		return nil, err
 	}
-	if len(flow.OutputMappings) == 0 {
-		return top.local, nil
+	output := top.local
+	if len(flow.OutputMappings) > 0 {
+		mapped, err := fdl.EvalMappings(flow.OutputMappings, fdl.Vars{Input: input, Local: top.local, Context: ex.contextVar(nil, 0, false)})
+		if err != nil {
+			return nil, runtimeError("flow outputMappings", err)
+		}
+		output = mapped
 	}
-	output, err := fdl.EvalMappings(flow.OutputMappings, fdl.Vars{Input: input, Local: top.local, Context: ex.contextVar(nil, 0, false)})
-	if err != nil {
-		return nil, runtimeError("flow outputMappings", err)
+	if err := ex.limits.checkOutput(output); err != nil {
+		return nil, err
 	}
 	return output, nil
 }

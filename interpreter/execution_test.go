@@ -72,8 +72,14 @@ type run struct {
 // with the task activities faked by fns, or by setup when fns is nil.
 func runFlow(t *testing.T, fns *functions, definition string, input map[string]any, setup ...func(*testsuite.TestWorkflowEnvironment)) run {
 	t.Helper()
+	return runFlowWith(t, Options{}, fns, definition, input, setup...)
+}
+
+// runFlowWith is runFlow on a worker with opts.
+func runFlowWith(t *testing.T, opts Options, fns *functions, definition string, input map[string]any, setup ...func(*testsuite.TestWorkflowEnvironment)) run {
+	t.Helper()
 	env := newTestEnv()
-	env.RegisterWorkflowWithOptions(Execution, workflow.RegisterOptions{Name: ExecutionWorkflow})
+	env.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: ExecutionWorkflow})
 	if fns != nil {
 		fns.register(env)
 	}

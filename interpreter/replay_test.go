@@ -18,5 +18,6 @@ import (
 func TestReplayRecordedHistories(t *testing.T) {
 	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./interpreter -run . -update", func(r sdkworker.WorkflowRegistry) {
 		r.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+		r.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	})
 }

@@ -76,6 +76,9 @@ func (ex *execution) runStepBody(ctx workflow.Context, step fdl.Step, parent *sc
 		return outcome{}, nil, err
 	}
 	ex.log.setDetail(entered, map[string]any{"input": input})
+	if err := ex.limits.checkInput(c, input); err != nil {
+		return outcome{}, nil, err
+	}
 
 	var o outcome
 	switch s := step.(type) {
@@ -103,6 +106,9 @@ func (ex *execution) runStepBody(ctx workflow.Context, step fdl.Step, parent *sc
 	}
 	output, err := ex.stepOutput(c, input, o, entered)
 	if err != nil {
+		return outcome{}, nil, err
+	}
+	if err := ex.limits.checkStep(c, input, o.local, output); err != nil {
 		return outcome{}, nil, err
 	}
 	return o, output, nil

@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -54,6 +55,9 @@ func (ex *execution) runTask(ctx workflow.Context, s *fdl.TaskStep, input map[st
 			return outcome{local: local}, nil
 		}
 		fe := asFlowError(err)
+		if ex.limits.endsExecution(fe) {
+			return outcome{}, fe
+		}
 		if delay, ok := nextRetry(s.Retry, retries, fe.Name); ok {
 			if err := workflow.NewTimerWithOptions(ctx, delay, workflow.TimerOptions{Summary: "retry " + s.Path}).Get(ctx, nil); err != nil {
 				return outcome{}, err
@@ -145,15 +149,18 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	)
 	childFlow := runsChildFlow(ctx, s)
 	switch {
+	case invokesAsync(s):
+		local, err = ex.invokeAsync(ctx, s, req, opts, scheduled)
 	case s.Pattern == fdl.PatternWaitForCallback:
 		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled, childFlow)
 	case childFlow && (s.Pattern == fdl.PatternRequestResponse || s.Pattern == fdl.PatternSync):
 		local, err = ex.runChild(ctx, s, input, opts.ActivityID)
 	case s.Pattern == fdl.PatternRequestResponse:
-		local, err = ex.requestResponse(ctx, s, req, opts)
+		local, err = requestResponse(ctx, req, opts, taskTimeout(s, 0))
 	default:
-		err = &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
+		err = unsupportedPattern(s)
 	}
+	err = ex.limits.taskError(s, err)
 	if err != nil {
 		fe := asFlowError(err)
 		ex.log.add(ctx, taskFailureEvent(err), s.Name, scheduled, map[string]any{"error": fe.Name, "cause": fe.Cause})
@@ -174,10 +181,19 @@ func taskFailureEvent(err error) EventType {
 	}
 }
 
-// requestResponse runs the task and waits for its result.
-func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions) (any, error) {
-	opts.StartToCloseTimeout = taskTimeout(s, defaultFunctionTimeout)
-	opts.ScheduleToCloseTimeout = opts.StartToCloseTimeout
+// unsupportedPattern fails a task whose pattern this fnflow version does not
+// run for its integration.
+func unsupportedPattern(s *fdl.TaskStep) error {
+	return &FlowError{Name: fdl.ErrRuntime, Cause: fmt.Sprintf("step %s: pattern %s is not supported by this fnflow version", s.Path, s.Pattern)}
+}
+
+// requestResponse runs the task and waits for its result. timeout is the
+// flow's timeoutSeconds, zero when it has none: then a call is bounded by
+// defaultFunctionTimeout and a function bound to a Temporal activity by its
+// binding's timeout. Each attempt that opts' retry policy allows gets the
+// whole timeout.
+func requestResponse(ctx workflow.Context, req activities.TaskRequest, opts workflow.ActivityOptions, timeout time.Duration) (any, error) {
+	boundAttempts(&opts, cmp.Or(timeout, defaultFunctionTimeout))
 	opts.HeartbeatTimeout = functionHeartbeatTimeout
 	var result activities.InvokeResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.RequestResponseActivity, req).Get(ctx, &result); err != nil {
@@ -191,9 +207,8 @@ func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req 
 	delegated.ActivityID = opts.ActivityID + "/call"
 	delegated.TaskQueue = result.Delegate.TaskQueue
 	delegated.HeartbeatTimeout = 0
-	if s.TimeoutSeconds == 0 && result.Delegate.Timeout > 0 {
-		delegated.StartToCloseTimeout = result.Delegate.Timeout
-		delegated.ScheduleToCloseTimeout = result.Delegate.Timeout
+	if timeout == 0 && result.Delegate.Timeout > 0 {
+		boundAttempts(&delegated, result.Delegate.Timeout)
 	}
 	var delegateInput any = req.Input
 	if result.DelegateInput != nil {
@@ -202,6 +217,16 @@ func (ex *execution) requestResponse(ctx workflow.Context, s *fdl.TaskStep, req 
 	var output any
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, delegated), result.Delegate.Activity, delegateInput).Get(ctx, &output)
 	return output, err
+}
+
+// boundAttempts bounds each attempt of an activity by d.
+func boundAttempts(opts *workflow.ActivityOptions, d time.Duration) {
+	opts.StartToCloseTimeout = d
+	if opts.RetryPolicy != nil && opts.RetryPolicy.MaximumAttempts == 1 {
+		// With one attempt the two are the same deadline; saying both keeps
+		// a queued-but-unstarted attempt from outliving it.
+		opts.ScheduleToCloseTimeout = d
+	}
 }
 
 // waitForCallback parks the step until a worker reports its token.

@@ -52,16 +52,22 @@ type Config struct {
 	// before it cancels them. A callback step already waiting for its report
 	// holds no worker and is not affected.
 	HandoffTimeout time.Duration
+	// MaxStepData bounds the JSON of one step's input, output and $local
+	// together, in bytes: zero means interpreter.DefaultMaxStepData (the
+	// managed service's 32 KiB), interpreter.NoStepDataLimit none. An
+	// execution keeps the limit of the worker it started on.
+	MaxStepData int
 }
 
 // New returns a worker, not yet started, that runs flow executions with
-// their child starts and callback reports, flow records, task activities,
-// and the queues' and topics' records, messages and deliveries on the task
-// queue.
+// their child starts, callback reports and asynchronous function
+// invocations, flow records, task activities, and the queues' and topics'
+// records, messages and deliveries on the task queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
-	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout}
+	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout, MaxStepData: cfg.MaxStepData}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	w.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	flowstore.Register(w)
 	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens})
 	queues.Register(w, c)

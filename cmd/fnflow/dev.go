@@ -41,6 +41,8 @@ type devOptions struct {
 	mnsFile string
 	// handoffTimeout is the worker's; zero means the interpreter's default.
 	handoffTimeout time.Duration
+	// maxStepData is the worker's, as interpreter.Options takes it.
+	maxStepData int
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -55,6 +57,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	access.register(fs)
 	fs.StringVar(&opts.functions, "functions", "", functionsUsage)
 	registerHandoffTimeout(fs, &opts.handoffTimeout)
+	registerMaxStepData(fs, &opts.maxStepData)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
 	logger, status := cmd.parse(args)
@@ -163,6 +166,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		Tokens:         signer,
 		Logger:         logger,
 		HandoffTimeout: opts.handoffTimeout,
+		MaxStepData:    opts.maxStepData,
 	})
 	if err := stack.worker.Start(); err != nil {
 		stack.worker = nil

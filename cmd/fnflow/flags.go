@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,6 +162,53 @@ func (d *positiveDuration) Set(text string) error {
 		return errors.New("must be positive")
 	}
 	*d = positiveDuration(v)
+	return nil
+}
+
+// registerMaxStepData registers --max-step-data, for the commands that run a
+// worker. limit takes interpreter.Options' meaning: NoStepDataLimit for 0.
+func registerMaxStepData(fs *flag.FlagSet, limit *int) {
+	*limit = interpreter.DefaultMaxStepData
+	fs.Var((*stepDataSize)(limit), "max-step-data", "largest JSON one step's input, output and $local may hold together, in bytes or with KiB or MiB; a step past it fails with FnF.DataLimitExceeded, which ends the execution; 0 for no limit but Temporal's own (2MiB a payload by default); a running execution keeps the limit it started with")
+}
+
+// stepDataSize is a size of JSON: bytes ("32768") or KiB and MiB ("32KiB");
+// 0 means no limit.
+type stepDataSize int
+
+func (n *stepDataSize) String() string {
+	switch v := int(*n); {
+	case v == interpreter.NoStepDataLimit:
+		return "0"
+	case v > 0 && v%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", v>>20)
+	case v > 0 && v%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", v>>10)
+	default:
+		return strconv.Itoa(v)
+	}
+}
+
+func (n *stepDataSize) Set(text string) error {
+	digits, unit := text, 1
+	for _, u := range []struct {
+		suffix string
+		size   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"B", 1}} { // B last: KiB ends with it
+		if d, ok := strings.CutSuffix(text, u.suffix); ok {
+			digits, unit = d, u.size
+			break
+		}
+	}
+	v, err := strconv.Atoi(digits)
+	if err != nil || v < 0 || v > math.MaxInt32/unit {
+		return errors.New("must be a size such as 32768, 32KiB or 1MiB, or 0 for no limit")
+	}
+	if v == 0 {
+		*n = interpreter.NoStepDataLimit
+		return nil
+	}
+	*n = stepDataSize(v * unit)
 	return nil
 }
 

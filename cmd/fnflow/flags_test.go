@@ -133,13 +133,15 @@ func TestCommandsReportUsageErrors(t *testing.T) {
 		wantStatus int
 		want       string
 	}{
-		"help":                      {command: runWorker, args: []string{"-h"}, wantStatus: 0, want: "--token-key-file"},
-		"bad log level":             {command: runWorker, args: []string{"--log-level", "loud", "--token-key", testTokenKey}, wantStatus: 2, want: "fnflow worker: --log-level"},
-		"bad environment":           {command: runDev, env: map[string]string{"FNFLOW_UI_PORT": "abc"}, wantStatus: 2, want: `fnflow dev: invalid value "abc" for FNFLOW_UI_PORT`},
-		"hand-off timeout zero":     {command: runWorker, args: []string{"--handoff-timeout", "0", "--token-key", testTokenKey}, wantStatus: 2, want: `invalid value "0" for flag -handoff-timeout: must be positive`},
-		"hand-off timeout negative": {command: runDev, env: map[string]string{"FNFLOW_HANDOFF_TIMEOUT": "-1s"}, wantStatus: 2, want: `fnflow dev: invalid value "-1s" for FNFLOW_HANDOFF_TIMEOUT: must be positive`},
-		"token key twice":           {command: runGateway, args: []string{"--token-key", testTokenKey, "--token-key-file", writeSecret(t, testTokenKey)}, wantStatus: 2, want: "fnflow gateway: --token-key (FNFLOW_TOKEN_KEY) and --token-key-file"},
-		"access keys twice":         {command: runDev, args: []string{"--data-dir", dataDir, "--access-keys", "id:s", "--access-keys-file", writeSecret(t, "id:s")}, wantStatus: 2, want: "fnflow dev: --access-keys (FNFLOW_ACCESS_KEYS) and --access-keys-file"},
+		"help":                                   {command: runWorker, args: []string{"-h"}, wantStatus: 0, want: "--token-key-file"},
+		"bad log level":                          {command: runWorker, args: []string{"--log-level", "loud", "--token-key", testTokenKey}, wantStatus: 2, want: "fnflow worker: --log-level"},
+		"bad environment":                        {command: runDev, env: map[string]string{"FNFLOW_UI_PORT": "abc"}, wantStatus: 2, want: `fnflow dev: invalid value "abc" for FNFLOW_UI_PORT`},
+		"hand-off timeout zero":                  {command: runWorker, args: []string{"--handoff-timeout", "0", "--token-key", testTokenKey}, wantStatus: 2, want: `invalid value "0" for flag -handoff-timeout: must be positive`},
+		"hand-off timeout negative":              {command: runDev, env: map[string]string{"FNFLOW_HANDOFF_TIMEOUT": "-1s"}, wantStatus: 2, want: `fnflow dev: invalid value "-1s" for FNFLOW_HANDOFF_TIMEOUT: must be positive`},
+		"step data limit without a unit we know": {command: runWorker, args: []string{"--max-step-data", "32KB", "--token-key", testTokenKey}, wantStatus: 2, want: `invalid value "32KB" for flag -max-step-data: must be a size such as 32768, 32KiB or 1MiB, or 0 for no limit`},
+		"step data limit negative":               {command: runDev, env: map[string]string{"FNFLOW_MAX_STEP_DATA": "-1"}, wantStatus: 2, want: `fnflow dev: invalid value "-1" for FNFLOW_MAX_STEP_DATA: must be a size`},
+		"token key twice":                        {command: runGateway, args: []string{"--token-key", testTokenKey, "--token-key-file", writeSecret(t, testTokenKey)}, wantStatus: 2, want: "fnflow gateway: --token-key (FNFLOW_TOKEN_KEY) and --token-key-file"},
+		"access keys twice":                      {command: runDev, args: []string{"--data-dir", dataDir, "--access-keys", "id:s", "--access-keys-file", writeSecret(t, "id:s")}, wantStatus: 2, want: "fnflow dev: --access-keys (FNFLOW_ACCESS_KEYS) and --access-keys-file"},
 		"dev on every interface without keys": {command: runDev, args: []string{"--data-dir", dataDir, "--gateway-addr", "0.0.0.0:0"}, wantStatus: 2,
 			want: "fnflow dev: refusing to serve the fnf API unauthenticated on 0.0.0.0:0 (--gateway-addr), which other machines can reach"},
 		"gateway on every interface without keys": {command: runGateway, args: []string{"--token-key", testTokenKey, "--addr", ":8080"}, wantStatus: 2,
@@ -189,6 +191,41 @@ func TestHandoffTimeout(t *testing.T) {
 			}
 			if timeout != c.want {
 				t.Errorf("want %v, got %v", c.want, timeout)
+			}
+		})
+	}
+}
+
+func TestMaxStepData(t *testing.T) {
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+		want int
+	}{
+		"default":     {want: interpreter.DefaultMaxStepData},
+		"bytes":       {args: []string{"--max-step-data", "1000"}, want: 1000},
+		"bytes unit":  {args: []string{"--max-step-data", "1000B"}, want: 1000},
+		"KiB":         {args: []string{"--max-step-data", "64KiB"}, want: 64 << 10},
+		"MiB":         {env: map[string]string{"FNFLOW_MAX_STEP_DATA": "1MiB"}, want: 1 << 20},
+		"no limit":    {args: []string{"--max-step-data", "0"}, want: interpreter.NoStepDataLimit},
+		"environment": {env: map[string]string{"FNFLOW_MAX_STEP_DATA": "0KiB"}, want: interpreter.NoStepDataLimit},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnvironment(t)
+			for name, value := range c.env {
+				t.Setenv(name, value)
+			}
+			var limit int
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			registerMaxStepData(fs, &limit)
+			if err := parseFlags(fs, c.args); err != nil {
+				t.Fatal(err)
+			}
+			if limit != c.want {
+				t.Errorf("want %d, got %d", c.want, limit)
+			}
+			if shown := fs.Lookup("max-step-data").Value.String(); name == "default" && shown != "32KiB" {
+				t.Errorf("the default shows as %q, want 32KiB", shown)
 			}
 		})
 	}

@@ -14,12 +14,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var tf temporalFlags
 	var functions string
 	var handoffTimeout time.Duration
+	var maxStepData int
 	var push pushFlags
 	cmd := newCommand("worker", "Runs flow executions, flow records, task activities and the queues' and topics' messages against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	cmd.flags.StringVar(&functions, "functions", "", functionsUsage)
 	push.register(cmd.flags, true)
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
+	registerMaxStepData(cmd.flags, &maxStepData)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -45,7 +47,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer c.Close()
 	w := worker.New(c, worker.Config{
 		Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer,
-		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout,
+		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout, MaxStepData: maxStepData,
 	})
 	if err := w.Start(); err != nil {
 		return cmd.failure(fmt.Errorf("starting: %w", err))
