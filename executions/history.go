@@ -181,7 +181,7 @@ func (s *Service) closingEvent(ctx context.Context, info *workflowpb.WorkflowExe
 		}
 		end.Type, end.Detail = interpreter.EventExecutionStopped, map[string]any{"error": detail.Error, "cause": detail.Cause}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		end.Type, end.Detail = interpreter.EventExecutionStopped, map[string]any{"error": "", "cause": "the workflow was canceled in Temporal"}
+		end.Type, end.Detail = interpreter.EventExecutionStopped, map[string]any{"error": "", "cause": "the execution was cancelled, by the parent whose step waited for it or in Temporal"}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
 		end.Type, end.Detail = interpreter.EventExecutionTimedOut, map[string]any{"error": fdl.ErrTimeout, "cause": "the execution did not finish within the flow's timeoutSeconds"}
 	default:

@@ -22,6 +22,11 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 )
 
+// cancelIsStopChange made a cancelled execution end Canceled (Stopped) rather
+// than Failed with the cancellation as its error. Stored in histories:
+// frozen.
+const cancelIsStopChange = "cancel-is-stop"
+
 // DefaultHandoffTimeout bounds a callback task's hand-off when the worker
 // does not say otherwise.
 const DefaultHandoffTimeout = time.Minute
@@ -112,6 +117,12 @@ func (o Options) Execution(ctx workflow.Context, in ExecutionInput) (map[string]
 	}
 
 	output, err := ex.run(ctx)
+	if err != nil && ctx.Err() != nil && workflow.GetVersion(ctx, cancelIsStopChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion {
+		// Cancelled: by a sync parent whose step timed out, or in Temporal.
+		// The execution ends Canceled, which fnflow shows as Stopped; the
+		// read side adds the ExecutionStopped event, as for a termination.
+		return nil, temporal.NewCanceledError()
+	}
 	if err != nil {
 		fe := asFlowError(err)
 		ex.log.add(ctx, EventExecutionFailed, "", 0, map[string]any{"error": fe.Name, "cause": fe.Cause})
