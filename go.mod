@@ -2,6 +2,10 @@ module github.com/fnflow/fnflow
 
 go 1.26.8
 
+// npm ci puts Go source files of Temporal's TypeScript SDK core under a sample's
+// node_modules; they are not part of fnflow.
+ignore node_modules
+
 require (
 	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
 	github.com/google/uuid v1.6.0
