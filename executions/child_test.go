@@ -640,3 +640,53 @@ func lastEvent(t *testing.T, w *flowWorld, e executions.Execution) map[string]an
 	}
 	return detail
 }
+
+// TestSyncChildTimeout: a sync child step's timeoutSeconds fails the step
+// with FnF.TaskTimeout and cancels the child, which reads Stopped; the
+// parent's history names the child it started.
+func TestSyncChildTimeout(t *testing.T) {
+	w := childWorld(t)
+	w.deploy(t, "waiter", waiter)
+	w.deploy(t, "impatient", `version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fnf:::flow/waiter
+    pattern: sync
+    timeoutSeconds: 1
+    serviceParams:
+      ExecutionName: impatient-child
+    catch:
+      - errors: [FnF.TaskTimeout]
+        goto: gaveUp
+  - type: succeed
+    name: done
+  - type: pass
+    name: gaveUp
+    outputMappings:
+      - target: gaveUp
+        source: true
+`)
+	parent := w.run(t, "impatient", "impatient-1", nil)
+	if got := outputOf(t, parent); got["gaveUp"] != true {
+		t.Errorf("parent output %v, want the timeout caught", got)
+	}
+	if got := w.await(t, "waiter", "impatient-child").Status; got != executions.Stopped {
+		t.Errorf("the child of a timed-out sync step is %s, want Stopped", got)
+	}
+	page, err := w.execs.History(context.Background(), "impatient", "impatient-1", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var submitted string
+	for _, e := range page.Events {
+		if e.Type == interpreter.EventTaskSubmitted {
+			submitted = string(e.Detail)
+		}
+	}
+	if submitted != `{"executionName":"impatient-child","flowName":"waiter"}` {
+		t.Errorf("TaskSubmitted of the child step: %s, want it naming the child", submitted)
+	}
+	w.record(t, parent, "child_sync_timeout.json")
+}

@@ -38,7 +38,7 @@ func runsChildFlow(ctx workflow.Context, s *fdl.TaskStep) bool {
 // runChild runs a requestResponse or sync child-flow task: requestResponse
 // starts the child and goes on with StartExecution's answer as $local; sync
 // waits for it and its output is $local.
-func (ex *execution) runChild(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, activityID string) (any, error) {
+func (ex *execution) runChild(ctx workflow.Context, s *fdl.TaskStep, input map[string]any, activityID string, scheduled int64) (any, error) {
 	plan, err := ex.prepareChild(ctx, s, input, activityID)
 	if err != nil {
 		return nil, err
@@ -47,8 +47,11 @@ func (ex *execution) runChild(ctx workflow.Context, s *fdl.TaskStep, input map[s
 		return plan.Answer, nil // a running execution of that name stands for the child
 	}
 	if s.Pattern == fdl.PatternRequestResponse {
-		_, err := ex.startChild(ctx, plan.Start, enumspb.PARENT_CLOSE_POLICY_ABANDON)
-		return plan.Answer, err
+		if _, err := ex.startChild(ctx, plan.Start, enumspb.PARENT_CLOSE_POLICY_ABANDON); err != nil {
+			return nil, err
+		}
+		ex.logChildStarted(ctx, s, scheduled, plan.Start)
+		return plan.Answer, nil
 	}
 	childCtx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
@@ -56,6 +59,7 @@ func (ex *execution) runChild(ctx workflow.Context, s *fdl.TaskStep, input map[s
 	if err != nil {
 		return nil, err
 	}
+	ex.logChildStarted(ctx, s, scheduled, plan.Start)
 	var (
 		output   map[string]any
 		childErr error
@@ -75,6 +79,14 @@ func (ex *execution) runChild(ctx workflow.Context, s *fdl.TaskStep, input map[s
 		return nil, ex.childFailure(ctx, plan.Start, child, childErr)
 	}
 	return output, nil
+}
+
+// logChildStarted logs TaskSubmitted for a started child, naming it, so
+// that its parent's history leads to it.
+func (ex *execution) logChildStarted(ctx workflow.Context, s *fdl.TaskStep, scheduled int64, start *ExecutionStart) {
+	ex.log.add(ctx, EventTaskSubmitted, s.Name, scheduled, map[string]any{
+		"flowName": start.Input.FlowName, "executionName": start.Input.ExecutionName,
+	})
 }
 
 // handOverToChild starts the child of a waitForCallback task, once the

@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,10 +48,17 @@ func (ex *execution) handOverInWorkflow(ctx workflow.Context, s *fdl.TaskStep, r
 			RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
 			Summary:     fmt.Sprintf("%s: hand over to %s", s.Path, w.handOver.Activity),
 		}), w.handOver.Activity, input)
+		activityName := w.handOver.Activity
 		workflow.Go(ctx, func(ctx workflow.Context) {
-			if err := call.Get(ctx, nil); err != nil && callCtx.Err() == nil {
-				ex.failHandoff(ctx, activityID, err)
+			err := call.Get(ctx, nil)
+			var timedOut *temporal.TimeoutError
+			switch {
+			case err == nil || callCtx.Err() != nil:
+				return
+			case errors.As(err, &timedOut):
+				err = &FlowError{Name: fdl.ErrTaskTimeout, Cause: fmt.Sprintf("activity %s did not finish within %s (the step's timeoutSeconds or its binding's timeout)", activityName, timeout)}
 			}
+			ex.failHandoff(ctx, activityID, err)
 		})
 		return cancel
 	}

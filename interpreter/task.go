@@ -154,7 +154,7 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	case s.Pattern == fdl.PatternWaitForCallback:
 		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled, childFlow)
 	case childFlow && (s.Pattern == fdl.PatternRequestResponse || s.Pattern == fdl.PatternSync):
-		local, err = ex.runChild(ctx, s, input, opts.ActivityID)
+		local, err = ex.runChild(ctx, s, input, opts.ActivityID, scheduled)
 	case s.Pattern == fdl.PatternRequestResponse:
 		local, err = requestResponse(ctx, req, opts, taskTimeout(s, 0))
 	default:
