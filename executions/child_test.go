@@ -243,9 +243,7 @@ steps:
 	if reused["Status"] != "Running" || reused["StartedTime"] != held.StartedTime.UTC().Format(executions.TimeFormat) || reused["Input"] != `{"mine":true}` {
 		t.Errorf("a running execution of the child's name: $local %v, want that execution as StartExecution returns it", reused)
 	}
-	if _, err := w.execs.Stop(context.Background(), "waiter", "held", "", "test over"); err != nil {
-		t.Error(err)
-	}
+	w.stopAfterTest(t, "waiter", "held")
 }
 
 // TestChildSync: the parent waits for its child; the output is $local, a
@@ -381,9 +379,7 @@ steps:
 	if err := w.report(t, tokenIn(t, callbackChild), `{}`); !errors.Is(err, callback.ErrAlreadyCompleted) {
 		t.Errorf("reporting the token of a stopped parent: %v, want ErrAlreadyCompleted", err)
 	}
-	if _, err := w.execs.Stop(context.Background(), "waiter", "both-callback-child", "", "test over"); err != nil {
-		t.Error(err)
-	}
+	w.stopAfterTest(t, "waiter", "both-callback-child")
 	desc, err := w.env.Client.DescribeWorkflowExecution(context.Background(), interpreter.ExecutionWorkflowID("waiter", "both-sync-child"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -431,9 +427,7 @@ steps:
 		t.Errorf("parent output %v, want the first report's answer", got)
 	}
 	w.record(t, parent, "child_wait_for_callback.json")
-	if _, err := w.execs.Stop(context.Background(), "waiter", "wfc-child", "", "test over"); err != nil {
-		t.Error(err)
-	}
+	w.stopAfterTest(t, "waiter", "wfc-child")
 }
 
 // TestWaitForAny: the parent's child fans out into parallel branches, each
@@ -491,9 +485,7 @@ steps:
 	}
 	w.record(t, parent, "child_wait_for_any.json")
 	for _, name := range []string{"any-left", "any-right"} {
-		if _, err := w.execs.Stop(context.Background(), "waiter", name, "", "test over"); err != nil {
-			t.Error(err)
-		}
+		w.stopAfterTest(t, "waiter", name)
 	}
 }
 
@@ -623,6 +615,14 @@ steps:
 				t.Errorf("parent of a child that %s: %s %v, want Failed with %s", tc.name, parent.Status, failure, tc.wantError)
 			}
 		})
+	}
+}
+
+// stopAfterTest stops an execution a test leaves running.
+func (w *flowWorld) stopAfterTest(t *testing.T, flow, name string) {
+	t.Helper()
+	if _, err := w.execs.Stop(context.Background(), flow, name, "", "test over"); err != nil {
+		t.Error(err)
 	}
 }
 
