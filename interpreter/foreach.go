@@ -28,7 +28,8 @@ func (ex *execution) runForeach(ctx workflow.Context, s *fdl.ForeachStep, input 
 	iterations := make([]func(workflow.Context) (map[string]any, error), len(items))
 	for i, item := range items {
 		iterations[i] = func(ctx workflow.Context) (map[string]any, error) {
-			opened := ex.log.add(ctx, EventIterationEntered, s.Name, entered, map[string]any{"index": float64(i)})
+			// The total lets a watcher show progress ("3 of 10").
+			opened := ex.log.add(ctx, EventIterationEntered, s.Name, entered, map[string]any{"index": float64(i), "total": float64(len(items))})
 			iterInput := make(map[string]any, len(input)+2)
 			mergeInto(iterInput, input)
 			iterInput[s.Item] = item
@@ -39,7 +40,7 @@ func (ex *execution) runForeach(ctx workflow.Context, s *fdl.ForeachStep, input 
 			if err := ex.runSteps(ctx, s.Steps, sc); err != nil {
 				return nil, err
 			}
-			ex.log.add(ctx, EventIterationExited, s.Name, opened, map[string]any{"index": float64(i)})
+			ex.log.add(ctx, EventIterationExited, s.Name, opened, map[string]any{"index": float64(i), "total": float64(len(items))})
 			return sc.local, nil
 		}
 	}
