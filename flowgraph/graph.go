@@ -32,6 +32,9 @@ type Node struct {
 	// step of a join; nil for the start and the end.
 	Step  fdl.Step
 	Lines []string // the label, one entry a line
+	// State is how far an execution got with the step (Colour); a
+	// picture of the flow alone leaves it StateNotReached.
+	State State
 }
 
 // EdgeKind says why an edge is there; renderers draw the kinds differently.

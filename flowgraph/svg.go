@@ -225,6 +225,12 @@ func writeNode(b *strings.Builder, n *Node, r rect) {
 	if n.Step != nil {
 		path = fmt.Sprintf(` data-path="%s"`, esc(n.Step.Common().Path))
 	}
+	if n.State != StateNotReached {
+		// An execution's picture: the state's fill, and the state for a
+		// page's script or style.
+		fill = stateColours[n.State]
+		path += fmt.Sprintf(` data-state="%s"`, n.State)
+	}
 	fmt.Fprintf(b, `<g class="node" id="%s"%s><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="#4a5568"/>`,
 		n.ID, path, r.x, r.y, r.w, r.h, rx, fill)
 	top := r.y + (r.h-float64(len(n.Lines))*lineH)/2

@@ -25,6 +25,17 @@ func (g *Graph) Mermaid() string {
 		}
 	}
 	members(g.Members, "  ")
+	for _, state := range stateOrder {
+		var ids []string
+		for _, n := range g.Nodes {
+			if n.State == state {
+				ids = append(ids, n.ID)
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(&b, "  classDef %s fill:%s\n  class %s %s\n", state, stateColours[state], strings.Join(ids, ","), state)
+		}
+	}
 	for _, e := range g.Edges {
 		arrow := "-->"
 		if e.Kind == EdgeRetry || e.Kind == EdgeCatch {
@@ -95,7 +106,11 @@ func (g *Graph) DOT() string {
 				fmt.Fprintf(&b, "%s}\n", indent)
 				continue
 			}
-			fmt.Fprintf(&b, "%s%s [label=%s%s];\n", indent, m.Node.ID, dotText(strings.Join(m.Node.Lines, "\n")), dotShape(m.Node))
+			fill := ""
+			if m.Node.State != StateNotReached {
+				fill = fmt.Sprintf(", style=\"rounded,filled\", fillcolor=\"%s\"", stateColours[m.Node.State])
+			}
+			fmt.Fprintf(&b, "%s%s [label=%s%s%s];\n", indent, m.Node.ID, dotText(strings.Join(m.Node.Lines, "\n")), dotShape(m.Node), fill)
 		}
 	}
 	members(g.Members, "  ")

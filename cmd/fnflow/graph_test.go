@@ -31,7 +31,7 @@ func TestGraph(t *testing.T) {
 			"digraph flow", "warning: unknown key \"name\" is ignored"},
 		{"unreadable file", []string{filepath.Join(dir, "missing.yaml")}, 1, "cannot read the file", ""},
 		{"unknown format", []string{"--format", "png", valid}, 2, "", "unknown format \"png\""},
-		{"two files", []string{valid, valid}, 2, "", "give one flow file"},
+		{"two files", []string{valid, valid}, 2, "", "FILE|FLOW [--execution NAME]"},
 		{"help", []string{"-h"}, 0, "", "Usage: fnflow graph"},
 	}
 	for _, tt := range tests {

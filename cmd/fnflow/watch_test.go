@@ -102,3 +102,37 @@ func TestWatchStatusLine(t *testing.T) {
 		t.Errorf("a line after the status line: %q, want the status cleared first", got)
 	}
 }
+
+// TestGraphOfExecution draws a deployed flow as one of its executions ran
+// it: the steps done, the step waiting, the steps not reached.
+func TestGraphOfExecution(t *testing.T) {
+	_, endpoint := startClientStack(t)
+	mustFnflow(t, "flow", "deploy", "testdata/client/watch.yaml", endpoint)
+	mustFnflow(t, "run", "watch", "--name", "g1", endpoint)
+	reportWhenWaiting(t, endpoint, "watch", "g1", `{"approved": true}`)
+	mustFnflow(t, "run", "watch", "--name", "g2", endpoint)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(mustFnflow(t, "exec", "history", "watch", "g2", endpoint), "TaskSubmitted") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	showEnded(t, endpoint, "watch", "g1")
+
+	done := mustFnflow(t, "graph", "watch", "--execution", "g1", "--format", "svg", endpoint)
+	waiting := mustFnflow(t, "graph", "watch", "--execution", "g2", "--format", "mermaid", endpoint)
+	for _, want := range []string{`data-path="prepare" data-state="done"`, `data-path="approve" data-state="done"`} {
+		if !strings.Contains(done, want) {
+			t.Errorf("the picture of a succeeded execution has no %s:\n%s", want, done)
+		}
+	}
+	for _, want := range []string{"classDef waiting fill:#fefcbf\n  class s_approve waiting\n", "classDef done fill:#c6f6d5\n  class s_prepare,s_each,"} {
+		if !strings.Contains(waiting, want) {
+			t.Errorf("the picture of a waiting execution has no %q:\n%s", want, waiting)
+		}
+	}
+	if plain := mustFnflow(t, "graph", "watch", endpoint); strings.Contains(plain, "classDef") {
+		t.Errorf("the picture of a flow without an execution is coloured:\n%s", plain)
+	}
+	if status, _, stderr := fnflow(t, "graph", "testdata/client/watch.yaml", "--execution", "g1", endpoint); status != 2 || !strings.Contains(stderr, "needs the name of a deployed flow") {
+		t.Errorf("--execution with a file: exit %d, %s", status, stderr)
+	}
+}
