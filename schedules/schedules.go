@@ -242,7 +242,8 @@ func (s *Service) Delete(ctx context.Context, flow, name string) error {
 // They come in the order of Temporal's visibility store, most recently
 // created (or continued as new by Temporal) first, and a page may hold
 // fewer than limit while more follow. Visibility is eventually consistent:
-// a schedule created a moment ago may be missing for a moment.
+// a schedule created a moment ago may be missing for a moment. Each schedule
+// listed costs a DescribeSchedule (7 ms on `fnflow dev`).
 func (s *Service) List(ctx context.Context, flow string, pageToken []byte, limit int) ([]Schedule, []byte, error) {
 	if !fdl.ValidName(flow) {
 		// It is quoted into the query.
@@ -271,7 +272,8 @@ func (s *Service) List(ctx context.Context, flow string, pageToken []byte, limit
 			continue
 		}
 		// The entry has the spec and the state but not the action, which
-		// holds the fnf fields.
+		// holds the fnf fields. One at a time: eight at once measured
+		// slower on the embedded server.
 		cur, err := s.read(ctx, f, name)
 		if errors.Is(err, ErrNotFound) {
 			continue // deleted since, or a deleted flow's
