@@ -140,33 +140,7 @@ func (s *Service) Create(ctx context.Context, sch Schedule) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, fmt.Errorf("creating schedule %s of flow %s: %w", sch.Name, sch.Flow, err)
 	}
-	id := ScheduleID(sch.Flow, sch.Name)
-	// A second round is for a schedule of the name that belonged to a
-	// deleted flow: it goes, as its flow did.
-	for round := 0; ; round++ {
-		_, err = s.temporal.WorkflowService().CreateSchedule(ctx, &workflowservice.CreateScheduleRequest{
-			Namespace:  s.namespace,
-			ScheduleId: id,
-			Schedule:   schedule,
-			RequestId:  uuid.NewString(),
-		})
-		if !alreadyExists(err) || round > 0 {
-			break
-		}
-		if _, err := s.read(ctx, flow, sch.Name); !errors.Is(err, ErrNotFound) {
-			if err == nil {
-				err = ErrExists
-			}
-			return Schedule{}, fmt.Errorf("creating schedule %s of flow %s: %w", sch.Name, sch.Flow, err)
-		}
-		if err := s.deleteID(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-			return Schedule{}, fmt.Errorf("creating schedule %s of flow %s: removing the one of the deleted flow: %w", sch.Name, sch.Flow, err)
-		}
-	}
-	if alreadyExists(err) {
-		err = ErrExists
-	}
-	if err != nil {
+	if err := s.create(ctx, flow, sch.Name, schedule); err != nil {
 		return Schedule{}, fmt.Errorf("creating schedule %s of flow %s: %w", sch.Name, sch.Flow, invalidAs(err, sch.CronExpression))
 	}
 	return sch, nil

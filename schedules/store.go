@@ -111,6 +111,36 @@ func (s *Service) schedule(spec *schedulepb.ScheduleSpec, st stored) (*schedulep
 	}, nil
 }
 
+// create creates the Temporal schedule of the schedule called name of flow
+// f, or returns ErrExists. A schedule of the name that belonged to a deleted
+// flow of the name is replaced: it goes, as its flow did.
+func (s *Service) create(ctx context.Context, f flowstore.Flow, name string, schedule *schedulepb.Schedule) error {
+	id := ScheduleID(f.Name, name)
+	for round := 0; ; round++ {
+		_, err := s.temporal.WorkflowService().CreateSchedule(ctx, &workflowservice.CreateScheduleRequest{
+			Namespace:  s.namespace,
+			ScheduleId: id,
+			Schedule:   schedule,
+			RequestId:  uuid.NewString(),
+		})
+		if !alreadyExists(err) {
+			return err
+		}
+		if round > 0 {
+			return ErrExists
+		}
+		switch _, err := s.read(ctx, f, name); {
+		case err == nil:
+			return ErrExists
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if err := s.deleteID(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("removing the schedule of the deleted flow of the name: %w", err)
+		}
+	}
+}
+
 // current is a schedule as read, with what an update of it needs.
 type current struct {
 	schedule      Schedule
