@@ -150,14 +150,12 @@ var actions = map[string]action{
 	"ReportTaskSucceeded": {handle: (*Server).reportTaskSucceeded},
 	"ReportTaskFailed":    {handle: (*Server).reportTaskFailed},
 	"StartSyncExecution":  {unsupported: "fnflow runs Standard flows only; use StartExecution and DescribeExecution with WaitTimeSeconds."},
-	"CreateSchedule":      {unsupported: schedulesUnsupported},
-	"UpdateSchedule":      {unsupported: schedulesUnsupported},
-	"DeleteSchedule":      {unsupported: schedulesUnsupported},
-	"DescribeSchedule":    {unsupported: schedulesUnsupported},
-	"ListSchedules":       {unsupported: schedulesUnsupported},
+	"CreateSchedule":      {handle: (*Server).createSchedule},
+	"UpdateSchedule":      {handle: (*Server).updateSchedule},
+	"DeleteSchedule":      {handle: (*Server).deleteSchedule},
+	"DescribeSchedule":    {handle: (*Server).describeSchedule},
+	"ListSchedules":       {handle: (*Server).listSchedules},
 }
-
-const schedulesUnsupported = "fnflow does not support schedules yet; call StartExecution from a scheduler of your own (cron, a Kubernetes CronJob) instead."
 
 // requestIDKey and actionKey are where a request's ID and action are kept in
 // the Echo context, for the reply and the log.

@@ -16,6 +16,7 @@ import (
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/queues"
+	"github.com/fnflow/fnflow/schedules"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -61,8 +62,8 @@ type Config struct {
 
 // New returns a worker, not yet started, that runs flow executions with
 // their child starts, callback reports and asynchronous function
-// invocations, flow records, task activities, and the queues' and topics'
-// records, messages and deliveries on the task queue.
+// invocations, flow records, task activities, schedules' fires, and the
+// queues' and topics' records, messages and deliveries on the task queue.
 func New(c client.Client, cfg Config) sdkworker.Worker {
 	opts := interpreter.Options{HandoffTimeout: cfg.HandoffTimeout, MaxStepData: cfg.MaxStepData}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: opts.Handoff() + stopGrace})
@@ -84,5 +85,6 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 	acts.Register(w)
 	execs := executions.New(c, cfg.Namespace, cfg.TaskQueue, flowstore.New(c, cfg.TaskQueue))
 	execs.Register(w, callback.New(c, cfg.Tokens), cfg.Logger)
+	schedules.New(c, cfg.Namespace, cfg.TaskQueue, flowstore.New(c, cfg.TaskQueue)).Register(w, execs, cfg.Logger)
 	return w
 }

@@ -56,7 +56,3 @@ test('flows: create, describe, update, list in pages, delete', async () => {
 test('a wrong secret is refused by the signature check', async () => {
   await rejects(client('not the secret').describeFlow({ Name: 'node_flow_2' }), 403, 'SignatureNotMatch');
 });
-
-test('schedules are not supported yet', async () => {
-  await rejects(client().createSchedule({ FlowName: 'node_flow_2', ScheduleName: 'every_minute', CronExpression: '0 * * * * *' }), 400, 'ActionNotSupported');
-});
