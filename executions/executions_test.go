@@ -132,3 +132,42 @@ func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
 		t.Errorf("the page after event 1: %+v, %v; want ExecutionStopped alone", page, err)
 	}
 }
+
+// TestListIsCaseExact: flows whose names differ only in case list only
+// their own executions, though visibility matches ID prefixes without case.
+func TestListIsCaseExact(t *testing.T) {
+	s, env := service(t)
+	ctx := context.Background()
+	flows := flowstore.New(env.Client, taskQueue)
+	for _, name := range []string{"Orders", "orders"} {
+		if _, err := flows.Create(ctx, flowstore.Flow{Name: name, Definition: definition}); err != nil && !errors.Is(err, flowstore.ErrFlowExists) {
+			t.Fatal(err)
+		}
+		if _, err := s.Start(ctx, executions.Request{Flow: name, Name: "e-of-" + name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listed := func(flow string) string {
+		page, err := s.List(ctx, flow, executions.Filter{}, 100, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range page.Executions {
+			names = append(names, e.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	// Once visibility has both, each flow's list must hold its own alone.
+	testenv.Eventually(t, "both executions to be visible", 30*time.Second, func() error {
+		if !strings.Contains(listed("Orders"), "e-of-Orders") || !strings.Contains(listed("orders"), "e-of-orders") {
+			return errors.New("not yet visible")
+		}
+		return nil
+	})
+	for _, flow := range []string{"Orders", "orders"} {
+		if got := listed(flow); got != "e-of-"+flow {
+			t.Errorf("flow %s lists %s, want its own execution alone", flow, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package executions
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -52,7 +53,13 @@ func (s *Service) List(ctx context.Context, flow string, filter Filter, pageSize
 		return Page{}, fmt.Errorf("listing executions of flow %s: %w", flow, err)
 	}
 	page := Page{Executions: make([]Execution, 0, len(resp.GetExecutions())), NextPageToken: resp.GetNextPageToken()}
+	prefix := interpreter.ExecutionWorkflowID(flow, filter.NamePrefix)
 	for _, info := range resp.GetExecutions() {
+		// SQL visibility matches STARTS_WITH without case: flow F's query
+		// also finds flow f's executions. A page may come out short.
+		if !strings.HasPrefix(info.GetExecution().GetWorkflowId(), prefix) {
+			continue
+		}
 		page.Executions = append(page.Executions, summary(flow, info))
 	}
 	return page, nil
