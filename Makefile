@@ -34,7 +34,7 @@ fuzz:
 	go test ./fdl -run '^$$' -fuzz '^FuzzPath$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
 	go test ./fdl -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime 50000x -fuzzminimizetime $(FUZZMINIMIZE)
 	go test ./fdl -run '^$$' -fuzz '^FuzzCompareNumbers$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
-	go test ./schedules -run '^$$' -fuzz '^FuzzParseCron$$' -fuzztime 100000x -fuzzminimizetime $(FUZZMINIMIZE)
+	go test ./schedules -run '^$$' -fuzz '^FuzzParseCron$$' -fuzztime 20000x -fuzzminimizetime $(FUZZMINIMIZE)
 
 # fuzz-gateway explores the whole API with the fuzzer. It is not part of `make
 # test`: fuzzing instruments every package of the binary, and a gateway test
