@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -146,6 +148,32 @@ func (r *callbackReporter) report(ctx context.Context, req reportRequest) (bool,
 	}
 	r.logger.Info("reported an execution's outcome to its callback token", "flow", cb.FlowName, "execution", cb.ExecutionName, "status", string(o.Status))
 	return true, nil
+}
+
+// startCallback starts the callback workflow of an execution started with a
+// callback token. The execution starts it too, as its first act; starting
+// it here as well covers an execution stopped before its first workflow
+// task, which runs none of its code. A failure is logged, not returned: the
+// execution is started, and starts it itself.
+func (s *Service) startCallback(ctx context.Context, start interpreter.ExecutionStart, runID string) {
+	cb := interpreter.ExecutionCallback{
+		FlowName:      start.Input.FlowName,
+		ExecutionName: start.Input.ExecutionName,
+		RunID:         runID,
+		CallbackToken: start.Input.CallbackToken,
+	}
+	if start.Timeout > 0 {
+		cb.Deadline = time.Now().Add(start.Timeout)
+	}
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       interpreter.ExecutionCallbackWorkflowID(cb.FlowName, cb.ExecutionName),
+		TaskQueue:                s.taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "report the outcome of " + start.WorkflowID + " to its callback token",
+	}, interpreter.ExecutionCallbackWorkflow, cb)
+	if err != nil {
+		slog.Warn("could not start the report of an execution's outcome; the execution starts it when it runs", "flow", cb.FlowName, "execution", cb.ExecutionName, "error", err)
+	}
 }
 
 // nudgeCallback tells the callback workflow of an execution, if it has

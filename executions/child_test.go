@@ -590,6 +590,22 @@ steps:
 			t.Errorf("the token after the report: %v, want ErrAlreadyCompleted", err)
 		}
 	})
+	t.Run("stopped before any worker ran it", func(t *testing.T) {
+		token := tokenOfParent("cb-early")
+		w.stopWorker()
+		w.start(t, executions.Request{Flow: "waiter", Name: "cb-early-child", CallbackToken: token})
+		_, stopErr := w.execs.Stop(context.Background(), "waiter", "cb-early-child", "Operator.Early", "not needed")
+		if err := w.startWorker(); err != nil {
+			t.Fatal(err)
+		}
+		if stopErr != nil {
+			t.Fatal(stopErr)
+		}
+		parent := w.await(t, "cb-parent", "cb-early")
+		if failure := lastEvent(t, w, parent); parent.Status != executions.Failed || failure["error"] != "Operator.Early" {
+			t.Errorf("parent of an execution stopped before it ran: %s %v, want Failed with Operator.Early", parent.Status, failure)
+		}
+	})
 	for _, tc := range []struct {
 		name, flow, wantError, wantCause string
 		stop                             bool

@@ -179,6 +179,9 @@ func (s *Service) Start(ctx context.Context, req Request) (Execution, error) {
 	if err != nil {
 		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, req.Flow, err)
 	}
+	if req.CallbackToken != "" {
+		s.startCallback(ctx, start, run.GetRunID())
+	}
 	// Read back rather than echo the request: when the execution was already
 	// running, its own input and start time are the answer.
 	return s.read(ctx, req.Flow, name, run.GetRunID())

@@ -1,9 +1,11 @@
 package interpreter
 
 import (
-	"go.temporal.io/sdk/workflow"
+	"errors"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 )
 
 // An execution started with a CallbackToken (StartExecution's
@@ -13,6 +15,10 @@ import (
 // (package executions) as a child it abandons, which outlives it and
 // reports however it ended. Executions recorded before had no CallbackToken
 // (StartExecution refused it), so this path needs no version.
+//
+// StartExecution starts the callback workflow itself, right after the
+// execution (executions.Service.Start), for an execution stopped before its
+// first workflow task; the start here finds it started and goes on.
 
 // startCallback starts the execution's callback workflow and returns it
 // once started.
@@ -34,6 +40,13 @@ func (ex *execution) startCallback(ctx workflow.Context) (workflow.Execution, er
 	}), ExecutionCallbackWorkflow, cb)
 	var started workflow.Execution
 	err := child.GetChildWorkflowExecution().Get(ctx, &started)
+	var exists *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &exists) {
+		// StartExecution started it already, as it should: an execution
+		// stopped before its first workflow task runs none of this code.
+		// Starting it here too covers a gateway that died in between.
+		return workflow.Execution{ID: ExecutionCallbackWorkflowID(ex.in.FlowName, ex.in.ExecutionName)}, nil
+	}
 	return started, err
 }
 
