@@ -292,13 +292,19 @@ func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit
 		if len(resp.GetExecutions()) == 0 {
 			return page, nil
 		}
-		name := summary(flow, resp.GetExecutions()[0]).Name
+		info := resp.GetExecutions()[0]
+		name := summary(flow, info).Name
 		if name != current {
 			after = 0
 		}
-		tasks, err := s.Waiting(ctx, flow, name)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return WaitingPage{}, err
+		var tasks []WaitingTask
+		// SQL visibility matches STARTS_WITH without case (see List): flow
+		// F's query also finds flow f's executions.
+		if strings.HasPrefix(info.GetExecution().GetWorkflowId(), interpreter.ExecutionWorkflowID(flow, "")) {
+			tasks, err = s.Waiting(ctx, flow, name)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return WaitingPage{}, err
+			}
 		}
 		tasks = waitingAfter(tasks, after)
 		if room := limit - len(page.Tasks); len(tasks) > room {
