@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
@@ -27,10 +28,16 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 
 	handoff, cancel := handoffContext(ctx, req)
 	defer cancel()
+	stopHeartbeats := a.heartbeatWhileHandingOver(ctx)
 	delegate, err := a.handOver(handoff, req, input)
+	stopHeartbeats()
 	if err != nil {
 		return nil, a.handoffFailure(ctx, handoff, req, err)
 	}
+	// Before the notice: whoever got the token has all of heartbeatSeconds
+	// from the hand-off, and the heartbeats ListWaitingTasks shows are the
+	// ones that came after it.
+	a.heartbeatHandoff(ctx)
 	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken, HandOver: delegate}
 	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)
 	var notFound *serviceerror.NotFound
@@ -46,6 +53,61 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 	}
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return nil, activity.ErrResultPending
+}
+
+// heartbeatWhileHandingOver heartbeats a waitForCallback attempt whose step
+// has heartbeatSeconds while it hands its work over: Temporal counts the
+// heartbeat timeout from the attempt's start, and a slow function must not
+// trip it. The heartbeats go straight to Temporal, not through the SDK's
+// batching, which would send the last one after the attempt returned and
+// could overwrite the first heartbeat, and its details, of whoever got the
+// token. stop returns once they have stopped. A worker that dies stops them
+// too: the heartbeat timeout then ends the hand-off, as its deadline would.
+func (a *Activities) heartbeatWhileHandingOver(ctx context.Context) (stop func()) {
+	every := activity.GetInfo(ctx).HeartbeatTimeout / 3
+	if every <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ticker := time.NewTicker(every)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				a.heartbeatHandoff(ctx)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// heartbeatHandoff records one heartbeat, without details, for an attempt
+// whose step has heartbeatSeconds. A heartbeat that fails is only logged:
+// the attempt's own deadlines decide what becomes of it.
+func (a *Activities) heartbeatHandoff(ctx context.Context) {
+	info := activity.GetInfo(ctx)
+	if info.HeartbeatTimeout <= 0 {
+		return
+	}
+	if err := a.Temporal.RecordActivityHeartbeat(ctx, info.TaskToken); err != nil && ctx.Err() == nil {
+		a.logger().Debug("heartbeat of a callback hand-off failed", "workflowID", info.WorkflowExecution.ID, "activityID", info.ActivityID, "error", err)
+	}
+}
+
+// HandoffStopped is the failure of a waitForCallback attempt whose hand-off
+// stopped heartbeating before it was recorded: its worker died or stopped.
+// It is the failure of a hand-off that did not finish in time
+// (fdl.ErrTaskSubmitTimeout), so the step is handed over again.
+func HandoffStopped(cause string) error {
+	return asSubmitFailure(temporal.NewApplicationError(cause, fdl.ErrTaskSubmitTimeout))
 }
 
 // handoffFailure is what a hand-off that failed with err returns. A hand-off

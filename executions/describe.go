@@ -66,6 +66,16 @@ func (s *Service) Await(ctx context.Context, e Execution, wait time.Duration) (E
 // ""). A workflow of that ID that is not an execution, such as one started
 // with Temporal's own tools, is ErrNotFound too: fnflow cannot read it.
 func (s *Service) describe(ctx context.Context, flow, name, runID string) (*workflowpb.WorkflowExecutionInfo, error) {
+	resp, err := s.describeRun(ctx, flow, name, runID)
+	if err != nil {
+		return nil, err
+	}
+	return resp.GetWorkflowExecutionInfo(), nil
+}
+
+// describeRun is describe with Temporal's whole answer, pending activities
+// included.
+func (s *Service) describeRun(ctx context.Context, flow, name, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	resp, err := s.temporal.DescribeWorkflowExecution(ctx, interpreter.ExecutionWorkflowID(flow, name), runID)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
@@ -78,7 +88,7 @@ func (s *Service) describe(ctx context.Context, flow, name, runID string) (*work
 	if info.GetType().GetName() != interpreter.ExecutionWorkflow {
 		return nil, fmt.Errorf("describing execution %s of flow %s: workflow type %s: %w", name, flow, info.GetType().GetName(), ErrNotFound)
 	}
-	return info, nil
+	return resp, nil
 }
 
 // read describes a run and reads from its history what the description

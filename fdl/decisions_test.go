@@ -181,7 +181,7 @@ steps:
   - type: task
     name: t
     resourceArn: acs:fc:::services/s/functions/f
-    heartbeatSeconds: 10
+    resultPath: $.out
     catch:
       - errors: [FnF.ALL]
         goto: t

@@ -17,6 +17,11 @@ const (
 	ErrInvalidLocal = "FnF.InvalidLocal"
 	// ErrTaskTimeout is a task that ran longer than its timeoutSeconds.
 	ErrTaskTimeout = "FnF.TaskTimeout"
+	// ErrHeartbeatTimeout is a waitForCallback task with heartbeatSeconds
+	// (an fnflow extension) whose worker went that long without a heartbeat
+	// once the task was handed over: the worker died, hung or gave up. The
+	// managed service has no heartbeats; the name follows FnF.TaskTimeout.
+	ErrHeartbeatTimeout = "FnF.HeartbeatTimeout"
 	// ErrTaskSubmitTimeout is a callback task whose hand-off did not finish
 	// within the hand-off timeout: its worker died, hung or stopped.
 	ErrTaskSubmitTimeout = "FnF.TaskSubmitTimeout"

@@ -88,6 +88,10 @@ type TaskStep struct {
 	Pattern Pattern
 	// TimeoutSeconds is the task's own timeout; 0 means none.
 	TimeoutSeconds int
+	// HeartbeatSeconds, an fnflow extension of the language, is how long a
+	// waitForCallback task may go without a heartbeat (ReportTaskHeartbeat)
+	// before it fails with ErrHeartbeatTimeout; 0 means it needs none.
+	HeartbeatSeconds int
 	// ServiceParams are the integration's parameters. Top-level strings that
 	// are "$" or a $ path read the step input at run time: use
 	// EvalServiceParams. A queue or topic task without MessageBody gets "$".

@@ -57,6 +57,10 @@ func (p *parser) task(o *object, c StepCommon) *TaskStep {
 	if v := o.take("timeoutSeconds"); v != nil {
 		t.TimeoutSeconds, _ = p.integer(v, a.key("timeoutSeconds"), 0, maxInt32)
 	}
+	hv := o.take("heartbeatSeconds")
+	if hv != nil {
+		t.HeartbeatSeconds, _ = p.integer(hv, a.key("heartbeatSeconds"), 0, maxInt32)
+	}
 	sv := o.take("serviceParams")
 	if sv != nil && !isNull(p.resolve(sv)) {
 		if v, ok := p.value(sv, a.key("serviceParams")); ok {
@@ -82,7 +86,23 @@ func (p *parser) task(o *object, c StepCommon) *TaskStep {
 		sv = o.node
 	}
 	p.checkIntegration(t, a, pv, sv)
+	if hv != nil {
+		p.checkHeartbeat(t, a, hv)
+	}
 	return t
+}
+
+// checkHeartbeat checks heartbeatSeconds, fnflow's extension: only a
+// waitForCallback task waits on someone else who can heartbeat; fnflow
+// heartbeats its own calls.
+func (p *parser) checkHeartbeat(t *TaskStep, a at, n *yaml.Node) {
+	switch {
+	case t.HeartbeatSeconds == 0:
+	case t.Pattern != PatternWaitForCallback:
+		p.errorf(n, a.key("heartbeatSeconds"), "applies only to waitForCallback tasks, whose worker reports heartbeats with ReportTaskHeartbeat")
+	case t.TimeoutSeconds > 0 && t.HeartbeatSeconds >= t.TimeoutSeconds:
+		p.warnf(n, a.key("heartbeatSeconds"), "is not less than timeoutSeconds (%d); the task times out before a heartbeat is missed", t.TimeoutSeconds)
+	}
 }
 
 // retries reads a retry list and applies the documented defaults.

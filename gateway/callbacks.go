@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -95,4 +97,45 @@ func reportError(r *request, err error) error {
 		}
 	}
 	return fmt.Errorf("reporting task %s: %w", redacted, err)
+}
+
+// maxHeartbeatDetails bounds a heartbeat's Details: progress to show, not a
+// result. Temporal rewrites the last details of the attempt at every
+// heartbeat.
+const maxHeartbeatDetails = 32 << 10
+
+// reportTaskHeartbeat is fnflow's ReportTaskHeartbeat (docs/api.md,
+// Extensions): whoever holds a task's token says it is still at work, which
+// keeps a step with heartbeatSeconds waiting. Details, any JSON value, show
+// in the Web UI and in ListWaitingTasks.
+func (s *Server) reportTaskHeartbeat(ctx context.Context, r *request) (replier, error) {
+	task, err := s.openTask(r)
+	if err != nil {
+		return nil, err
+	}
+	details, err := heartbeatDetails(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := task.Heartbeat(ctx, details); err != nil {
+		return nil, reportError(r, err)
+	}
+	return &reply{}, nil
+}
+
+// heartbeatDetails reads the optional Details parameter, compacted; nil when
+// it is absent.
+func heartbeatDetails(r *request) (json.RawMessage, error) {
+	text := r.param("Details")
+	if text == "" {
+		return nil, nil
+	}
+	if len(text) > maxHeartbeatDetails {
+		return nil, errInvalidArgument("The parameter Details must be at most %d bytes of JSON.", maxHeartbeatDetails)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(text)); err != nil {
+		return nil, errInvalidArgument("The parameter Details must be JSON: %v.", err)
+	}
+	return compact.Bytes(), nil
 }

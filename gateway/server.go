@@ -135,7 +135,8 @@ type action struct {
 	unsupported string
 }
 
-// actions is every action of the fnf API 2019-03-15 (the official SDKs' list).
+// actions is every action of the fnf API 2019-03-15 (the official SDKs' list)
+// and fnflow's extensions.
 var actions = map[string]action{
 	"CreateFlow":          {handle: (*Server).createFlow},
 	"DescribeFlow":        {handle: (*Server).describeFlow},
@@ -149,6 +150,11 @@ var actions = map[string]action{
 	"GetExecutionHistory": {handle: (*Server).getExecutionHistory},
 	"ReportTaskSucceeded": {handle: (*Server).reportTaskSucceeded},
 	"ReportTaskFailed":    {handle: (*Server).reportTaskFailed},
+	// fnflow's extensions, in the same wire form (docs/api.md, Extensions).
+	"ReportTaskHeartbeat": {handle: (*Server).reportTaskHeartbeat},
+	"ReportStepSucceeded": {handle: (*Server).reportStepSucceeded},
+	"ReportStepFailed":    {handle: (*Server).reportStepFailed},
+	"ListWaitingTasks":    {handle: (*Server).listWaitingTasks},
 	"StartSyncExecution":  {unsupported: "fnflow runs Standard flows only; use StartExecution and DescribeExecution with WaitTimeSeconds."},
 	"CreateSchedule":      {handle: (*Server).createSchedule},
 	"UpdateSchedule":      {handle: (*Server).updateSchedule},

@@ -1,12 +1,16 @@
 package interpreter
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/fdl"
 )
 
@@ -46,6 +50,45 @@ func asFlowError(err error) *FlowError {
 		return &FlowError{Name: fdl.ErrRuntime, Cause: "canceled"}
 	}
 	return &FlowError{Name: fdl.ErrRuntime, Cause: err.Error()}
+}
+
+// maxHeartbeatCause bounds the last heartbeat's details quoted in the cause
+// of FnF.HeartbeatTimeout: the cause goes into the history and $local.cause.
+const maxHeartbeatCause = 1024
+
+// heartbeatTimeout names the heartbeat timeout of a callback task attempt
+// whose step has heartbeatSeconds; any other error is returned as it is.
+// Once the task was handed over (submitted) it is FnF.HeartbeatTimeout, with
+// the details of the last heartbeat in the cause. Before, the hand-off
+// itself stopped heartbeating (its worker died or stopped): the hand-off did
+// not finish, as when its deadline abandons it, and the step is handed over
+// again.
+func heartbeatTimeout(err error, submitted bool, seconds int) error {
+	var timeoutErr *temporal.TimeoutError
+	if !errors.As(err, &timeoutErr) || timeoutErr.TimeoutType() != enumspb.TIMEOUT_TYPE_HEARTBEAT {
+		return err
+	}
+	if !submitted {
+		return activities.HandoffStopped(fmt.Sprintf("the hand-off stopped heartbeating for %d s before it was recorded (its worker stopped or died)", seconds))
+	}
+	cause := fmt.Sprintf("no heartbeat for heartbeatSeconds (%d s)", seconds)
+	var details json.RawMessage
+	if timeoutErr.HasLastHeartbeatDetails() && timeoutErr.LastHeartbeatDetails(&details) == nil {
+		cause += "; the last heartbeat's details: " + truncateUTF8(string(details), maxHeartbeatCause)
+	}
+	return &FlowError{Name: fdl.ErrHeartbeatTimeout, Cause: cause}
+}
+
+// truncateUTF8 cuts s to at most n bytes on a character boundary, marking
+// the cut.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // matches tells whether an errors list of a retry or catch policy covers name.

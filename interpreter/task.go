@@ -174,7 +174,7 @@ func taskFailureEvent(err error) EventType {
 	switch {
 	case activities.IsSubmitFailure(err):
 		return EventTaskSubmitFailed
-	case asFlowError(err).Name == fdl.ErrTaskTimeout:
+	case asFlowError(err).Name == fdl.ErrTaskTimeout, asFlowError(err).Name == fdl.ErrHeartbeatTimeout:
 		return EventTaskTimedOut
 	default:
 		return EventTaskFailed
@@ -229,6 +229,11 @@ func boundAttempts(opts *workflow.ActivityOptions, d time.Duration) {
 	}
 }
 
+// callbackHeartbeatChange gives callback tasks with heartbeatSeconds a
+// heartbeat timeout. Asked only by such tasks, so other histories carry no
+// marker. Stored in histories: frozen.
+const callbackHeartbeatChange = "callback-heartbeat"
+
 // waitForCallback parks the step until a worker reports its token.
 // childFlow says the task's child flow is started by the workflow once the
 // token is known.
@@ -238,6 +243,10 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	// queued-but-unstarted attempt from outliving timeoutSeconds.
 	opts.ScheduleToCloseTimeout = opts.StartToCloseTimeout
 	req.TokenPlaceholder = taskTokenPlaceholder
+	heartbeats := s.HeartbeatSeconds > 0 && workflow.GetVersion(ctx, callbackHeartbeatChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion
+	if heartbeats {
+		opts.HeartbeatTimeout = time.Duration(s.HeartbeatSeconds) * time.Second
+	}
 	supervised := workflow.GetVersion(ctx, handoffDeadlineChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion
 	if supervised {
 		req.HandoffTimeout = ex.opts.Handoff()
@@ -257,6 +266,9 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	var local any
 	if err == nil {
 		err = attempt.Get(ctx, &local)
+	}
+	if heartbeats {
+		err = heartbeatTimeout(err, w.submitted, s.HeartbeatSeconds)
 	}
 	delete(ex.waiting, opts.ActivityID)
 	ex.showWaiting(ctx)

@@ -1,6 +1,8 @@
 // Package callback completes a waiting task by its callback token: the
 // gateway's ReportTaskSucceeded and ReportTaskFailed, and a child execution
-// reporting its end to its parent's task, go through it.
+// reporting its end to its parent's task, go through it. The gateway's
+// extensions go through it too: ReportTaskHeartbeat by token, and
+// ReportStepSucceeded and ReportStepFailed by the attempt's activity.
 package callback
 
 import (
@@ -40,13 +42,18 @@ func New(c client.Client, tokens *token.Signer) *Completer {
 	return &Completer{temporal: c, tokens: tokens}
 }
 
-// Task is a task whose callback token was opened: its signature checked,
-// the Temporal task token inside it read.
+// Task is a task whose callback token was opened (its signature checked,
+// the Temporal task token inside it read), or a task attempt named by its
+// workflow run and activity ID.
 type Task struct {
 	c *Completer
-	// callbackToken names the task in errors, redacted.
-	callbackToken string
-	taskToken     []byte
+	// name names the task in errors: a redacted callback token, or the
+	// activity.
+	name      string
+	taskToken []byte
+	// namespace, workflowID, runID and activityID name the attempt when
+	// taskToken is nil.
+	namespace, workflowID, runID, activityID string
 }
 
 // Open checks a callback token's signature. A forged, truncated or foreign
@@ -58,7 +65,16 @@ func (c *Completer) Open(callbackToken string) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Task{c: c, callbackToken: callbackToken, taskToken: taskToken}, nil
+	return &Task{c: c, name: "task " + token.Redact(callbackToken), taskToken: taskToken}, nil
+}
+
+// Attempt names a task attempt by its execution's workflow run and its
+// activity ID in namespace (the Temporal client's), for a report that has
+// no token: Temporal checks nothing but that the attempt is still pending,
+// so the caller decides who may.
+func (c *Completer) Attempt(namespace, workflowID, runID, activityID string) *Task {
+	return &Task{c: c, name: fmt.Sprintf("task %s of %s", activityID, workflowID),
+		namespace: namespace, workflowID: workflowID, runID: runID, activityID: activityID}
 }
 
 // Succeed completes the task with output, a JSON encoding as it will be
@@ -75,21 +91,48 @@ func (t *Task) Fail(ctx context.Context, errorName, cause string) error {
 	return t.complete(ctx, nil, temporal.NewApplicationError(cause, errorName))
 }
 
+// Heartbeat, for a task opened from its token, tells Temporal that whoever
+// holds the token is still at work, with details (JSON; nil for none) that
+// the Web UI shows on the pending activity. A task that ended, or whose step
+// no longer waits for it (Temporal asks it to cancel), is
+// ErrAlreadyCompleted: its worker can stop.
+func (t *Task) Heartbeat(ctx context.Context, details json.RawMessage) error {
+	var detailArgs []any
+	if details != nil {
+		detailArgs = append(detailArgs, details)
+	}
+	err := t.c.temporal.RecordActivityHeartbeat(ctx, t.taskToken, detailArgs...)
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return fmt.Errorf("recording a heartbeat of %s: %w", t.name, ErrAlreadyCompleted)
+	}
+	return t.classify("recording a heartbeat of", err)
+}
+
 // complete maps what Temporal answered to ErrAlreadyCompleted and
 // ErrRefused. Transient errors are returned as they are: a retried
 // completion is safe, a second one is refused.
 func (t *Task) complete(ctx context.Context, result any, failure error) error {
-	err := t.c.temporal.CompleteActivity(ctx, t.taskToken, result, failure)
+	var err error
+	if t.taskToken != nil {
+		err = t.c.temporal.CompleteActivity(ctx, t.taskToken, result, failure)
+	} else {
+		err = t.c.temporal.CompleteActivityByID(ctx, t.namespace, t.workflowID, t.runID, t.activityID, result, failure)
+	}
+	return t.classify("completing", err)
+}
+
+func (t *Task) classify(doing string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return fmt.Errorf("completing task %s: %w", token.Redact(t.callbackToken), ErrAlreadyCompleted)
+		return fmt.Errorf("%s %s: %w", doing, t.name, ErrAlreadyCompleted)
 	}
 	var invalid *serviceerror.InvalidArgument
 	if errors.As(err, &invalid) {
-		return fmt.Errorf("completing task %s: %w: %w", token.Redact(t.callbackToken), ErrRefused, err)
+		return fmt.Errorf("%s %s: %w: %w", doing, t.name, ErrRefused, err)
 	}
-	return fmt.Errorf("completing task %s: %w", token.Redact(t.callbackToken), err)
+	return fmt.Errorf("%s %s: %w", doing, t.name, err)
 }

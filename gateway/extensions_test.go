@@ -1,0 +1,417 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+
+	"github.com/fnflow/fnflow/internal/testenv"
+)
+
+// These tests drive fnflow's extensions (docs/api.md, Extensions):
+// ReportTaskHeartbeat, ReportStepSucceeded and ReportStepFailed, and
+// ListWaitingTasks, over plain HTTP and through the official Go SDK's
+// generic CommonRequest.
+
+// heartbeatFlow is callbackFlow with heartbeatSeconds, its heartbeat timeout
+// caught.
+const heartbeatFlow = `version: v1
+type: flow
+steps:
+  - type: task
+    name: wait_here
+    resourceArn: acs:fc:::services/test/functions/hand-over
+    pattern: waitForCallback
+    heartbeatSeconds: 3
+    inputMappings:
+      - target: key
+        source: $input.key
+      - target: taskToken
+        source: $context.task.token
+    catch:
+      - errors: [FnF.HeartbeatTimeout]
+        goto: lost
+    errorMappings:
+      - target: lost
+        source: $local.cause
+  - type: succeed
+    name: done
+  - type: pass
+    name: lost
+`
+
+// approvalsFlow waits for one approval per item, all at the same step path.
+const approvalsFlow = `version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.items
+      item: item
+    steps:
+      - type: task
+        name: approve
+        resourceArn: acs:fc:::services/test/functions/hand-over
+        pattern: waitForCallback
+        inputMappings:
+          - target: key
+            source: $input.key
+          - target: taskToken
+            source: $context.task.token
+        outputMappings:
+          - target: verdict
+            source: $local.verdict
+    outputMappings:
+      - target: verdicts
+        source: $local[*].verdict
+`
+
+// waitingTasks lists the waiting tasks of one execution, or of the flow
+// when execution is "".
+func (e *testEnv) waitingTasks(t *testing.T, flow, execution string) []map[string]any {
+	t.Helper()
+	list := ok(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "ExecutionName", execution))
+	if list["NextToken"] != nil {
+		t.Fatalf("one page expected: %v", list)
+	}
+	var tasks []map[string]any
+	for _, x := range list["Tasks"].([]any) {
+		tasks = append(tasks, x.(map[string]any))
+	}
+	return tasks
+}
+
+// awaitWaiting waits until n tasks of the execution wait for a report.
+func (e *testEnv) awaitWaiting(t *testing.T, flow, execution string, n int) []map[string]any {
+	t.Helper()
+	var tasks []map[string]any
+	testenv.Eventually(t, fmt.Sprintf("%d tasks waiting in %s", n, execution), 20*time.Second, func() error {
+		if tasks = e.waitingTasks(t, flow, execution); len(tasks) != n {
+			return fmt.Errorf("%d waiting: %v", len(tasks), tasks)
+		}
+		return nil
+	})
+	return tasks
+}
+
+func TestReportTaskHeartbeat(t *testing.T) {
+	e := integration(t)
+	e.createFlow(t, "heartbeats", heartbeatFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", "heartbeats", "ExecutionName", "h1", "Input", `{"key":"heartbeats/h1"}`))
+	tok := e.tokens.next(t, "heartbeats/h1")
+	waiting := e.awaitWaiting(t, "heartbeats", "h1", 1)[0]
+	if waiting["LastHeartbeat"] != nil || waiting["HeartbeatDetails"] != nil {
+		t.Errorf("a heartbeat before any was reported: %v", waiting)
+	}
+
+	// Heartbeats for four seconds, past the three of heartbeatSeconds.
+	for i := range 8 {
+		beat := ok(t, e.callJSON(t, fmt.Sprintf(`{"Action":"ReportTaskHeartbeat","TaskToken":%q,"Details":{"progress":%d,"note":"ü"}}`, tok, i)))
+		if len(beat) != 1 {
+			t.Errorf("ReportTaskHeartbeat reply %v, want only RequestId", beat)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	waiting = e.waitingTasks(t, "heartbeats", "h1")[0]
+	if waiting["HeartbeatDetails"] != `{"progress":7,"note":"ü"}` || waiting["TaskToken"] != tok {
+		t.Errorf("waiting task after heartbeats: %v", waiting)
+	}
+	checkTime(t, waiting, "LastHeartbeat")
+	if waiting["LastHeartbeat"].(string) <= waiting["Since"].(string) {
+		t.Errorf("LastHeartbeat %v is not after Since %v", waiting["LastHeartbeat"], waiting["Since"])
+	}
+
+	// A heartbeat without details, and the requests the gateway refuses.
+	ok(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok))
+	wantError(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok, "Details", "{not json"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok, "Details", `"`+strings.Repeat("x", 32<<10)+`"`), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok[:len(tok)-4]+"AAAA"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportTaskHeartbeat"), 400, "MissingRequiredParams")
+
+	// Heartbeats stop: the step fails with FnF.HeartbeatTimeout, caught.
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "heartbeats", "ExecutionName", "h1", "WaitTimeSeconds", "30"))
+	out := jsonText(t, done["Output"])
+	if done["Status"] != "Succeeded" || !strings.Contains(fmt.Sprint(out["lost"]), "heartbeatSeconds (3 s)") {
+		t.Errorf("DescribeExecution: %v", done)
+	}
+	timedOut := false
+	for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", "heartbeats", "ExecutionName", "h1"))["Events"].([]any) {
+		ev := ev.(map[string]any)
+		if ev["Type"] == "TaskTimedOut" && jsonText(t, ev["EventDetail"])["error"] == "FnF.HeartbeatTimeout" {
+			timedOut = true
+		}
+	}
+	if !timedOut {
+		t.Error("the history has no TaskTimedOut with FnF.HeartbeatTimeout")
+	}
+	wantError(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok), 400, "TaskAlreadyCompleted")
+	if got := e.waitingTasks(t, "heartbeats", "h1"); len(got) != 0 {
+		t.Errorf("an ended execution still waits: %v", got)
+	}
+}
+
+func TestReportStepByPath(t *testing.T) {
+	e := integration(t)
+	e.createFlow(t, "approvals", approvalsFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", "approvals", "ExecutionName", "a1", "Input", `{"key":"approvals/a1","items":["x","y"]}`))
+	tokens := []string{e.tokens.next(t, "approvals/a1"), e.tokens.next(t, "approvals/a1")}
+	waiting := e.awaitWaiting(t, "approvals", "a1", 2)
+	var ids []string
+	for _, w := range waiting {
+		if w["StepPath"] != "each/approve" || w["StepName"] != "approve" || w["Attempt"] != 1.0 || !slices.Contains(tokens, w["TaskToken"].(string)) {
+			t.Errorf("waiting task %v", w)
+		}
+		checkTime(t, w, "Since")
+		ids = append(ids, fmt.Sprint(w["TaskEventId"]))
+	}
+
+	// Two iterations wait at each/approve: a report must say which.
+	ambiguous := e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"yes"}`)
+	wantError(t, ambiguous, 400, "AmbiguousTask")
+	for _, id := range ids {
+		if !strings.Contains(ambiguous.body["Message"].(string), "TaskEventId "+id+" ") {
+			t.Errorf("the candidates %v are not all in %q", ids, ambiguous.body["Message"])
+		}
+	}
+	// The second iteration first, by its TaskEventId.
+	reported := ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1], "Output", `{"verdict":"second"}`))
+	if reported["StepPath"] != "each/approve" || fmt.Sprint(reported["TaskEventId"]) != ids[1] {
+		t.Errorf("ReportStepSucceeded reply %v", reported)
+	}
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1]), 400, "TaskAlreadyCompleted")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/nope"), 400, "TaskNotWaiting")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", "[1]"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1"), 400, "MissingRequiredParams")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", "0"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "nope", "StepPath", "each/approve"), 404, "ExecutionNotExists")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "nope", "ExecutionName", "a1", "StepPath", "each/approve"), 404, "FlowNotExists")
+	// One left: the path alone names it.
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"first"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "approvals", "ExecutionName", "a1", "WaitTimeSeconds", "30"))
+	// In collection order, whichever iteration was scheduled first.
+	if done["Status"] != "Succeeded" || done["Output"] != `{"verdicts":["first","second"]}` && done["Output"] != `{"verdicts":["second","first"]}` {
+		t.Errorf("DescribeExecution: %v", done)
+	}
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve"), 400, "TaskNotWaiting")
+	for _, tok := range tokens {
+		wantError(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok), 400, "TaskAlreadyCompleted")
+	}
+
+	// ReportStepFailed fails the step with the report's error.
+	e.createFlow(t, "step_fails", callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", "step_fails", "ExecutionName", "f1", "Input", `{"key":"step_fails/f1"}`))
+	e.tokens.next(t, "step_fails/f1")
+	e.awaitWaiting(t, "step_fails", "f1", 1)
+	wantError(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here"), 400, "MissingRequiredParams")
+	wantError(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here", "Error", strings.Repeat("E", 129)), 400, "InvalidArgument")
+	ok(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here", "Error", "Approval.Denied", "Cause", "no budget"))
+	ok(t, e.get(t, "DescribeExecution", "FlowName", "step_fails", "ExecutionName", "f1", "WaitTimeSeconds", "30"))
+	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "step_fails", "ExecutionName", "f1"))["Events"].([]any)
+	last := events[len(events)-1].(map[string]any)
+	if detail := jsonText(t, last["EventDetail"]); last["Type"] != "ExecutionFailed" || detail["error"] != "Approval.Denied" || detail["cause"] != "no budget" {
+		t.Errorf("last event %v", last)
+	}
+}
+
+// A task still being handed over is not waiting yet: a report by path gets
+// TaskInvalidState, to be retried, and succeeds once the hand-off is done.
+func TestReportStepDuringHandoff(t *testing.T) {
+	e := integration(t)
+	e.createFlow(t, "slow_handoff", callbackFlow)
+	// The test's function hands the token over on a channel; filled up, it
+	// holds the hand-off until the test reads.
+	box := e.tokens.ch("slow_handoff/s1")
+	for len(box) < cap(box) {
+		box <- "filler"
+	}
+	ok(t, e.call(t, "StartExecution", "FlowName", "slow_handoff", "ExecutionName", "s1", "Input", `{"key":"slow_handoff/s1"}`))
+	testenv.Eventually(t, "the hand-off is pending", 20*time.Second, func() error {
+		r := e.call(t, "ReportStepSucceeded", "FlowName", "slow_handoff", "ExecutionName", "s1", "StepPath", "wait_here")
+		if r.status != 409 || r.body["Code"] != "TaskInvalidState" {
+			return fmt.Errorf("got %d %v", r.status, r.body)
+		}
+		return nil
+	})
+	if got := e.waitingTasks(t, "slow_handoff", "s1"); len(got) != 0 {
+		t.Errorf("a task being handed over is listed: %v", got)
+	}
+	for range cap(box) {
+		<-box
+	}
+	e.awaitWaiting(t, "slow_handoff", "s1", 1)
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "slow_handoff", "ExecutionName", "s1", "StepPath", "wait_here", "Output", `{"status":"late"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "slow_handoff", "ExecutionName", "s1", "WaitTimeSeconds", "30"))
+	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"late"}` {
+		t.Errorf("DescribeExecution: %v", done)
+	}
+}
+
+func TestListWaitingTasksAcrossAFlow(t *testing.T) {
+	e := integration(t)
+	e.createFlow(t, "inbox", callbackFlow)
+	want := map[string]string{}
+	for _, name := range []string{"i1", "i2", "i3", "i4"} {
+		ok(t, e.call(t, "StartExecution", "FlowName", "inbox", "ExecutionName", name, "Input", `{"key":"inbox/`+name+`"}`))
+		want[name] = e.tokens.next(t, "inbox/"+name)
+	}
+	ok(t, e.call(t, "StopExecution", "FlowName", "inbox", "ExecutionName", "i4"))
+	delete(want, "i4")
+	t.Cleanup(func() {
+		for name := range want {
+			e.call(t, "StopExecution", "FlowName", "inbox", "ExecutionName", name)
+		}
+	})
+	for name := range want {
+		e.awaitWaiting(t, "inbox", name, 1)
+	}
+
+	// Pages of one, then all at once; visibility lists the stopped execution
+	// as running for a moment.
+	testenv.Eventually(t, "paging through the inbox", 20*time.Second, func() error {
+		got := map[string]string{}
+		next := ""
+		for pages := 0; ; pages++ {
+			if pages > 10 {
+				return errors.New("too many pages")
+			}
+			page := ok(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "Limit", "1", "NextToken", next))
+			tasks := page["Tasks"].([]any)
+			if len(tasks) > 1 {
+				return fmt.Errorf("a page of %d", len(tasks))
+			}
+			for _, x := range tasks {
+				x := x.(map[string]any)
+				if _, seen := got[x["ExecutionName"].(string)]; seen || x["FlowName"] != "inbox" || x["StepPath"] != "wait_here" {
+					return fmt.Errorf("item %v", x)
+				}
+				got[x["ExecutionName"].(string)] = x["TaskToken"].(string)
+			}
+			if next, _ = page["NextToken"].(string); next == "" {
+				break
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("listed %v, want %v", got, want)
+		}
+		if all := e.waitingTasks(t, "inbox", ""); len(all) != len(want) {
+			return fmt.Errorf("one page of %d tasks, want %d", len(all), len(want))
+		}
+		return nil
+	})
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "NextToken", "bm90IGEgdG9rZW4"), 400, "InvalidArgument")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "Limit", "101"), 400, "InvalidArgument")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "ExecutionName", "nope"), 404, "ExecutionNotExists")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "nope"), 404, "FlowNotExists")
+	wantError(t, e.get(t, "ListWaitingTasks"), 400, "MissingRequiredParams")
+}
+
+// TestSDKExtensions calls the extensions through the official Go SDK's
+// generic CommonRequest, signed, as a Go worker would.
+func TestSDKExtensions(t *testing.T) {
+	e := integration(t)
+	c, _ := aliyun(t, e, accessKeySecret)
+	host := strings.TrimPrefix(e.signedURL, "http://")
+	call := func(action string, params map[string]string) (map[string]any, error) {
+		req := requests.NewCommonRequest()
+		req.Method, req.Scheme, req.Domain = requests.POST, requests.HTTP, host
+		req.Product, req.Version, req.ApiName = "fnf", "2019-03-15", action
+		for name, value := range params {
+			req.FormParams[name] = value
+		}
+		resp, err := c.ProcessCommonRequest(req)
+		if err != nil {
+			return nil, err
+		}
+		var body map[string]any
+		if err := json.Unmarshal(resp.GetHttpContentBytes(), &body); err != nil {
+			t.Fatalf("%s reply %q: %v", action, resp.GetHttpContentString(), err)
+		}
+		return body, nil
+	}
+	e.createFlow(t, "sdk_ext", callbackFlow)
+	for _, name := range []string{"x1", "x2"} {
+		ok(t, e.call(t, "StartExecution", "FlowName", "sdk_ext", "ExecutionName", name, "Input", `{"key":"sdk_ext/`+name+`"}`))
+	}
+	tok := e.tokens.next(t, "sdk_ext/x1")
+	e.tokens.next(t, "sdk_ext/x2")
+	e.awaitWaiting(t, "sdk_ext", "x1", 1)
+	e.awaitWaiting(t, "sdk_ext", "x2", 1)
+
+	if _, err := call("ReportTaskHeartbeat", map[string]string{"TaskToken": tok, "Details": `{"step":"resize"}`}); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := call("ListWaitingTasks", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := listed["Tasks"].([]any)
+	if len(tasks) != 1 || tasks[0].(map[string]any)["TaskToken"] != tok || tasks[0].(map[string]any)["HeartbeatDetails"] != `{"step":"resize"}` {
+		t.Fatalf("ListWaitingTasks: %v", listed)
+	}
+	reported, err := call("ReportStepSucceeded", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1", "StepPath": "wait_here", "Output": `{"status":"by path"}`})
+	if err != nil || reported["StepPath"] != "wait_here" || reported["RequestId"] == "" {
+		t.Fatalf("ReportStepSucceeded: %v %v", reported, err)
+	}
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "sdk_ext", "ExecutionName", "x1", "WaitTimeSeconds", "30"))
+	if done["Output"] != `{"s":"by path"}` {
+		t.Errorf("DescribeExecution: %v", done)
+	}
+	_, err = call("ReportTaskHeartbeat", map[string]string{"TaskToken": tok})
+	serverError(t, err, 400, "TaskAlreadyCompleted")
+	_, err = call("ReportStepSucceeded", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1", "StepPath": "wait_here"})
+	serverError(t, err, 400, "TaskNotWaiting")
+
+	if _, err := call("ReportStepFailed", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x2", "StepPath": "wait_here", "Error": "Worker.Gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := ok(t, e.get(t, "DescribeExecution", "FlowName", "sdk_ext", "ExecutionName", "x2", "WaitTimeSeconds", "30")); failed["Status"] != "Failed" {
+		t.Errorf("DescribeExecution: %v", failed)
+	}
+	// Signed like every action.
+	wrong, _ := aliyun(t, e, "not the secret")
+	req := requests.NewCommonRequest()
+	req.Method, req.Scheme, req.Domain = requests.POST, requests.HTTP, host
+	req.Product, req.Version, req.ApiName = "fnf", "2019-03-15", "ListWaitingTasks"
+	req.FormParams["FlowName"] = "sdk_ext"
+	_, err = wrong.ProcessCommonRequest(req)
+	serverError(t, err, 403, "SignatureNotMatch")
+}
+
+// A retried step waits again at the same path with the next attempt number
+// and a new token.
+func TestWaitingTaskAttempts(t *testing.T) {
+	e := integration(t)
+	e.createFlow(t, "retried", strings.Replace(callbackFlow, "    outputMappings:", `    retry:
+      - errors: [Again]
+        intervalSeconds: 1
+    outputMappings:`, 1))
+	ok(t, e.call(t, "StartExecution", "FlowName", "retried", "ExecutionName", "r1", "Input", `{"key":"retried/r1"}`))
+	first := e.awaitWaiting(t, "retried", "r1", 1)[0]
+	if first["Attempt"] != 1.0 || first["TaskToken"] != e.tokens.next(t, "retried/r1") {
+		t.Fatalf("first attempt %v", first)
+	}
+	ok(t, e.call(t, "ReportStepFailed", "FlowName", "retried", "ExecutionName", "r1", "StepPath", "wait_here", "Error", "Again"))
+	var second map[string]any
+	testenv.Eventually(t, "the second attempt waits", 20*time.Second, func() error {
+		tasks := e.waitingTasks(t, "retried", "r1")
+		if len(tasks) != 1 || tasks[0]["TaskEventId"] == first["TaskEventId"] {
+			return fmt.Errorf("waiting %v", tasks)
+		}
+		second = tasks[0]
+		return nil
+	})
+	if second["Attempt"] != 2.0 || second["TaskToken"] != e.tokens.next(t, "retried/r1") || second["TaskToken"] == first["TaskToken"] {
+		t.Errorf("second attempt %v, first %v", second, first)
+	}
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "retried", "ExecutionName", "r1", "StepPath", "wait_here", "TaskEventId", fmt.Sprint(second["TaskEventId"]), "Output", `{"status":"ok"}`))
+	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", "retried", "ExecutionName", "r1", "WaitTimeSeconds", "30")); done["Output"] != `{"s":"ok"}` {
+		t.Errorf("DescribeExecution: %v", done)
+	}
+}
