@@ -26,6 +26,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/fnflow/fnflow/console"
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway/mns"
@@ -67,6 +68,9 @@ type Config struct {
 	// PushCertificatePEM is the certificate topic notifications are signed
 	// with, served for subscribers to check them.
 	PushCertificatePEM []byte
+	// Console serves the console in the browser under /console (package
+	// console), behind the same AccessKeys.
+	Console bool
 }
 
 // Server is the gateway, an http.Handler.
@@ -81,6 +85,8 @@ type Server struct {
 	callbacks  *callback.Completer
 	// mns serves the MNS API's paths; nil when no queues are configured.
 	mns *mns.Handler
+	// console serves /console; nil when it is off.
+	console *console.Handler
 }
 
 // New returns a gateway serving cfg.
@@ -95,6 +101,9 @@ func New(cfg Config) *Server {
 	if cfg.Queues != nil {
 		s.mns = mns.New(mns.Config{Queues: cfg.Queues, Topics: cfg.Topics, AccessKeys: cfg.AccessKeys, Logger: s.log, CertificatePEM: cfg.PushCertificatePEM})
 	}
+	if cfg.Console {
+		s.console = console.New(console.Config{Executions: s.executions, Flows: cfg.Flows, Callbacks: s.callbacks, AccessKeys: cfg.AccessKeys, Logger: s.log})
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -108,9 +117,14 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves one API request: MNS paths (/queues, /topics) on the MNS
-// face, everything else on the fnf face.
+// ServeHTTP serves one request: MNS paths (/queues, /topics) on the MNS
+// face, /console on the console when it is on, everything else on the fnf
+// face.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.console != nil && console.Paths(r.URL.Path) {
+		s.console.ServeHTTP(w, r)
+		return
+	}
 	if s.mns != nil && mns.Paths(r.URL.Path) {
 		s.mns.ServeHTTP(w, r)
 		return

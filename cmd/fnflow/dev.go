@@ -43,6 +43,8 @@ type devOptions struct {
 	handoffTimeout time.Duration
 	// maxStepData is the worker's, as interpreter.Options takes it.
 	maxStepData int
+	// console serves the console in the browser under /console.
+	console bool
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -59,6 +61,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	registerHandoffTimeout(fs, &opts.handoffTimeout)
 	registerMaxStepData(fs, &opts.maxStepData)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
+	fs.BoolVar(&opts.console, "console", true, "serve the console in the browser under /console")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
 	logger, status := cmd.parse(args)
 	if logger == nil {
@@ -195,6 +198,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		PushCertificatePEM: pushSigner.CertificatePEM(),
 		Logger:             logger,
 		AccessKeys:         opts.accessKeys,
+		Console:            opts.console,
 	})
 	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP(opts.gatewayAddr, handler, logger)
 	if err != nil {

@@ -15,12 +15,14 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var tf temporalFlags
 	var access accessFlags
 	var addr string
+	var consoleOn bool
 	var push pushFlags
 	cmd := newCommand("gateway", "Serves Alibaba's fnf API (2019-03-15) and MNS queue and topic API (2015-06-06) against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	access.register(cmd.flags)
 	push.register(cmd.flags, false)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
+	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -58,6 +60,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		PushCertificatePEM: certificate,
 		Logger:             logger,
 		AccessKeys:         keys,
+		Console:            consoleOn,
 	})
 	srv, url, done, err := serveHTTP(addr, handler, logger)
 	if err != nil {

@@ -1,0 +1,235 @@
+package console
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/flowgraph"
+	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/interpreter"
+)
+
+const (
+	// maxFlows is how many flows the flow list and the inbox look at; past
+	// it the page says that there are more.
+	maxFlows = 100
+	// maxExecutions is how many executions a flow's page lists, newest
+	// first, and how many running executions of each flow the inbox reads.
+	maxExecutions = 100
+	// maxEvents is how many events of its history an execution's page
+	// shows.
+	maxEvents = 1000
+)
+
+// statuses are the filters a flow's page offers.
+var statuses = []executions.Status{executions.Running, executions.Succeeded, executions.Failed, executions.Stopped, executions.TimedOut}
+
+type flowItem struct {
+	Flow flowstore.Flow
+	// Picture is the flow drawn as an SVG document, for an img element: each
+	// picture keeps its own IDs.
+	Picture template.URL
+	Problem string
+}
+
+type flowsPage struct {
+	Flows []flowItem
+	More  bool
+}
+
+func (h *Handler) flows(w http.ResponseWriter, r *http.Request) {
+	list, next, err := h.cfg.Flows.List(r.Context(), "", maxFlows)
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, "", fmt.Errorf("listing the flows: %w", err))
+		return
+	}
+	page := flowsPage{More: next != ""}
+	for _, f := range list {
+		item := flowItem{Flow: f}
+		if g, err := graph(f.Name, f.Definition); err != nil {
+			item.Problem = err.Error()
+		} else {
+			// Built here from the flow's own definition, which the drawing
+			// escapes: safe as a URL.
+			item.Picture = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(g.SVG())))
+		}
+		page.Flows = append(page.Flows, item)
+	}
+	h.render(w, http.StatusOK, "flows.html", page)
+}
+
+type flowPage struct {
+	Flow       flowstore.Flow
+	Picture    template.HTML
+	Problem    string
+	Statuses   []executions.Status
+	Status     executions.Status
+	Executions []executions.Execution
+	More       bool
+}
+
+func (h *Handler) flow(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("flow")
+	f, err := h.cfg.Flows.Get(r.Context(), name)
+	if errors.Is(err, flowstore.ErrFlowNotFound) {
+		h.fail(w, r, http.StatusNotFound, Path+"/", fmt.Errorf("flow %s does not exist", name))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("reading flow %s: %w", name, err))
+		return
+	}
+	page := flowPage{Flow: f, Statuses: statuses, Status: executions.Status(r.URL.Query().Get("status"))}
+	if page.Status != "" && !page.Status.Known() {
+		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+name, fmt.Errorf("unknown status %q", page.Status))
+		return
+	}
+	if g, err := graph(f.Name, f.Definition); err != nil {
+		page.Problem = err.Error()
+	} else {
+		page.Picture = template.HTML(g.SVG())
+	}
+	list, err := h.cfg.Executions.List(r.Context(), name, executions.Filter{Status: page.Status}, maxExecutions, nil)
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the executions of flow %s: %w", name, err))
+		return
+	}
+	page.Executions, page.More = list.Executions, list.NextPageToken != nil
+	h.render(w, http.StatusOK, "flow.html", page)
+}
+
+type eventRow struct {
+	executions.Event
+	Detail string
+}
+
+type executionPage struct {
+	Execution executions.Execution
+	Picture   template.HTML
+	Problem   string
+	Input     string
+	Output    string
+	// Error and Cause are how an execution that did not succeed ended.
+	Error, Cause string
+	Events       []eventRow
+	More         bool
+	Waiting      []waitingTask
+}
+
+func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
+	flow, name := r.PathValue("flow"), r.PathValue("execution")
+	back := Path + "/flows/" + flow
+	e, err := h.cfg.Executions.Describe(r.Context(), flow, name)
+	if errors.Is(err, executions.ErrNotFound) {
+		h.fail(w, r, http.StatusNotFound, back, fmt.Errorf("execution %s of flow %s does not exist", name, flow))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, back, fmt.Errorf("describing execution %s of flow %s: %w", name, flow, err))
+		return
+	}
+	events, more, err := h.history(r, flow, name)
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, back, err)
+		return
+	}
+	page := executionPage{Execution: e, Input: indent(e.Input), Output: indent(e.Output), More: more}
+	read := make([]flowgraph.Event, len(events))
+	for i, ev := range events {
+		read[i] = flowgraph.Event{Type: string(ev.Type), StepName: ev.StepName}
+		page.Events = append(page.Events, eventRow{Event: ev, Detail: shownDetail(ev)})
+	}
+	if g, err := graph(flow, e.Definition); err != nil {
+		page.Problem = err.Error()
+	} else {
+		g.Colour(flowgraph.States(read))
+		page.Picture = template.HTML(g.SVG())
+	}
+	if e.Status != executions.Succeeded && e.Status != executions.Running && len(events) > 0 {
+		var end struct{ Error, Cause string }
+		if json.Unmarshal(events[len(events)-1].Detail, &end) == nil {
+			page.Error, page.Cause = end.Error, end.Cause
+		}
+	}
+	if e.Status == executions.Running {
+		page.Waiting = waiting(flow, name, events)
+	}
+	h.render(w, http.StatusOK, "execution.html", page)
+}
+
+// history reads up to maxEvents events of an execution's history.
+func (h *Handler) history(r *http.Request, flow, name string) ([]executions.Event, bool, error) {
+	var events []executions.Event
+	var after int64
+	for len(events) < maxEvents {
+		page, err := h.cfg.Executions.History(r.Context(), flow, name, after, maxEvents-len(events))
+		if err != nil {
+			return nil, false, fmt.Errorf("reading the history of execution %s of flow %s: %w", name, flow, err)
+		}
+		events = append(events, page.Events...)
+		if !page.More || len(page.Events) == 0 {
+			return events, false, nil
+		}
+		after = page.Events[len(page.Events)-1].ID
+	}
+	return events, true, nil
+}
+
+// graph draws a definition; one that no longer parses is not drawn.
+func graph(name, definition string) (*flowgraph.Graph, error) {
+	f, diags := fdl.Parse(name, []byte(definition))
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("the definition cannot be drawn: %w", diags.Err())
+	}
+	return flowgraph.Build(f), nil
+}
+
+// shownDetail is an event's detail as the history table shows it: a task
+// token is redacted, for the page is no place to hand it out.
+func shownDetail(e executions.Event) string {
+	if e.Type != interpreter.EventTaskSubmitted {
+		return string(e.Detail)
+	}
+	var detail map[string]any
+	if payload.Unmarshal(e.Detail, &detail) != nil {
+		return string(e.Detail)
+	}
+	if _, ok := detail["taskToken"]; !ok {
+		return string(e.Detail)
+	}
+	detail["taskToken"] = "(hidden)"
+	b, err := payload.Marshal(detail)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// indent lays out a JSON value for reading; "" stays "".
+func indent(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// since says how long ago t was, to the second.
+func since(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
+}

@@ -1,0 +1,170 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/internal/callback"
+	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/interpreter"
+)
+
+const (
+	// maxForm bounds a report's form: the fnf API's 1 MiB output and room
+	// for the field names.
+	maxForm = 1<<20 + 4096
+	// settle bounds how long a report waits for the execution to record it,
+	// so that the page it leads to shows the step done.
+	settle = 5 * time.Second
+)
+
+// waitingTask is a callback step that waits for a report. Its token stays
+// on the server: the forms name the step by its TaskScheduled event.
+type waitingTask struct {
+	Flow, Execution string
+	Step            string
+	TaskEventID     int64
+	Since           time.Time
+	token           string
+}
+
+// waiting reads an execution's history for the callback steps that wait: a
+// TaskSubmitted with a task token that no TaskSucceeded, TaskFailed or
+// TaskTimedOut of the same TaskScheduled event followed, in an execution
+// that has not ended.
+func waiting(flow, execution string, events []executions.Event) []waitingTask {
+	var tasks []waitingTask
+	for _, e := range events {
+		switch e.Type {
+		case interpreter.EventTaskSubmitted:
+			var detail struct{ TaskToken string }
+			if payload.Unmarshal(e.Detail, &detail) == nil && detail.TaskToken != "" {
+				tasks = append(tasks, waitingTask{Flow: flow, Execution: execution, Step: e.StepName, TaskEventID: e.ScheduledID, Since: e.Time, token: detail.TaskToken})
+			}
+		case interpreter.EventTaskSucceeded, interpreter.EventTaskFailed, interpreter.EventTaskTimedOut:
+			tasks = slices.DeleteFunc(tasks, func(t waitingTask) bool { return t.TaskEventID == e.ScheduledID })
+		case interpreter.EventExecutionSucceeded, interpreter.EventExecutionFailed, interpreter.EventExecutionStopped, interpreter.EventExecutionTimedOut:
+			// An execution that ended waits for nothing.
+			tasks = nil
+		}
+	}
+	return tasks
+}
+
+func (h *Handler) approve(w http.ResponseWriter, r *http.Request) {
+	h.report(w, r, func(ctx context.Context, task *callback.Task) (int, error) {
+		var output map[string]any
+		if err := payload.Unmarshal([]byte(r.PostFormValue("output")), &output); err != nil || output == nil {
+			return http.StatusBadRequest, errors.New("the output must be a JSON object")
+		}
+		if err := payload.CheckNumbers(output); err != nil {
+			return http.StatusBadRequest, fmt.Errorf("the output holds a %w", err)
+		}
+		stored, err := payload.Marshal(output)
+		if err != nil {
+			return http.StatusBadRequest, fmt.Errorf("the output cannot be stored: %w", err)
+		}
+		if len(stored) > 1<<20 {
+			return http.StatusBadRequest, errors.New("the output is larger than 1 MiB")
+		}
+		return 0, task.Succeed(ctx, stored)
+	})
+}
+
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request) {
+	h.report(w, r, func(ctx context.Context, task *callback.Task) (int, error) {
+		errorName, cause := r.PostFormValue("error"), r.PostFormValue("cause")
+		if n := utf8.RuneCountInString(errorName); n < 1 || n > 128 {
+			return http.StatusBadRequest, errors.New("the error name must be 1 to 128 characters")
+		}
+		if utf8.RuneCountInString(cause) > 4096 {
+			return http.StatusBadRequest, errors.New("the cause must be at most 4096 characters")
+		}
+		return 0, task.Fail(ctx, errorName, cause)
+	})
+}
+
+// report finds the waiting step a form names, completes it with complete
+// and, once the execution has recorded it, sends the browser back to the
+// execution or the inbox. complete returns a status for a form it refuses.
+func (h *Handler) report(w http.ResponseWriter, r *http.Request, complete func(context.Context, *callback.Task) (int, error)) {
+	flow, name := r.PathValue("flow"), r.PathValue("execution")
+	back := Path + "/flows/" + flow + "/executions/" + name
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, http.StatusBadRequest, back, fmt.Errorf("reading the form: %w", err))
+		return
+	}
+	taskEventID, err := strconv.ParseInt(r.PathValue("task"), 10, 64)
+	if err != nil {
+		h.fail(w, r, http.StatusNotFound, back, fmt.Errorf("no task %q", r.PathValue("task")))
+		return
+	}
+	task, err := h.find(r, flow, name, taskEventID)
+	if err != nil {
+		h.fail(w, r, http.StatusConflict, back, err)
+		return
+	}
+	opened, err := h.cfg.Callbacks.Open(task.token)
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, back, fmt.Errorf("opening the token of step %s: %w", task.Step, err))
+		return
+	}
+	status, err := complete(r.Context(), opened)
+	switch {
+	case status != 0:
+		h.fail(w, r, status, back, err)
+		return
+	case errors.Is(err, callback.ErrAlreadyCompleted):
+		h.fail(w, r, http.StatusConflict, back, fmt.Errorf("step %s has already been reported, or its execution ended", task.Step))
+		return
+	case err != nil:
+		h.fail(w, r, http.StatusServiceUnavailable, back, fmt.Errorf("reporting step %s: %w", task.Step, err))
+		return
+	}
+	h.log.Info("callback step reported from the console", "flow", flow, "execution", name, "step", task.Step, "taskEventId", taskEventID, "path", r.URL.Path)
+	h.awaitRecorded(r, flow, name, taskEventID)
+	if r.PostFormValue("from") == "inbox" {
+		back = Path + "/inbox"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// find reads the execution's history for the waiting step.
+func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (waitingTask, error) {
+	events, _, err := h.history(r, flow, name)
+	if err != nil {
+		return waitingTask{}, err
+	}
+	for _, t := range waiting(flow, name, events) {
+		if t.TaskEventID == taskEventID {
+			return t, nil
+		}
+	}
+	return waitingTask{}, fmt.Errorf("execution %s of flow %s has no step waiting for a report as task %d: it was reported already, or the execution ended", name, flow, taskEventID)
+}
+
+// awaitRecorded waits, up to settle, until the step no longer waits in the
+// execution's history. Past it, or on an error reading, the page the
+// browser is sent to shows what there is: the report itself was accepted.
+func (h *Handler) awaitRecorded(r *http.Request, flow, name string, taskEventID int64) {
+	deadline := time.Now().Add(settle)
+	for time.Now().Before(deadline) {
+		events, _, err := h.history(r, flow, name)
+		if err != nil || !slices.ContainsFunc(waiting(flow, name, events), func(t waitingTask) bool { return t.TaskEventID == taskEventID }) {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,258 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/testenv"
+)
+
+// consoleGateway is a gateway with the console on, requiring the test's
+// access key.
+func consoleGateway(t *testing.T, e *testEnv) string {
+	t.Helper()
+	cfg := e.cfg
+	cfg.Console = true
+	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
+	srv := httptest.NewServer(gateway.New(cfg))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// page gets a console page as a browser signed in would.
+func page(t *testing.T, base, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(accessKeyID, accessKeySecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// post sends a console form from the console's own page, as a browser does.
+func post(t *testing.T, base, path string, form url.Values) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(accessKeyID, accessKeySecret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// startWaiting starts an execution of callbackFlow and waits until the
+// console shows its step waiting for a report. It returns the step's token.
+func startWaiting(t *testing.T, e *testEnv, base, flow, name string) string {
+	t.Helper()
+	key := flow + "/" + name
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", fmt.Sprintf(`{"key":%q}`, key)))
+	tok := e.tokens.next(t, key)
+	testenv.Eventually(t, "the console shows the step waiting", 10*time.Second, func() error {
+		if _, body := page(t, base, "/console/flows/"+flow+"/executions/"+name); !strings.Contains(body, ">Approve</button>") {
+			return fmt.Errorf("no Approve button in %s", body)
+		}
+		return nil
+	})
+	return tok
+}
+
+func TestConsolePages(t *testing.T) {
+	e := integration(t)
+	base := consoleGateway(t, e)
+	e.createFlow(t, "console_pages", callbackFlow)
+	tok := startWaiting(t, e, base, "console_pages", "run1")
+
+	status, body := page(t, base, "/console/flows/console_pages/executions/run1")
+	for _, want := range []string{"status-Running", "<svg", `data-state="waiting"`, "wait_here", "TaskSubmitted", `&#34;taskToken&#34;:&#34;(hidden)&#34;`, `&#34;key&#34;: &#34;console_pages/run1&#34;`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("execution page (status %d) lacks %s:\n%s", status, want, body)
+		}
+	}
+	if strings.Contains(body, tok) {
+		t.Errorf("the execution page shows the task token")
+	}
+	testenv.Eventually(t, "the flow and its running execution are listed", 10*time.Second, func() error {
+		if _, body := page(t, base, "/console/"); !strings.Contains(body, `href="/console/flows/console_pages"`) || !strings.Contains(body, "data:image/svg") {
+			return fmt.Errorf("flows page: %s", body)
+		}
+		if _, body := page(t, base, "/console/flows/console_pages?status=Running"); !strings.Contains(body, `href="/console/flows/console_pages/executions/run1"`) {
+			return fmt.Errorf("flow page, Running: %s", body)
+		}
+		if _, body := page(t, base, "/console/inbox"); !strings.Contains(body, "/console/flows/console_pages/executions/run1/tasks/") {
+			return fmt.Errorf("inbox: %s", body)
+		}
+		return nil
+	})
+	if _, body := page(t, base, "/console/flows/console_pages?status=Succeeded"); strings.Contains(body, "executions/run1") {
+		t.Errorf("the Succeeded filter lists a running execution:\n%s", body)
+	}
+	if status, _ := page(t, base, "/console/flows/console_pages?status=Bogus"); status != http.StatusBadRequest {
+		t.Errorf("an unknown status filter: %d, want 400", status)
+	}
+	if status, _ := page(t, base, "/console/flows/no_such_flow"); status != http.StatusNotFound {
+		t.Errorf("a flow that does not exist: %d, want 404", status)
+	}
+}
+
+// taskPath is the path of the first waiting step's forms on a page.
+func taskPath(t *testing.T, body string) string {
+	t.Helper()
+	start := strings.Index(body, `action="/console/flows/`)
+	if start < 0 {
+		t.Fatalf("no task form in %s", body)
+	}
+	action := body[start+len(`action="`):]
+	return action[:strings.Index(action, `/approve"`)]
+}
+
+func TestConsoleApproveAndReject(t *testing.T) {
+	e := integration(t)
+	base := consoleGateway(t, e)
+	e.createFlow(t, "console_reports", callbackFlow)
+	execPath := "/console/flows/console_reports/executions/"
+
+	startWaiting(t, e, base, "console_reports", "yes")
+	_, body := page(t, base, execPath+"yes")
+	task := taskPath(t, body)
+	if resp := post(t, base, task+"/approve", url.Values{"output": {`{"status": "approved", "n": 1e400}`}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an output with a number past a float64: %d, want 400", resp.StatusCode)
+	}
+	if resp := post(t, base, task+"/approve", url.Values{"output": {`[1]`}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an output that is not an object: %d, want 400", resp.StatusCode)
+	}
+	resp := post(t, base, task+"/approve", url.Values{"output": {`{"status": "approved"}`}, "from": {"inbox"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/inbox" {
+		t.Fatalf("approve: %d to %q, want 303 to the inbox", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	described := ok(t, e.get(t, "DescribeExecution", "FlowName", "console_reports", "ExecutionName", "yes", "WaitTimeSeconds", "10"))
+	if described["Status"] != "Succeeded" || jsonText(t, described["Output"])["s"] != "approved" {
+		t.Errorf("approved: %v", described)
+	}
+	if resp := post(t, base, task+"/approve", url.Values{"output": {`{}`}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("approving again: %d, want 409", resp.StatusCode)
+	}
+
+	startWaiting(t, e, base, "console_reports", "no")
+	_, body = page(t, base, execPath+"no")
+	resp = post(t, base, taskPath(t, body)+"/reject", url.Values{"error": {"Rejected"}, "cause": {"not this time"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != execPath+"no" {
+		t.Fatalf("reject: %d to %q, want 303 to the execution", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	testenv.Eventually(t, "the execution page shows the rejection", 10*time.Second, func() error {
+		if _, body := page(t, base, execPath+"no"); !strings.Contains(body, "status-Failed") || !strings.Contains(body, "<code>Rejected</code>") || !strings.Contains(body, "not this time") {
+			return fmt.Errorf("execution page: %s", body)
+		}
+		return nil
+	})
+}
+
+func TestConsoleOff(t *testing.T) {
+	e := integration(t)
+	srv := httptest.NewServer(gateway.New(e.cfg))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("a gateway with the console off served /console/: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestConsoleInBrowser is the console as a person uses it, in Debian's
+// chromium: open an execution that waits, click Approve, see it succeed.
+func TestConsoleInBrowser(t *testing.T) {
+	e := integration(t)
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("this test drives Debian's chromium (apt-get install -y chromium; .ci/run installs it):", err)
+	}
+	base := consoleGateway(t, e)
+	e.createFlow(t, "console_browser", callbackFlow)
+	startWaiting(t, e, base, "console_browser", "run1")
+
+	allocator, cancel := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)...)
+	defer cancel()
+	browser, cancel := chromedp.NewContext(allocator)
+	defer cancel()
+	// The first call starts the browser and holds it: no timeout on it.
+	if _, err := chromedp.Call(browser, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(browser, time.Minute)
+	defer cancel()
+	credentials := base64.StdEncoding.EncodeToString([]byte(accessKeyID + ":" + accessKeySecret))
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": "Basic " + credentials}}); err != nil {
+		t.Fatal(err)
+	}
+	screenshot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(100)(ctx, target)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), png, 0o644)
+		})
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/console/flows/console_browser/executions/run1"),
+		chromedp.WaitVisible(`form.approve button`),
+		screenshot("waiting"),
+		chromedp.SetValue(`form.approve textarea`, `{"status": "approved in the browser"}`),
+		chromedp.Click(`form.approve button`),
+		// Approve leads back to the execution once it has recorded the report.
+		chromedp.WaitVisible(`h1 .status-Succeeded`),
+		screenshot("approved"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	output, err := chromedp.Run(ctx, chromedp.Text(`.io section:nth-child(2) pre`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(output, `"s": "approved in the browser"`) {
+		t.Errorf("the page shows the output %q", output)
+	}
+	for _, path := range []string{"/console/", "/console/flows/console_browser", "/console/inbox"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), screenshot(strings.NewReplacer("/", "_").Replace(strings.Trim(path, "/")))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
