@@ -1,12 +1,12 @@
 package console
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-
-	"github.com/fnflow/fnflow/executions"
 )
+
+// maxWaitingPerFlow is how many waiting steps of each flow the inbox shows.
+const maxWaitingPerFlow = 100
 
 type inboxPage struct {
 	Tasks []waitingTask
@@ -16,8 +16,8 @@ type inboxPage struct {
 }
 
 // inbox lists the callback steps waiting in the running executions of every
-// flow. It reads the history of each running execution, up to maxFlows
-// flows and maxExecutions running executions of each.
+// flow (executions.Service.ListWaiting), up to maxFlows flows and
+// maxWaitingPerFlow waiting steps of each.
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	flows, next, err := h.cfg.Flows.List(r.Context(), "", maxFlows)
 	if err != nil {
@@ -26,23 +26,13 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	page := inboxPage{More: next != ""}
 	for _, f := range flows {
-		running, err := h.cfg.Executions.List(r.Context(), f.Name, executions.Filter{Status: executions.Running}, maxExecutions, nil)
+		waiting, err := h.cfg.Executions.ListWaiting(r.Context(), f.Name, "", maxWaitingPerFlow, nil)
 		if err != nil {
-			h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the running executions of flow %s: %w", f.Name, err))
+			h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the waiting steps of flow %s: %w", f.Name, err))
 			return
 		}
-		page.More = page.More || running.NextPageToken != nil
-		for _, e := range running.Executions {
-			events, _, err := h.history(r, f.Name, e.Name)
-			if errors.Is(err, executions.ErrNotFound) {
-				continue // listed, then gone: visibility lags
-			}
-			if err != nil {
-				h.fail(w, r, http.StatusServiceUnavailable, Path+"/", err)
-				return
-			}
-			page.Tasks = append(page.Tasks, waiting(f.Name, e.Name, events)...)
-		}
+		page.More = page.More || waiting.NextPageToken != nil
+		page.Tasks = append(page.Tasks, reportable(waiting.Tasks)...)
 	}
 	h.render(w, http.StatusOK, "inbox.html", page)
 }

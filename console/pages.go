@@ -161,7 +161,10 @@ func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if e.Status == executions.Running {
-		page.Waiting = waiting(flow, name, events)
+		if page.Waiting, err = h.waiting(r.Context(), flow, name); err != nil {
+			h.fail(w, r, http.StatusServiceUnavailable, Path+"/", err)
+			return
+		}
 	}
 	h.render(w, http.StatusOK, "execution.html", page)
 }

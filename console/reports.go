@@ -13,7 +13,6 @@ import (
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
-	"github.com/fnflow/fnflow/interpreter"
 )
 
 const (
@@ -35,24 +34,23 @@ type waitingTask struct {
 	token           string
 }
 
-// waiting reads an execution's history for the callback steps that wait: a
-// TaskSubmitted with a task token that no TaskSucceeded, TaskFailed or
-// TaskTimedOut of the same TaskScheduled event followed, in an execution
-// that has not ended.
-func waiting(flow, execution string, events []executions.Event) []waitingTask {
+// waiting reads the callback steps of an execution that wait for a report
+// (executions.Service.Waiting): handed over, so their token exists.
+func (h *Handler) waiting(ctx context.Context, flow, name string) ([]waitingTask, error) {
+	pending, err := h.cfg.Executions.Waiting(ctx, flow, name)
+	if err != nil {
+		return nil, err
+	}
+	return reportable(pending), nil
+}
+
+// reportable keeps the waiting tasks whose hand-off is recorded, as the
+// console shows them.
+func reportable(pending []executions.WaitingTask) []waitingTask {
 	var tasks []waitingTask
-	for _, e := range events {
-		switch e.Type {
-		case interpreter.EventTaskSubmitted:
-			var detail struct{ TaskToken string }
-			if payload.Unmarshal(e.Detail, &detail) == nil && detail.TaskToken != "" {
-				tasks = append(tasks, waitingTask{Flow: flow, Execution: execution, Step: e.StepName, TaskEventID: e.ScheduledID, Since: e.Time, token: detail.TaskToken})
-			}
-		case interpreter.EventTaskSucceeded, interpreter.EventTaskFailed, interpreter.EventTaskTimedOut:
-			tasks = slices.DeleteFunc(tasks, func(t waitingTask) bool { return t.TaskEventID == e.ScheduledID })
-		case interpreter.EventExecutionSucceeded, interpreter.EventExecutionFailed, interpreter.EventExecutionStopped, interpreter.EventExecutionTimedOut:
-			// An execution that ended waits for nothing.
-			tasks = nil
+	for _, t := range pending {
+		if t.Submitted && t.TaskToken != "" {
+			tasks = append(tasks, waitingTask{Flow: t.FlowName, Execution: t.ExecutionName, Step: t.StepName, TaskEventID: t.TaskEventID, Since: t.Since, token: t.TaskToken})
 		}
 	}
 	return tasks
@@ -137,13 +135,13 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, complete func(c
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// find reads the execution's history for the waiting step.
+// find reads the execution's waiting step.
 func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (waitingTask, error) {
-	events, _, err := h.history(r, flow, name)
+	tasks, err := h.waiting(r.Context(), flow, name)
 	if err != nil {
 		return waitingTask{}, err
 	}
-	for _, t := range waiting(flow, name, events) {
+	for _, t := range tasks {
 		if t.TaskEventID == taskEventID {
 			return t, nil
 		}
@@ -151,14 +149,14 @@ func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (w
 	return waitingTask{}, fmt.Errorf("execution %s of flow %s has no step waiting for a report as task %d: it was reported already, or the execution ended", name, flow, taskEventID)
 }
 
-// awaitRecorded waits, up to settle, until the step no longer waits in the
-// execution's history. Past it, or on an error reading, the page the
-// browser is sent to shows what there is: the report itself was accepted.
+// awaitRecorded waits, up to settle, until the step no longer waits. Past
+// it, or on an error reading, the page the browser is sent to shows what
+// there is: the report itself was accepted.
 func (h *Handler) awaitRecorded(r *http.Request, flow, name string, taskEventID int64) {
 	deadline := time.Now().Add(settle)
 	for time.Now().Before(deadline) {
-		events, _, err := h.history(r, flow, name)
-		if err != nil || !slices.ContainsFunc(waiting(flow, name, events), func(t waitingTask) bool { return t.TaskEventID == taskEventID }) {
+		tasks, err := h.waiting(r.Context(), flow, name)
+		if err != nil || !slices.ContainsFunc(tasks, func(t waitingTask) bool { return t.TaskEventID == taskEventID }) {
 			return
 		}
 		select {
