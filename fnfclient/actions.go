@@ -184,3 +184,61 @@ func (c *Client) ReportTaskFailed(ctx context.Context, token, errorName, cause s
 	var r ReportReply
 	return &r, c.call(ctx, "ReportTaskFailed", map[string]string{"TaskToken": token, "Error": errorName, "Cause": cause}, &r)
 }
+
+// WaitingTask is a callback step waiting for a report (fnflow's
+// ListWaitingTasks extension).
+type WaitingTask struct {
+	FlowName, ExecutionName, StepName, StepPath string
+	TaskEventID                                 int64 `json:"TaskEventId"`
+	Attempt                                     int
+	Since                                       string
+	LastHeartbeat                               string `json:",omitempty"`
+	HeartbeatDetails                            string `json:",omitempty"`
+	TaskToken                                   string
+}
+
+// WaitingPage is one page of ListWaitingTasks.
+type WaitingPage struct {
+	RequestID string `json:"RequestId,omitempty"`
+	Tasks     []WaitingTask
+	NextToken string `json:",omitempty"`
+}
+
+// ListWaitingTasks lists the callback steps waiting in a flow's running
+// executions, or in one of them when execution is set.
+func (c *Client) ListWaitingTasks(ctx context.Context, flow, execution, nextToken string) (*WaitingPage, error) {
+	var p WaitingPage
+	return &p, c.call(ctx, "ListWaitingTasks", map[string]string{"FlowName": flow, "ExecutionName": execution, "NextToken": nextToken}, &p)
+}
+
+// Step names a waiting step without its token: the step at Path in an
+// execution, and the task's TaskScheduled event when several wait there.
+type Step struct {
+	Flow, Execution, Path string
+	TaskEventID           int64
+}
+
+func (s Step) params() map[string]string {
+	p := map[string]string{"FlowName": s.Flow, "ExecutionName": s.Execution, "StepPath": s.Path}
+	if s.TaskEventID > 0 {
+		p["TaskEventId"] = strconv.FormatInt(s.TaskEventID, 10)
+	}
+	return p
+}
+
+// ReportStepSucceeded completes the step waiting at step (fnflow's
+// extension of ReportTaskSucceeded).
+func (c *Client) ReportStepSucceeded(ctx context.Context, step Step, output string) (*ReportReply, error) {
+	params := step.params()
+	params["Output"] = output
+	var r ReportReply
+	return &r, c.call(ctx, "ReportStepSucceeded", params, &r)
+}
+
+// ReportStepFailed fails the step waiting at step.
+func (c *Client) ReportStepFailed(ctx context.Context, step Step, errorName, cause string) (*ReportReply, error) {
+	params := step.params()
+	params["Error"], params["Cause"] = errorName, cause
+	var r ReportReply
+	return &r, c.call(ctx, "ReportStepFailed", params, &r)
+}

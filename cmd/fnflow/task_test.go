@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTaskCommands(t *testing.T) {
@@ -42,6 +43,40 @@ func TestTaskCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("list, and report by step", func(t *testing.T) {
+		mustFnflow(t, "run", "fnf-demo-callback", "--name", "inbox1", endpoint)
+		taskToken(t, endpoint, "fnf-demo-callback", "inbox1")
+		// Listing reads visibility, which may lag the start a little.
+		var out string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if out = mustFnflow(t, "task", "list", endpoint); strings.Contains(out, "inbox1") {
+				break
+			}
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "STEP") || !strings.HasPrefix(lines[1], "fnf-demo-callback/inbox1/mytask  ") {
+			t.Errorf("task list:\n%s", out)
+		}
+		var page struct{ Tasks []struct{ StepPath, TaskToken string } }
+		decodeJSON(t, mustFnflow(t, "task", "list", "fnf-demo-callback", "inbox1", "--json", endpoint), &page)
+		if len(page.Tasks) != 1 || page.Tasks[0].StepPath != "mytask" || page.Tasks[0].TaskToken == "" {
+			t.Errorf("task list --json: %+v", page.Tasks)
+		}
+		mustFnflow(t, "task", "succeed", "--step", "fnf-demo-callback/inbox1/mytask", "--output", `{"status":"by step"}`, endpoint)
+		if _, out := showEnded(t, endpoint, "fnf-demo-callback", "inbox1"); !strings.Contains(out, `Output:     {"s":"by step"}`) {
+			t.Errorf("got\n%s", out)
+		}
+		if out := mustFnflow(t, "task", "list", "fnf-demo-callback", endpoint); strings.Contains(out, "inbox1") {
+			t.Errorf("a reported step is still listed:\n%s", out)
+		}
+		mustFnflow(t, "run", "fnf-demo-callback", "--name", "inbox2", endpoint)
+		taskToken(t, endpoint, "fnf-demo-callback", "inbox2")
+		mustFnflow(t, "task", "fail", "--step", "fnf-demo-callback/inbox2/mytask", "--error", "Approval.Rejected", endpoint)
+		if _, out := showEnded(t, endpoint, "fnf-demo-callback", "inbox2"); !strings.Contains(out, "Error:      Approval.Rejected\n") {
+			t.Errorf("got\n%s", out)
+		}
+	})
+
 	t.Run("exec stop", func(t *testing.T) {
 		mustFnflow(t, "run", "fnf-demo-callback", "--name", "stop1", endpoint)
 		if out := mustFnflow(t, "exec", "stop", "fnf-demo-callback", "stop1", "--error", "Ops.Cancelled", "--cause", "wrong order", endpoint); out != "stopped execution stop1 of flow fnf-demo-callback\n" {
@@ -58,7 +93,9 @@ func TestTaskCommands(t *testing.T) {
 			{"task", "succeed", "tok"},
 			{"task", "succeed", "tok", "--output", "nope"},
 			{"task", "fail", "tok"},
-			{"task", "list"},
+			{"task", "list", "f", "e", "extra"},
+			{"task", "succeed", "tok", "--step", "f/e/p", "--output", "{}"},
+			{"task", "succeed", "--step", "f/e", "--output", "{}"},
 		} {
 			if status, _, _ := fnflow(t, append(args, endpoint)...); status != 2 {
 				t.Errorf("fnflow %s: want exit 2, got %d", strings.Join(args, " "), status)
