@@ -35,6 +35,8 @@ type Activities struct {
 	Temporal client.Client
 	HTTP     *http.Client
 	Logger   *slog.Logger
+	// Handoffs counts callback hand-offs; nil counts none.
+	Handoffs *HandoffMetrics
 }
 
 // Register registers the activities under the names the interpreter uses.

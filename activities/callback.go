@@ -46,10 +46,12 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 		// The execution ended first, typically because the worker reported
 		// at once: no one is left to tell, and the report decided the step.
 		a.logger().Debug("execution ended before the task's hand-off was recorded", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath)
+		a.Handoffs.count(handoffSubmitted)
 	case err != nil:
 		return nil, a.handoffFailure(ctx, handoff, req, temporal.NewApplicationError(fmt.Sprintf("recording that the task was submitted: %v", err), fdl.ErrRuntime))
 	default:
 		a.logger().Info("task waits for callback", "workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "token", token.Redact(callbackToken))
+		a.Handoffs.count(handoffSubmitted)
 	}
 	// Returned as is: the SDK recognises ErrResultPending by identity.
 	return nil, activity.ErrResultPending
@@ -117,8 +119,14 @@ func HandoffStopped(cause string) error {
 // over again. Attempts recorded without a deadline fail as before.
 func (a *Activities) handoffFailure(ctx, handoff context.Context, req TaskRequest, err error) error {
 	if ctx.Err() == nil || req.HandoffTimeout <= 0 {
+		if handoff.Err() != nil {
+			a.Handoffs.count(handoffTimedOut)
+		} else {
+			a.Handoffs.count(handoffFailed)
+		}
 		return asSubmitFailure(handoffError(handoff, err))
 	}
+	a.Handoffs.count(handoffInterrupted)
 	info := activity.GetInfo(ctx)
 	a.logger().Warn("worker stopped during a callback hand-off; the step is handed over again after the hand-off timeout",
 		"workflowID", info.WorkflowExecution.ID, "step", req.StepPath, "handoffTimeout", req.HandoffTimeout.String(), "error", err)

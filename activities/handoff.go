@@ -51,6 +51,7 @@ func (a *Activities) AbandonHandoff(ctx context.Context, req AbandonHandoffReque
 	if err != nil {
 		return AbandonHandoffResult{}, fmt.Errorf("failing the abandoned hand-off of %s in %s: %w", req.ActivityID, exec.ID, err)
 	}
+	a.Handoffs.count(handoffAbandoned)
 	a.logger().Warn("abandoned a callback hand-off that was not recorded in time; the step is handed over again",
 		"workflowID", exec.ID, "activityID", req.ActivityID, "handoffTimeout", req.HandoffTimeout.String())
 	return AbandonHandoffResult{}, nil
@@ -66,8 +67,13 @@ func (a *Activities) FailHandoff(ctx context.Context, req FailHandoffRequest) er
 	failure := asSubmitFailure(temporal.NewNonRetryableApplicationError(req.Cause, req.Error, nil))
 	err := a.Temporal.CompleteActivityByID(ctx, info.WorkflowNamespace, exec.ID, exec.RunID, req.ActivityID, nil, failure)
 	var notFound *serviceerror.NotFound
-	if err != nil && !errors.As(err, &notFound) {
+	switch {
+	case errors.As(err, &notFound):
+		// Ended already: there was nothing left to fail.
+	case err != nil:
 		return fmt.Errorf("failing the hand-off of %s in %s: %w", req.ActivityID, exec.ID, err)
+	default:
+		a.Handoffs.count(handoffFailed)
 	}
 	return nil
 }

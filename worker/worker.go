@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -58,6 +59,9 @@ type Config struct {
 	// managed service's 32 KiB), interpreter.NoStepDataLimit none. An
 	// execution keeps the limit of the worker it started on.
 	MaxStepData int
+	// Metrics, when set, registers the worker's metrics: its callback
+	// hand-offs by outcome.
+	Metrics prometheus.Registerer
 }
 
 // New returns a worker, not yet started, that runs flow executions with
@@ -73,6 +77,10 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens})
 	queues.Register(w, c)
 	topics.Register(w, topics.Deps{Queues: queueStore, Signer: cfg.PushSigner})
+	var handoffs *activities.HandoffMetrics
+	if cfg.Metrics != nil {
+		handoffs = activities.NewHandoffMetrics(cfg.Metrics)
+	}
 	acts := &activities.Activities{
 		Functions: cfg.Functions,
 		Queues:    queueStore,
@@ -81,6 +89,7 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 		Temporal:  c,
 		HTTP:      &http.Client{},
 		Logger:    cfg.Logger,
+		Handoffs:  handoffs,
 	}
 	acts.Register(w)
 	execs := executions.New(c, cfg.Namespace, cfg.TaskQueue, flowstore.New(c, cfg.TaskQueue))
