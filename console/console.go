@@ -28,6 +28,7 @@ import (
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/callback"
 )
 
@@ -44,10 +45,9 @@ type Config struct {
 	Executions *executions.Service
 	Flows      *flowstore.Store
 	Callbacks  *callback.Completer
-	// AccessKeys maps AccessKeyId to AccessKeySecret, the gateway's: when it
-	// is not empty, every request must carry one of them as HTTP Basic
-	// credentials.
-	AccessKeys map[string]string
+	// AccessKeys are the gateway's: when it holds any, every request must
+	// carry one of them as HTTP Basic credentials.
+	AccessKeys *acs.Keys
 	Logger     *slog.Logger
 }
 
@@ -108,7 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // gateway has access keys.
 func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(h.cfg.AccessKeys) > 0 && !h.allowed(r) {
+		if h.cfg.AccessKeys.Required() && !h.allowed(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="fnflow console", charset="UTF-8"`)
 			http.Error(w, "Sign in with an access key ID as the user name and its secret as the password.", http.StatusUnauthorized)
 			return
@@ -126,7 +126,7 @@ func (h *Handler) allowed(r *http.Request) bool {
 		return false
 	}
 	match := 0
-	for keyID, keySecret := range h.cfg.AccessKeys {
+	for keyID, keySecret := range h.cfg.AccessKeys.All() {
 		idOK := subtle.ConstantTimeCompare([]byte(id), []byte(keyID))
 		secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(keySecret))
 		match |= idOK & secretOK

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // These requests are refused, or answered, before the console reads
@@ -25,7 +27,7 @@ func serve(h *Handler, method, path string, header map[string]string, basic ...s
 }
 
 func TestAuthentication(t *testing.T) {
-	h := New(Config{AccessKeys: map[string]string{"id1": "secret1", "id2": "secret2"}})
+	h := New(Config{AccessKeys: acs.NewKeys(map[string]string{"id1": "secret1", "id2": "secret2"})})
 	for _, c := range []struct {
 		name  string
 		basic []string
@@ -53,7 +55,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestCrossSiteReportsRefused(t *testing.T) {
-	h := New(Config{AccessKeys: map[string]string{"id1": "secret1"}})
+	h := New(Config{AccessKeys: acs.NewKeys(map[string]string{"id1": "secret1"})})
 	// A task that cannot be named is refused by the handler itself, before
 	// anything is read: a request that gets that far passed the guard.
 	const path = "/console/flows/f/executions/e/tasks/x/approve"

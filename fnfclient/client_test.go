@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // The gateway itself judges the client's signatures: an action fnflow does
@@ -17,7 +18,7 @@ import (
 // Temporal is needed.
 func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 	handler := gateway.New(gateway.Config{
-		AccessKeys: map[string]string{"id": "secret"},
+		AccessKeys: acs.NewKeys(map[string]string{"id": "secret"}),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	srv := httptest.NewServer(handler)

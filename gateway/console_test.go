@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/testenv"
 )
 
@@ -28,7 +29,7 @@ func consoleGateway(t *testing.T, e *testEnv) string {
 	t.Helper()
 	cfg := e.cfg
 	cfg.Console = true
-	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
+	cfg.AccessKeys = acs.NewKeys(map[string]string{accessKeyID: accessKeySecret})
 	srv := httptest.NewServer(gateway.New(cfg))
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -61,18 +60,15 @@ type errorBody struct {
 }
 
 // renderError is Echo's error handler: it turns any error a handler returned
-// into the fnf error reply, and logs what the caller does not see.
+// into the fnf error reply, and keeps what the caller does not see for the
+// request's log line.
 func (s *Server) renderError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	apiErr := asAPIError(err)
-	level := slog.LevelInfo
-	if apiErr.status >= 500 {
-		level = slog.LevelError
-	}
-	s.log.Log(c.Request().Context(), level, "request failed",
-		"requestId", requestID(c), "action", actionName(c), "status", apiErr.status, "code", apiErr.code, "error", err)
+	info := infoOf(c.Request().Context())
+	info.code, info.err = apiErr.code, err
 	body := errorBody{
 		RequestId: requestID(c),
 		HostId:    c.Request().Host,

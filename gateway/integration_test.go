@@ -24,6 +24,7 @@ import (
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
 	"github.com/fnflow/fnflow/gateway/mns"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
@@ -145,7 +146,7 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 	e.cfg = cfg
 	open.Config.Handler = gateway.New(cfg)
 	open.Start()
-	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
+	cfg.AccessKeys = acs.NewKeys(map[string]string{accessKeyID: accessKeySecret})
 	signed.Config.Handler = gateway.New(cfg)
 	signed.Start()
 	e.url, e.signedURL = open.URL, signed.URL

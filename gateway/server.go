@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ import (
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway/mns"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/internal/token"
@@ -53,10 +55,10 @@ type Config struct {
 	Flows  *flowstore.Store
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// AccessKeys maps AccessKeyId to AccessKeySecret. When it is not empty,
-	// every request must be signed with one of them the way Alibaba's SDKs
-	// sign; when empty, signatures are not checked.
-	AccessKeys map[string]string
+	// AccessKeys, when it holds any, are what every request must be signed
+	// with, the way Alibaba's SDKs sign; with none (or nil), signatures are
+	// not checked. Its holder may replace them while the gateway serves.
+	AccessKeys *acs.Keys
 	// MaxNonces caps how many signature nonces the gateway remembers to
 	// refuse replays (defaultMaxNonces when 0); past it, signed requests get
 	// 503 until old nonces expire.
@@ -71,6 +73,8 @@ type Config struct {
 	// Console serves the console in the browser under /console (package
 	// console), behind the same AccessKeys.
 	Console bool
+	// Metrics, when set, count the requests answered.
+	Metrics *Metrics
 }
 
 // Server is the gateway, an http.Handler.
@@ -87,6 +91,10 @@ type Server struct {
 	mns *mns.Handler
 	// console serves /console; nil when it is off.
 	console *console.Handler
+	// ready is the readiness probe's last answer, so that its changes, not
+	// every probe, are logged. A gateway starts out ready: its Temporal
+	// client was dialled before it served.
+	ready atomic.Bool
 }
 
 // New returns a gateway serving cfg.
@@ -98,6 +106,7 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.ready.Store(true)
 	if cfg.Queues != nil {
 		s.mns = mns.New(mns.Config{Queues: cfg.Queues, Topics: cfg.Topics, AccessKeys: cfg.AccessKeys, Logger: s.log, CertificatePEM: cfg.PushCertificatePEM})
 	}
@@ -117,19 +126,23 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves one request: MNS paths (/queues, /topics) on the MNS
-// face, /console on the console when it is on, everything else on the fnf
-// face.
+// ServeHTTP serves one request: the probes (/healthz, /readyz), which are
+// neither logged nor counted, for they come every few seconds; /console on
+// the console when it is on; MNS paths (/queues, /topics) on the MNS face;
+// everything else on the fnf face.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.probe(w, r) {
+		return
+	}
 	if s.console != nil && console.Paths(r.URL.Path) {
-		s.console.ServeHTTP(w, r)
+		s.answer(w, r, s.console, consoleFace)
 		return
 	}
 	if s.mns != nil && mns.Paths(r.URL.Path) {
-		s.mns.ServeHTTP(w, r)
+		s.answer(w, r, s.mns, mnsFace)
 		return
 	}
-	s.echo.ServeHTTP(w, r)
+	s.answer(w, r, s.echo, fnfFace)
 }
 
 // replier is a successful reply: an action's fields plus the request ID.
@@ -177,12 +190,9 @@ var actions = map[string]action{
 	"ListSchedules":       {handle: (*Server).listSchedules},
 }
 
-// requestIDKey and actionKey are where a request's ID and action are kept in
-// the Echo context, for the reply and the log.
-const (
-	requestIDKey = "fnflow.requestId"
-	actionKey    = "fnflow.action"
-)
+// requestIDKey is where a request's ID is kept in the Echo context, for the
+// reply.
+const requestIDKey = "fnflow.requestId"
 
 // assignRequestID gives every request, failed or not, the RequestId its reply
 // and log lines carry.
@@ -200,21 +210,15 @@ func requestID(c echo.Context) string {
 	return id
 }
 
-func actionName(c echo.Context) string {
-	name, _ := c.Get(actionKey).(string)
-	return name
-}
-
 // serve decodes a request, checks the caller, dispatches the action and
 // writes its reply. Errors go to renderError.
 func (s *Server) serve(c echo.Context) error {
-	start := time.Now()
 	req, err := readRequest(c.Request())
 	if err != nil {
 		return err
 	}
 	name := req.action()
-	c.Set(actionKey, name)
+	infoOf(c.Request().Context()).action = name
 	if err := s.checkSignature(req); err != nil {
 		return err
 	}
@@ -233,7 +237,6 @@ func (s *Server) serve(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("encoding the %s reply: %w", name, err)
 	}
-	s.log.Debug("request served", "requestId", requestID(c), "action", name, "duration", time.Since(start))
 	return c.JSONBlob(http.StatusOK, body)
 }
 

@@ -25,7 +25,7 @@ const v3Algorithm = "ACS3-HMAC-SHA256"
 // way Alibaba's SDKs sign (reference fnf-api.md §3): ACS3-HMAC-SHA256 when
 // the Authorization header says so, RPC v1 (HMAC-SHA1) otherwise.
 func (s *Server) checkSignature(r *request) error {
-	if len(s.cfg.AccessKeys) == 0 {
+	if !s.cfg.AccessKeys.Required() {
 		return nil
 	}
 	if auth := r.header.Get("Authorization"); strings.HasPrefix(auth, v3Algorithm+" ") {
@@ -53,7 +53,7 @@ func (s *Server) checkRPCSignature(r *request) error {
 	if id == "" || signature == "" {
 		return newError(http.StatusForbidden, "AccessDenied", "The request must be signed: this gateway checks Alibaba Cloud signatures.")
 	}
-	secret, ok := s.cfg.AccessKeys[id]
+	secret, ok := s.cfg.AccessKeys.Secret(id)
 	if !ok {
 		return errAccessKey(id)
 	}
@@ -108,7 +108,7 @@ func (s *Server) checkV3Signature(r *request, auth string) error {
 	if id == "" || signature == "" || fields["SignedHeaders"] == "" {
 		return errSignature("The Authorization header is not a complete %s signature.", v3Algorithm)
 	}
-	secret, ok := s.cfg.AccessKeys[id]
+	secret, ok := s.cfg.AccessKeys.Secret(id)
 	if !ok {
 		return errAccessKey(id)
 	}

@@ -96,6 +96,16 @@ var captureTime = time.Date(2026, 11, 26, 16, 25, 0, 0, time.UTC)
 
 func parseCapture(t *testing.T, raw string) *request {
 	t.Helper()
+	req, err := readRequest(captureRequest(t, raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// captureRequest reads a capture as a server receives it.
+func captureRequest(t *testing.T, raw string) *http.Request {
+	t.Helper()
 	// The captures are printed with bare newlines; HTTP wants CRLF in the head.
 	head, body, _ := strings.Cut(raw, "\n\n")
 	wire := strings.ReplaceAll(head, "\n", "\r\n") + "\r\n\r\n" + body
@@ -103,15 +113,11 @@ func parseCapture(t *testing.T, raw string) *request {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := readRequest(httpReq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
+	return httpReq
 }
 
 func signingServer() *Server {
-	s := New(Config{AccessKeys: map[string]string{"testid": "testsecret"}, Logger: quietLogger})
+	s := New(Config{AccessKeys: acs.NewKeys(map[string]string{"testid": "testsecret"}), Logger: quietLogger})
 	s.now = func() time.Time { return captureTime }
 	return s
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
 	"github.com/fnflow/fnflow/gateway/mns"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
@@ -34,7 +35,8 @@ type devOptions struct {
 	uiPort       int
 	gatewayAddr  string
 	// accessKeys are the gateway's; none accepts unsigned requests.
-	accessKeys map[string]string
+	accessKeys *acs.Keys
+	metrics    metricsFlags
 	functions  string
 	flowsDir   string
 	// mnsFile declares queues and topics to create at start.
@@ -63,14 +65,17 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
 	fs.BoolVar(&opts.console, "console", true, "serve the console in the browser under /console")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
+	opts.metrics.register(fs, true)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
 	}
-	var err error
-	if opts.accessKeys, err = access.load("gateway-addr", opts.gatewayAddr, logger); err != nil {
+	keys, err := access.load("gateway-addr", opts.gatewayAddr, logger)
+	if err != nil {
 		return cmd.usageError(err)
 	}
+	opts.accessKeys = acs.NewKeys(keys)
+	access.reloadOnHangup(ctx, opts.accessKeys, logger)
 	stack, err := startLocal(ctx, opts, logger)
 	if err != nil {
 		return cmd.failure(err)
@@ -92,7 +97,10 @@ type localStack struct {
 	gateway     *http.Server
 	gatewayURL  string
 	gatewayDone chan error
-	logger      *slog.Logger
+	metrics     *metricsServer
+	// stopCounting ends the count of waiting steps.
+	stopCounting context.CancelFunc
+	logger       *slog.Logger
 }
 
 func startLocal(ctx context.Context, opts devOptions, logger *slog.Logger) (*localStack, error) {
@@ -161,6 +169,10 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 	if err != nil {
 		return err
 	}
+	if stack.metrics, err = opts.metrics.serve(logger); err != nil {
+		return err
+	}
+	reg := stack.metrics.registerer()
 	stack.worker = worker.New(stack.temporal, worker.Config{
 		Namespace:      stack.server.Namespace(),
 		PushSigner:     pushSigner,
@@ -170,10 +182,22 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		Logger:         logger,
 		HandoffTimeout: opts.handoffTimeout,
 		MaxStepData:    opts.maxStepData,
+		Metrics:        reg,
 	})
 	if err := stack.worker.Start(); err != nil {
 		stack.worker = nil
 		return fmt.Errorf("starting worker: %w", err)
+	}
+	var gatewayMetrics *gateway.Metrics
+	if reg != nil {
+		gatewayMetrics = gateway.NewMetrics(reg)
+		if opts.metrics.waitingEvery > 0 {
+			var countCtx context.Context
+			countCtx, stack.stopCounting = context.WithCancel(context.Background())
+			go worker.CountWaitingSteps(countCtx, stack.temporal, worker.WaitingCount{
+				Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Every: opts.metrics.waitingEvery, Metrics: reg, Logger: logger,
+			})
+		}
 	}
 	flows := flowstore.New(stack.temporal, worker.DefaultTaskQueue)
 	for _, f := range flowFiles {
@@ -199,8 +223,9 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		Logger:             logger,
 		AccessKeys:         opts.accessKeys,
 		Console:            opts.console,
+		Metrics:            gatewayMetrics,
 	})
-	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP(opts.gatewayAddr, handler, logger)
+	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP("gateway", opts.gatewayAddr, handler, logger)
 	if err != nil {
 		return err
 	}
@@ -241,7 +266,8 @@ func readFlows(dir string) ([]flowFile, error) {
 }
 
 // stop stops what was started, the gateway first so no request reaches a
-// stopped worker.
+// stopped worker, the metrics last so that they are served while the rest
+// stops.
 func (s *localStack) stop() error {
 	var errs []error
 	if s.gateway != nil {
@@ -249,6 +275,9 @@ func (s *localStack) stop() error {
 			errs = append(errs, err)
 		}
 		<-s.gatewayDone
+	}
+	if s.stopCounting != nil {
+		s.stopCounting()
 	}
 	if s.worker != nil {
 		s.worker.Stop()
@@ -261,6 +290,7 @@ func (s *localStack) stop() error {
 			errs = append(errs, fmt.Errorf("stopping Temporal: %w", err))
 		}
 	}
+	s.metrics.stop()
 	return errors.Join(errs...)
 }
 
@@ -278,6 +308,9 @@ fnflow dev is running (Ctrl-C stops it)
   Temporal frontend  %s (namespace %s)
   Data directory     %s
 `, gw, gw, gw, ui, s.server.FrontendAddress(), s.server.Namespace(), opts.dataDir)
+	if s.metrics != nil {
+		fmt.Fprintf(w, "  Metrics            %s%s\n", s.metrics.url, metricsPath)
+	}
 	if opts.flowsDir == "" || opts.functions == "" {
 		fmt.Fprintf(w, `
 For the callback example, start with the sample flow and function bound:

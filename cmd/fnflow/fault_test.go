@@ -310,6 +310,26 @@ type faultProcesses struct {
 
 func startFaultProcesses(t *testing.T, ctx context.Context) *faultProcesses {
 	t.Helper()
+	d := newFaultDeployment(t)
+	gateway := d.gateway(t, "gateway")
+	d.server.start(t, ctx)
+	d.worker.start(t, ctx)
+	gateway.start(t, ctx)
+	return &faultProcesses{server: d.server, worker: d.worker, gateway: gateway, gatewayURL: "http://" + gateway.httpAddr}
+}
+
+// faultDeployment is a deployment of separate processes, not yet started:
+// the embedded Temporal server, a worker whose callback function hands
+// tokens back (echoFunction), and the gateways made with gateway.
+type faultDeployment struct {
+	dir            string
+	server, worker *faultProcess
+	// common are the flags every fnflow process of the deployment takes.
+	common []string
+}
+
+func newFaultDeployment(t *testing.T, workerArgs ...string) *faultDeployment {
+	t.Helper()
 	dir := t.TempDir()
 	function := httptest.NewServer(&echoFunction{})
 	t.Cleanup(function.Close)
@@ -320,24 +340,24 @@ func startFaultProcesses(t *testing.T, ctx context.Context) *faultProcesses {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	temporalAddr := reservePort(t)
-	gatewayAddr := reservePort(t)
-	common := []string{"--temporal-address", temporalAddr, "--token-key", base64.StdEncoding.EncodeToString(key)}
+	d := &faultDeployment{dir: dir, common: []string{"--temporal-address", temporalAddr, "--token-key", base64.StdEncoding.EncodeToString(key)}}
+	d.server = d.process(t, &faultProcess{role: "server", args: []string{filepath.Join(dir, "temporal"), temporalAddr}, log: filepath.Join(dir, "server.log")})
+	d.worker = d.process(t, &faultProcess{role: "worker", args: append(append([]string{"--functions", bindings}, d.common...), workerArgs...), log: filepath.Join(dir, "worker.log")})
+	return d
+}
 
-	p := &faultProcesses{
-		server:     &faultProcess{role: "server", args: []string{filepath.Join(dir, "temporal"), temporalAddr}, log: filepath.Join(dir, "server.log")},
-		worker:     &faultProcess{role: "worker", args: append([]string{"--functions", bindings}, common...), log: filepath.Join(dir, "worker.log")},
-		gateway:    &faultProcess{role: "gateway", args: append([]string{"--addr", gatewayAddr}, common...), httpAddr: gatewayAddr, log: filepath.Join(dir, "gateway.log")},
-		gatewayURL: "http://" + gatewayAddr,
-	}
-	// Registered after t.TempDir, so the processes are gone before their
-	// directory is removed.
-	for _, fp := range []*faultProcess{p.server, p.worker, p.gateway} {
-		t.Cleanup(func() { fp.stop(t) })
-	}
-	p.server.start(t, ctx)
-	p.worker.start(t, ctx)
-	p.gateway.start(t, ctx)
-	return p
+// gateway returns a gateway process named name, on a port of its own.
+func (d *faultDeployment) gateway(t *testing.T, name string, args ...string) *faultProcess {
+	t.Helper()
+	addr := reservePort(t)
+	return d.process(t, &faultProcess{role: "gateway", args: append(append([]string{"--addr", addr}, d.common...), args...), httpAddr: addr, log: filepath.Join(d.dir, name+".log")})
+}
+
+// process has fp stopped when the test ends: registered after t.TempDir,
+// so the process is gone before its directory is removed.
+func (d *faultDeployment) process(t *testing.T, fp *faultProcess) *faultProcess {
+	t.Cleanup(func() { fp.stop(t) })
+	return fp
 }
 
 // reservePort returns a free 127.0.0.1:port. Like devserver's ports it is

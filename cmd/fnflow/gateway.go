@@ -6,6 +6,7 @@ import (
 
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 	"github.com/fnflow/fnflow/worker"
@@ -17,10 +18,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var addr string
 	var consoleOn bool
 	var push pushFlags
+	var metrics metricsFlags
 	cmd := newCommand("gateway", "Serves Alibaba's fnf API (2019-03-15) and MNS queue and topic API (2015-06-06) against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	access.register(cmd.flags)
 	push.register(cmd.flags, false)
+	metrics.register(cmd.flags, false)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
 	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
@@ -31,10 +34,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return cmd.usageError(err)
 	}
-	keys, err := access.load("addr", addr, logger)
+	initialKeys, err := access.load("addr", addr, logger)
 	if err != nil {
 		return cmd.usageError(err)
 	}
+	keys := acs.NewKeys(initialKeys)
+	access.reloadOnHangup(ctx, keys, logger)
 	pushSigner, err := push.signer()
 	if err != nil {
 		return cmd.usageError(err)
@@ -48,6 +53,15 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.failure(err)
 	}
 	defer c.Close()
+	metricsServer, err := metrics.serve(logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer metricsServer.stop()
+	var gatewayMetrics *gateway.Metrics
+	if reg := metricsServer.registerer(); reg != nil {
+		gatewayMetrics = gateway.NewMetrics(reg)
+	}
 	handler := gateway.New(gateway.Config{
 		Temporal:  c,
 		Namespace: temporal.Namespace,
@@ -61,12 +75,13 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Logger:             logger,
 		AccessKeys:         keys,
 		Console:            consoleOn,
+		Metrics:            gatewayMetrics,
 	})
-	srv, url, done, err := serveHTTP(addr, handler, logger)
+	srv, url, done, err := serveHTTP("gateway", addr, handler, logger)
 	if err != nil {
 		return cmd.failure(err)
 	}
-	logger.Info("gateway listening", "url", url, "temporal", temporal.Address, "namespace", temporal.Namespace, "signedRequestsOnly", len(keys) > 0)
+	logger.Info("gateway listening", "url", url, "temporal", temporal.Address, "namespace", temporal.Namespace, "signedRequestsOnly", keys.Required())
 	select {
 	case <-ctx.Done():
 	case err := <-done:

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // These tests run samples the way samples/README.md tells a reader to: fnflow
@@ -39,7 +41,7 @@ func startSampleStack(t *testing.T, accessKeys map[string]string) (*localStack, 
 	stack, err := startLocal(ctx, devOptions{
 		dataDir:     t.TempDir(),
 		gatewayAddr: "127.0.0.1:0",
-		accessKeys:  accessKeys,
+		accessKeys:  acs.NewKeys(accessKeys),
 		functions:   filepath.Join(samplesDir, "functions", "bindings.yaml"),
 		flowsDir:    filepath.Join(samplesDir, "flows"),
 	}, logger)

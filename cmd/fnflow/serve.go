@@ -8,10 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 // accessFlags say who may call the gateway; `dev` and `gateway` take the
@@ -22,7 +26,7 @@ type accessFlags struct {
 }
 
 func (a *accessFlags) register(fs *flag.FlagSet) {
-	a.keys.register(fs, "access-keys", "comma-separated ID:SECRET pairs; when set, every request must be signed by one of them the way Alibaba's SDKs sign; when not, the gateway listens on loopback only")
+	a.keys.register(fs, "access-keys", "ID:SECRET pairs, separated by commas or one a line (lines starting with # are comments); when set, every request must be signed by one of them the way Alibaba's SDKs sign; when not, the gateway listens on loopback only; a --access-keys-file is read again on SIGHUP")
 	fs.BoolVar(&a.insecureNoAuth, "insecure-no-auth", false, "serve unsigned requests on a non-loopback address without access keys, for a gateway behind a proxy that authenticates; logged at WARN")
 }
 
@@ -30,13 +34,9 @@ func (a *accessFlags) register(fs *flag.FlagSet) {
 // as --addrFlag). Without keys the gateway accepts any request, so it must
 // stay on loopback unless --insecure-no-auth says otherwise.
 func (a *accessFlags) load(addrFlag, addr string, logger *slog.Logger) (map[string]string, error) {
-	text, err := a.keys.get()
+	keys, err := a.read()
 	if err != nil {
 		return nil, err
-	}
-	keys, err := parseAccessKeys(text)
-	if err != nil {
-		return nil, fmt.Errorf("--access-keys: %w", err)
 	}
 	if len(keys) > 0 {
 		return keys, nil
@@ -57,15 +57,75 @@ func (a *accessFlags) load(addrFlag, addr string, logger *slog.Logger) (map[stri
 	}
 }
 
-// parseAccessKeys reads ID:SECRET pairs separated by commas or new lines.
+// read returns the access keys given, none when none are. A file must hold
+// at least one: a file of comments only is a mistake, not a way to turn
+// signatures off.
+func (a *accessFlags) read() (map[string]string, error) {
+	text, err := a.keys.get()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := parseAccessKeys(text)
+	switch {
+	case err != nil && a.keys.file != "":
+		return nil, fmt.Errorf("--access-keys-file %s: %w", a.keys.file, err)
+	case err != nil:
+		return nil, fmt.Errorf("--access-keys: %w", err)
+	case len(keys) == 0 && a.keys.file != "":
+		return nil, fmt.Errorf("--access-keys-file %s holds no keys, only comments", a.keys.file)
+	}
+	return keys, nil
+}
+
+// reloadOnHangup reads --access-keys-file again into keys on every SIGHUP
+// until ctx ends. A file that does not read (missing, empty, a bad line)
+// leaves the keys as they were and is logged at ERROR. Without a file
+// SIGHUP is left alone and ends the command, as when its terminal closes.
+func (a *accessFlags) reloadOnHangup(ctx context.Context, keys *acs.Keys, logger *slog.Logger) {
+	if a.keys.file == "" {
+		return
+	}
+	hangup := make(chan os.Signal, 1)
+	// Caught before the command serves, so that a reload asked for at once
+	// does not kill it.
+	signal.Notify(hangup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hangup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hangup:
+			}
+			fresh, err := a.read()
+			if err == nil {
+				err = keys.Replace(fresh)
+			}
+			if err != nil {
+				logger.Error("reloading the access keys failed; the gateway keeps the keys it had", "error", err)
+				continue
+			}
+			logger.Info("access keys reloaded", "file", a.keys.file, "keys", len(fresh))
+		}
+	}()
+}
+
+// parseAccessKeys reads ID:SECRET pairs separated by commas or new lines;
+// a line whose first character but blanks is # is a comment.
 func parseAccessKeys(text string) (map[string]string, error) {
-	keys := map[string]string{}
-	separator := func(r rune) bool { return r == ',' || r == '\n' }
-	for i, pair := range strings.FieldsFunc(text, separator) {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
+	var pairs []string
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
 		}
+		for pair := range strings.SplitSeq(line, ",") {
+			if pair = strings.TrimSpace(pair); pair != "" {
+				pairs = append(pairs, pair)
+			}
+		}
+	}
+	keys := map[string]string{}
+	for i, pair := range pairs {
 		id, secret, ok := strings.Cut(pair, ":")
 		if !ok || id == "" || secret == "" {
 			// Say which, not what: the text may be a secret.
@@ -76,12 +136,13 @@ func parseAccessKeys(text string) (map[string]string, error) {
 	return keys, nil
 }
 
-// serveHTTP listens on addr and serves the gateway handler until the server
-// is shut down; done receives the serving error, if any.
-func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
+// serveHTTP listens on addr and serves handler (the gateway, or what is
+// named) until the server is shut down; done receives the serving error, if
+// any.
+func serveHTTP(name, addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("gateway: %w", err)
+		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
 	}
 	srv := gateway.NewHTTPServer(handler, gateway.DefaultLimits)
 	done := make(chan error, 1)
@@ -91,7 +152,7 @@ func serveHTTP(addr string, handler http.Handler, logger *slog.Logger) (*http.Se
 			err = nil
 		}
 		if err != nil {
-			logger.Error("gateway stopped", "error", err)
+			logger.Error(name+" stopped", "error", err)
 		}
 		done <- err
 	}()

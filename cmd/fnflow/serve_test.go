@@ -58,7 +58,7 @@ func TestParseAccessKeysDoesNotShowABadKey(t *testing.T) {
 }
 
 func TestServeHTTPSetsLimits(t *testing.T) {
-	srv, _, done, err := serveHTTP("127.0.0.1:0", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, _, done, err := serveHTTP("gateway", "127.0.0.1:0", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestStopCutsLongWaitsShort(t *testing.T) {
 		close(waiting)
 		<-r.Context().Done()
 	})
-	srv, url, done, err := serveHTTP("127.0.0.1:0", handler, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, url, done, err := serveHTTP("gateway", "127.0.0.1:0", handler, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

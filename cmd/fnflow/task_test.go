@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/acs"
 )
 
 func TestTaskCommands(t *testing.T) {
@@ -111,7 +113,7 @@ func TestTaskCommandsSigned(t *testing.T) {
 	clearEnvironment(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stack, err := startLocal(context.Background(), devOptions{
-		dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", accessKeys: map[string]string{"cli-id": "cli-secret"},
+		dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", accessKeys: acs.NewKeys(map[string]string{"cli-id": "cli-secret"}),
 	}, logger)
 	if err != nil {
 		t.Fatalf("starting the local stack: %v", err)

@@ -16,12 +16,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var handoffTimeout time.Duration
 	var maxStepData int
 	var push pushFlags
+	var metrics metricsFlags
 	cmd := newCommand("worker", "Runs flow executions, flow records, task activities and the queues' and topics' messages against a Temporal cluster or Temporal Cloud.", stderr)
 	tf.register(cmd.flags)
 	cmd.flags.StringVar(&functions, "functions", "", functionsUsage)
 	push.register(cmd.flags, true)
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	registerMaxStepData(cmd.flags, &maxStepData)
+	metrics.register(cmd.flags, true)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -45,12 +47,25 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer c.Close()
+	metricsServer, err := metrics.serve(logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer metricsServer.stop()
 	w := worker.New(c, worker.Config{
 		Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer,
 		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout, MaxStepData: maxStepData,
+		Metrics: metricsServer.registerer(),
 	})
 	if err := w.Start(); err != nil {
 		return cmd.failure(fmt.Errorf("starting: %w", err))
+	}
+	if reg := metricsServer.registerer(); reg != nil && metrics.waitingEvery > 0 {
+		countCtx, stopCounting := context.WithCancel(ctx)
+		defer stopCounting()
+		go worker.CountWaitingSteps(countCtx, c, worker.WaitingCount{
+			Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Every: metrics.waitingEvery, Metrics: reg, Logger: logger,
+		})
 	}
 	logger.Info("worker running", "temporal", temporal.Address, "namespace", temporal.Namespace, "taskQueue", tf.taskQueue, "signedNotifications", pushSigner != nil)
 	<-ctx.Done()

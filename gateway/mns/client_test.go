@@ -23,6 +23,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/fnflow/fnflow/gateway/mns"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
@@ -63,7 +64,7 @@ func gateway(t *testing.T) *client {
 		h := mns.New(mns.Config{
 			Queues:     qs,
 			Topics:     topics.New(server.Client, topics.Config{TaskQueue: taskQueue}),
-			AccessKeys: map[string]string{accessKeyID: accessKeySecret},
+			AccessKeys: acs.NewKeys(map[string]string{accessKeyID: accessKeySecret}),
 			Logger:     server.Logger,
 		})
 		srv := httptest.NewServer(h)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
@@ -36,10 +37,10 @@ type Config struct {
 	// answer 400 InvalidRequestURL.
 	Queues *queues.Store
 	Topics *topics.Store
-	// AccessKeys maps AccessKeyId to AccessKeySecret: every request must
-	// carry a valid MNS signature with one of them; empty = signatures not
-	// checked (loopback dev).
-	AccessKeys map[string]string
+	// AccessKeys, when it holds any, are what every request must carry a
+	// valid MNS signature with; none (or nil) = signatures not checked
+	// (loopback dev). They may be replaced while the face serves.
+	AccessKeys *acs.Keys
 	// AccountID is the TopicOwner and Subscriber that subscriptions show:
 	// the topics.Config.AccountID of Topics, which keeps it unexported.
 	// Default "0", as topics'.
@@ -133,6 +134,36 @@ func Paths(path string) bool {
 	return path == "/queues" || strings.HasPrefix(path, "/queues/") ||
 		path == "/topics" || strings.HasPrefix(path, "/topics/") ||
 		strings.HasPrefix(path, "/mns/")
+}
+
+// Route names the route that serves method and path, such as "GET
+// /queues/:queue/messages", or is "" when none does: a name for a request
+// that takes few values whatever the queues are called, for metrics.
+func Route(method, path string) string {
+	if method == http.MethodGet && path == CertificatePath {
+		return method + " " + path
+	}
+	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, rt := range routes {
+		if rt.method == method && routeMatches(strings.Split(strings.TrimPrefix(rt.path, "/"), "/"), segments) {
+			return method + " " + rt.path
+		}
+	}
+	return ""
+}
+
+// routeMatches reports whether path segments fit a route's, where ":name"
+// takes any segment but an empty one, as Echo routes.
+func routeMatches(route, segments []string) bool {
+	if len(route) != len(segments) {
+		return false
+	}
+	for i, r := range route {
+		if strings.HasPrefix(r, ":") && segments[i] == "" || !strings.HasPrefix(r, ":") && r != segments[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // requestIDKey is where a request's ID is kept in the Echo context.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
@@ -113,7 +114,7 @@ func TestWrongMethodIs405(t *testing.T) {
 func TestCertificate(t *testing.T) {
 	pem := []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
 	// Served without a signature, even by a handler that checks them.
-	h := quiet(Config{CertificatePEM: pem, AccessKeys: map[string]string{"testid": "testsecret"}})
+	h := quiet(Config{CertificatePEM: pem, AccessKeys: acs.NewKeys(map[string]string{"testid": "testsecret"})})
 	w, _ := serve(t, h, httptest.NewRequest(http.MethodGet, CertificatePath, nil))
 	if w.Code != http.StatusOK || w.Body.String() != string(pem) {
 		t.Fatalf("got %d %q", w.Code, w.Body)
@@ -138,7 +139,7 @@ func TestAdmissionRefusals(t *testing.T) {
 		{"body over 1 MiB", quiet(Config{}), httptest.NewRequest(http.MethodPost, "/queues/q1/messages", strings.NewReader(big)), 400, "InvalidArgument"},
 		{"Content-MD5 of another body", quiet(Config{}), withMD5, 400, "InvalidDegist"},
 		{"bad query", quiet(Config{}), httptest.NewRequest(http.MethodGet, "/queues/q1/messages?waitseconds=%zz", nil), 400, "InvalidQueryString"},
-		{"unsigned", quiet(Config{AccessKeys: map[string]string{"testid": "testsecret"}}), httptest.NewRequest(http.MethodGet, "/queues", nil), 400, "MissingAuthorizationHeader"},
+		{"unsigned", quiet(Config{AccessKeys: acs.NewKeys(map[string]string{"testid": "testsecret"})}), httptest.NewRequest(http.MethodGet, "/queues", nil), 400, "MissingAuthorizationHeader"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w, e := serve(t, tt.h, tt.r)

@@ -31,7 +31,7 @@ type request struct {
 // cannot make the gateway read a body.
 func (h *Handler) admit(c echo.Context) (*request, error) {
 	hr := c.Request()
-	if len(h.cfg.AccessKeys) > 0 {
+	if h.cfg.AccessKeys.Required() {
 		if err := h.checkSignature(hr); err != nil {
 			return nil, err
 		}

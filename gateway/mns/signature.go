@@ -29,7 +29,7 @@ func (h *Handler) checkSignature(r *http.Request) error {
 	if !ok || id == "" || signature == "" {
 		return newError(http.StatusBadRequest, "InvalidAuthorizationHeader", "The Authorization header must be \"MNS AccessKeyId:Signature\" (signature version 2).")
 	}
-	secret, ok := h.cfg.AccessKeys[id]
+	secret, ok := h.cfg.AccessKeys.Secret(id)
 	if !ok {
 		return newError(http.StatusForbidden, "InvalidAccessKeyId", "The AccessKeyId %q is not known.", id)
 	}

@@ -47,7 +47,7 @@ func readRequest(t *testing.T, raw string) *http.Request {
 // signingHandler checks signatures by testid/testsecret at the examples'
 // time plus skew.
 func signingHandler(skew time.Duration) *Handler {
-	h := quiet(Config{AccessKeys: map[string]string{"testid": "testsecret"}})
+	h := quiet(Config{AccessKeys: acs.NewKeys(map[string]string{"testid": "testsecret"})})
 	at, _ := http.ParseTime(signedAt)
 	h.now = func() time.Time { return at.Add(skew) }
 	return h

@@ -2,7 +2,7 @@
 // compute them: RPC v1 (HMAC-SHA1, reference fnf-api.md §3.1), which the
 // gateway verifies and fnfclient signs with, and MNS's version 2 (mns.go).
 // One implementation of each, so the signer and the verifier cannot drift
-// apart.
+// apart; and the access keys both faces of a gateway check with (keys.go).
 package acs
 
 import (
