@@ -133,7 +133,7 @@ func gathered(t *testing.T, reg *prometheus.Registry) map[string]map[string]floa
 
 func TestRequestsAreCountedByActionAndCode(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	s := New(Config{Tokens: offlineServer(t).cfg.Tokens, Logger: quietLogger, Metrics: NewMetrics(reg)})
+	s := New(Config{Tokens: offlineServer(t).cfg.Tokens, Logger: quietLogger, Metrics: NewMetrics(reg), Console: true})
 	forged := "t1.forgedforgedforgedforgedforgedforgedforgedforged"
 	for _, r := range []*http.Request{
 		newHTTPRequest("GET", "/?Action=ListFlows&Limit=0", "", ""),
@@ -142,6 +142,7 @@ func TestRequestsAreCountedByActionAndCode(t *testing.T) {
 		form("LaunchRocket"),
 		form("Launch" + strings.Repeat("Rocket", 100)),
 		newHTTPRequest("PUT", "/", "", ""),
+		newHTTPRequest("GET", "/console/console.css", "", ""),
 	} {
 		s.ServeHTTP(httptest.NewRecorder(), r)
 	}
@@ -153,9 +154,11 @@ func TestRequestsAreCountedByActionAndCode(t *testing.T) {
 			// Made-up actions share one series, whatever they are called.
 			`action="unknown",code="400"`: 2,
 			`action="unknown",code="405"`: 1,
+			// The console's pages share one series too.
+			`action="console",code="200"`: 1,
 		},
 		"fnflow_gateway_request_duration_seconds": {
-			`action="ListFlows"`: 2, `action="ReportTaskSucceeded"`: 1, `action="unknown"`: 3,
+			`action="ListFlows"`: 2, `action="ReportTaskSucceeded"`: 1, `action="unknown"`: 3, `action="console"`: 1,
 		},
 		"fnflow_gateway_callback_reports_total": {`report="succeeded",result="InvalidArgument"`: 1},
 		"fnflow_gateway_requests_in_flight":     {"": 0},
