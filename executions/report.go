@@ -9,6 +9,7 @@ import (
 
 	tokenspb "go.temporal.io/server/api/token/v1"
 
+	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -24,8 +25,9 @@ var ErrNotExecutionTask = errors.New("the task is not a step of an fnflow execut
 //
 // The task is found from the token itself, which is the Temporal server's
 // serialized token.v1.Task (reference temporal-notes.md §1.2): its workflow,
-// run and activity ID, and in the activity ID (`<step path>#<id>`) the ID of
-// the task's TaskScheduled event, whose ScheduleEventId the ending event
+// run, activity type (a step's is activities.WaitForCallbackActivity) and
+// activity ID, and in the activity ID (`<step path>#<id>`) the ID of the
+// task's TaskScheduled event, whose ScheduleEventId the ending event
 // carries. The format is the server's own, kept across server versions
 // because tokens outlive upgrades; a token that does not read as one is
 // ErrNotExecutionTask. The log is read with the history query, which
@@ -38,8 +40,8 @@ func (s *Service) ReportedEvent(ctx context.Context, taskToken []byte) (int64, e
 	}
 	cut := strings.LastIndexByte(task.GetActivityId(), '#')
 	scheduled, err := strconv.ParseInt(task.GetActivityId()[cut+1:], 10, 64)
-	if task.GetWorkflowType() != interpreter.ExecutionWorkflow || cut < 0 || err != nil || scheduled <= 0 {
-		return 0, fmt.Errorf("task %s of workflow %s (%s): %w", task.GetActivityId(), task.GetWorkflowId(), task.GetWorkflowType(), ErrNotExecutionTask)
+	if task.GetActivityType() != activities.WaitForCallbackActivity || cut < 0 || err != nil || scheduled <= 0 {
+		return 0, fmt.Errorf("task %s (%s) of workflow %s: %w", task.GetActivityId(), task.GetActivityType(), task.GetWorkflowId(), ErrNotExecutionTask)
 	}
 	for after := scheduled; ; {
 		value, err := s.temporal.QueryWorkflow(ctx, task.GetWorkflowId(), task.GetRunId(), interpreter.HistoryPageQuery,

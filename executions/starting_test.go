@@ -9,9 +9,9 @@ import (
 
 	tokenspb "go.temporal.io/server/api/token/v1"
 
+	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/testenv"
-	"github.com/fnflow/fnflow/interpreter"
 )
 
 // TestStartingUntilAWorkerBegins: no worker polls taskQueue, so an execution
@@ -89,8 +89,8 @@ func TestReportedEventOfNoExecutionTask(t *testing.T) {
 	}
 	tokens := map[string][]byte{
 		"bytes that are no token":  []byte("not a token"),
-		"another workflow's task":  marshal(&tokenspb.Task{WorkflowId: "w", RunId: "r", WorkflowType: "someone.Else", ActivityId: "step#3"}),
-		"an activity ID without #": marshal(&tokenspb.Task{WorkflowId: "f/e", RunId: "r", WorkflowType: interpreter.ExecutionWorkflow, ActivityId: "step"}),
+		"another activity's task":  marshal(&tokenspb.Task{WorkflowId: "w", RunId: "r", ActivityType: "someone.Else", ActivityId: "step#3"}),
+		"an activity ID without #": marshal(&tokenspb.Task{WorkflowId: "f/e", RunId: "r", ActivityType: activities.WaitForCallbackActivity, ActivityId: "step"}),
 	}
 	for what, tok := range tokens {
 		if _, err := s.ReportedEvent(context.Background(), tok); !errors.Is(err, executions.ErrNotExecutionTask) {
