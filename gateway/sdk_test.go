@@ -428,3 +428,19 @@ func TestSDKStarting(t *testing.T) {
 		t.Errorf("StopExecution %+v, %v", stopped, err)
 	}
 }
+
+// TestSDKUnknownAction: the SDK's common request for an action the API does
+// not have gets ActionNotSupported.
+func TestSDKUnknownAction(t *testing.T) {
+	e := integration(t)
+	c, _ := aliyun(t, e, accessKeySecret)
+	req := requests.NewCommonRequest()
+	req.Product, req.Version, req.ApiName, req.Method = "fnf", "2019-03-15", "LaunchRocket", requests.POST
+	u, err := url.Parse(e.signedURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Domain, req.Scheme = u.Host, requests.HTTP
+	_, err = c.ProcessCommonRequest(req)
+	serverError(t, err, 400, "ActionNotSupported")
+}

@@ -144,11 +144,9 @@ type reply struct {
 
 func (r *reply) setRequestID(id string) { r.RequestId = id }
 
-// action is one fnf API action. An action fnflow does not implement keeps its
-// place in the table with the reason, so that callers learn why.
+// action is one fnf API action.
 type action struct {
-	handle      func(s *Server, ctx context.Context, r *request) (replier, error)
-	unsupported string
+	handle func(s *Server, ctx context.Context, r *request) (replier, error)
 	// holds, when set, is how long the action may take: its reply's write
 	// deadline is moved that far, past Limits.Write, which is meant for
 	// the 60 s of DescribeExecution's WaitTimeSeconds.
@@ -262,10 +260,6 @@ func lookupAction(name, version string) (action, error) {
 	if !ok {
 		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
 			"The requested API operation '%s' is incorrect, please check.", name)
-	}
-	if act.unsupported != "" {
-		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
-			"The requested API operation '%s' is not supported: %s", name, act.unsupported)
 	}
 	return act, nil
 }

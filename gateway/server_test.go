@@ -68,7 +68,6 @@ func TestErrorReplies(t *testing.T) {
 		message string
 	}{
 		{"unknown action", form("LaunchRocket"), 400, "ActionNotSupported", "LaunchRocket"},
-		{"fnf action fnflow lacks", form("StartSyncExecution", "FlowName", "f"), 400, "ActionNotSupported", "Standard flows only"},
 		{"no action", newHTTPRequest("GET", "/", "", ""), 400, "MissingRequiredParams", "Action"},
 		{"other version", newHTTPRequest("GET", "/?Action=ListFlows&Version=2016-01-01", "", ""), 400, "APIVersionNotSupported", "2016-01-01"},
 		{"other version in the header", func() *http.Request {

@@ -68,3 +68,7 @@ test('each start action refuses the flows of the other mode', async () => {
   assert.equal(done.Output, '{"got":1}');
   await rejects(c.updateFlow({ Name: 'node_standard', ExecutionMode: 'Fast' }), 400, 'InvalidArgument');
 });
+
+test('an action the API does not have is refused', async () => {
+  await rejects(c.request('LaunchRocket', {}, { method: 'POST' }), 400, 'ActionNotSupported');
+});
