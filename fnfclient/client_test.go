@@ -12,9 +12,9 @@ import (
 	"github.com/fnflow/fnflow/gateway"
 )
 
-// The gateway itself judges the client's signatures: an action fnflow does
-// not implement is refused only after the signature checked out, so no
-// Temporal is needed.
+// The gateway itself judges the client's signatures: an action the API does
+// not have is refused only after the signature checked out, so no Temporal
+// is needed.
 func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 	handler := gateway.New(gateway.Config{
 		AccessKeys: map[string]string{"id": "secret"},
@@ -34,7 +34,7 @@ func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Client{Endpoint: srv.URL + "/", AccessKeyID: tc.id, AccessKeySecret: tc.secret}
 			// Characters that percent-encoding treats specially, in the body.
-			_, err := c.Call(context.Background(), "StartSyncExecution", map[string]string{"FlowName": "f", "Input": `{"a b":"*~+/ü"}`})
+			_, err := c.Call(context.Background(), "LaunchRocket", map[string]string{"FlowName": "f", "Input": `{"a b":"*~+/ü"}`})
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Code != tc.wantCode || apiErr.HTTPStatus != tc.wantStatus || apiErr.RequestID == "" {
 				t.Fatalf("want %d %s with a RequestId, got %v", tc.wantStatus, tc.wantCode, err)
