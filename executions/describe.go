@@ -35,9 +35,9 @@ func (s *Service) Describe(ctx context.Context, flow, name string) (Execution, e
 const awaitRound = time.Second
 
 // Await waits up to wait for the run e describes to end, and describes it
-// again. An e that is not running is returned as it is.
+// again. An e that has ended is returned as it is.
 func (s *Service) Await(ctx context.Context, e Execution, wait time.Duration) (Execution, error) {
-	if e.Status != Running {
+	if e.Status != Running && e.Status != Starting {
 		return e, nil
 	}
 	id := interpreter.ExecutionWorkflowID(e.FlowName, e.Name)
@@ -92,32 +92,89 @@ func (s *Service) describeRun(ctx context.Context, flow, name, runID string) (*w
 }
 
 // read describes a run and reads from its history what the description
-// lacks: the input and definition it started with and, once it succeeded,
-// its output.
+// lacks: the input and definition it started with, whether it has begun
+// and, once it succeeded, its output.
 func (s *Service) read(ctx context.Context, flow, name, runID string) (Execution, error) {
 	info, err := s.describe(ctx, flow, name, runID)
 	if err != nil {
 		return Execution{}, err
 	}
 	e := summary(flow, info)
-	in, err := s.startInput(ctx, info)
+	if err := s.fill(ctx, info, &e); err != nil {
+		return Execution{}, err
+	}
+	return e, nil
+}
+
+// fill reads into e, the summary of info's run, what its history holds: the
+// input and definition from its start event, Starting for a run no worker
+// has begun, and the output of a run that succeeded.
+func (s *Service) fill(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, e *Execution) error {
+	running := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	startEvent, begun, err := s.opening(ctx, info.GetExecution(), running)
 	if err != nil {
-		return Execution{}, fmt.Errorf("execution %s of flow %s: %w", name, flow, err)
+		return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
+	}
+	if running && !begun {
+		e.Status = Starting
+	}
+	in, err := startInputOf(info, startEvent)
+	if err != nil {
+		return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
 	}
 	if e.Input, err = payload.Marshal(in.Input); err != nil {
-		return Execution{}, fmt.Errorf("encoding the input of execution %s of flow %s: %w", name, flow, err)
+		return fmt.Errorf("encoding the input of execution %s of flow %s: %w", e.Name, e.FlowName, err)
 	}
 	e.Definition = in.Definition
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		closeEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 		if err != nil {
-			return Execution{}, err
+			return err
 		}
 		if err := fromPayloads(closeEvent.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &e.Output); err != nil {
-			return Execution{}, fmt.Errorf("reading the output of execution %s of flow %s: %w", name, flow, err)
+			return fmt.Errorf("reading the output of execution %s of flow %s: %w", e.Name, e.FlowName, err)
 		}
 	}
-	return e, nil
+	return nil
+}
+
+// openingPage is how many events a page of opening reads: a run that began
+// normally has completed its first workflow task by its fourth event.
+const openingPage = 4
+
+// opening reads a run's start event and, when running is set, whether the
+// run has begun: whether a workflow task of it completed, the first of
+// which logs ExecutionStarted. It reads one event of a run that ended,
+// and pages of openingPage events of a running one until a completed
+// workflow task or the end of its history: a run that never completed one
+// has no more than a few events (Temporal does not record the retries of a
+// failing first task).
+func (s *Service) opening(ctx context.Context, exec *commonpb.WorkflowExecution, running bool) (start *historypb.HistoryEvent, begun bool, err error) {
+	req := &workflowservice.GetWorkflowExecutionHistoryRequest{Namespace: s.namespace, Execution: exec, MaximumPageSize: 1}
+	if running {
+		req.MaximumPageSize = openingPage
+	}
+	for {
+		resp, err := s.temporal.WorkflowService().GetWorkflowExecutionHistory(ctx, req)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading the history of workflow %s: %w", exec.GetWorkflowId(), err)
+		}
+		for _, event := range resp.GetHistory().GetEvents() {
+			if start == nil {
+				start = event
+			}
+			if event.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+				begun = true
+			}
+		}
+		if start == nil {
+			return nil, false, fmt.Errorf("reading the history of workflow %s: no start event", exec.GetWorkflowId())
+		}
+		if !running || begun || len(resp.GetNextPageToken()) == 0 {
+			return start, begun, nil
+		}
+		req.NextPageToken = resp.GetNextPageToken()
+	}
 }
 
 // startInput reads what the execution was started with from its start
@@ -127,6 +184,10 @@ func (s *Service) startInput(ctx context.Context, info *workflowpb.WorkflowExecu
 	if err != nil {
 		return interpreter.ExecutionInput{}, err
 	}
+	return startInputOf(info, startEvent)
+}
+
+func startInputOf(info *workflowpb.WorkflowExecutionInfo, startEvent *historypb.HistoryEvent) (interpreter.ExecutionInput, error) {
 	var in interpreter.ExecutionInput
 	if err := fromPayloads(startEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
 		return interpreter.ExecutionInput{}, fmt.Errorf("reading the start input of workflow %s: %w", info.GetExecution().GetWorkflowId(), err)

@@ -39,7 +39,16 @@ var (
 	ErrAlreadyEnded = errors.New("execution has already ended")
 	// ErrInvalidFilter is returned by List for a filter it cannot query.
 	ErrInvalidFilter = errors.New("invalid execution filter")
+	// ErrWrongMode is returned by Start for a flow whose execution mode is
+	// not the one the start asked for (Request.Mode).
+	ErrWrongMode = errors.New("the flow's execution mode does not allow this start")
 )
+
+// ExpressMaxDuration bounds every execution of an Express flow, the managed
+// service's limit for them: it becomes the workflow's execution timeout, or
+// the flow's timeoutSeconds when that is shorter. StartSyncExecution can
+// therefore always wait for the end.
+const ExpressMaxDuration = 5 * time.Minute
 
 // InvalidDefinitionError is returned by Start when the flow's definition
 // does not parse. A stored definition was valid when it was stored; the
@@ -63,8 +72,10 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 type Status string
 
 const (
-	// Starting is never reported: a Temporal workflow runs from the moment
-	// it is started. A list filtered by it is empty.
+	// Starting is a running execution no worker has begun yet: its
+	// workflow has completed no workflow task, the first of which logs
+	// ExecutionStarted. It lasts milliseconds when workers are up; it stays
+	// while none polls the task queue.
 	Starting  Status = "Starting"
 	Running   Status = "Running"
 	Succeeded Status = "Succeeded"
@@ -149,6 +160,12 @@ type Request struct {
 	// reported to when it ends (StartExecution's CallbackFnFTaskToken). The
 	// caller has checked that it opens.
 	CallbackToken string
+	// Mode, when set, is the execution mode the start is for
+	// (flowstore.ModeStandard for StartExecution, flowstore.ModeExpress for
+	// StartSyncExecution): a flow of the other mode makes Start fail with
+	// ErrWrongMode. Child flows and schedules leave it empty and start
+	// either.
+	Mode string
 }
 
 // Start starts an execution of the flow's definition as it is now. A
@@ -188,16 +205,24 @@ func (s *Service) Start(ctx context.Context, req Request) (Execution, error) {
 }
 
 // plan decides how an execution is started, for every start: its name, its
-// workflow ID, its timeout (the flow's timeoutSeconds), its summary in the
+// workflow ID, its timeout (the flow's timeoutSeconds, at most
+// ExpressMaxDuration for an Express flow), its summary in the
 // Web UI, and its input with a snapshot of the flow's definition.
 func (s *Service) plan(ctx context.Context, req Request) (interpreter.ExecutionStart, error) {
 	flow, err := s.flows.Get(ctx, req.Flow)
 	if err != nil {
 		return interpreter.ExecutionStart{}, fmt.Errorf("reading flow %s to start an execution: %w", req.Flow, err)
 	}
+	if req.Mode != "" && flow.Mode() != req.Mode {
+		return interpreter.ExecutionStart{}, fmt.Errorf("starting a %s execution of %s flow %s: %w", req.Mode, flow.Mode(), req.Flow, ErrWrongMode)
+	}
 	parsed, diags := fdl.Parse(req.Flow, []byte(flow.Definition))
 	if diags.HasErrors() {
 		return interpreter.ExecutionStart{}, &InvalidDefinitionError{Flow: req.Flow, Diagnostics: diags.Err()}
+	}
+	timeout := time.Duration(parsed.TimeoutSeconds) * time.Second
+	if flow.Mode() == flowstore.ModeExpress && (timeout == 0 || timeout > ExpressMaxDuration) {
+		timeout = ExpressMaxDuration
 	}
 	name := req.Name
 	if name == "" {
@@ -211,7 +236,7 @@ func (s *Service) plan(ctx context.Context, req Request) (interpreter.ExecutionS
 	}
 	return interpreter.ExecutionStart{
 		WorkflowID: interpreter.ExecutionWorkflowID(req.Flow, name),
-		Timeout:    time.Duration(parsed.TimeoutSeconds) * time.Second,
+		Timeout:    timeout,
 		Summary:    fmt.Sprintf("fnflow execution %s of flow %s", name, req.Flow),
 		Input: interpreter.ExecutionInput{
 			FlowName:      req.Flow,

@@ -160,6 +160,10 @@ func newEvent(e interpreter.Event) (Event, error) {
 	}, nil
 }
 
+// timedOutCause is the cause of ExecutionTimedOut: Temporal does not
+// say which of the two limits ended the run.
+var timedOutCause = fmt.Sprintf("the execution did not finish within its time limit: the flow's timeoutSeconds, at most %.0f minutes for an Express flow", ExpressMaxDuration.Minutes())
+
 // closingEvent is the event that ends the log of an execution Temporal ended
 // from outside: the workflow cannot log its own termination or timeout.
 func (s *Service) closingEvent(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, lastEventID int64) (*interpreter.Event, error) {
@@ -183,7 +187,7 @@ func (s *Service) closingEvent(ctx context.Context, info *workflowpb.WorkflowExe
 	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
 		end.Type, end.Detail = interpreter.EventExecutionStopped, map[string]any{"error": "", "cause": "the execution was cancelled, by the parent whose step waited for it or in Temporal"}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-		end.Type, end.Detail = interpreter.EventExecutionTimedOut, map[string]any{"error": fdl.ErrTimeout, "cause": "the execution did not finish within the flow's timeoutSeconds"}
+		end.Type, end.Detail = interpreter.EventExecutionTimedOut, map[string]any{"error": fdl.ErrTimeout, "cause": timedOutCause}
 	default:
 		return nil, nil
 	}

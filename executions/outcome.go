@@ -24,6 +24,12 @@ type Outcome struct {
 	Cause string
 }
 
+// Outcome reads how the run e describes ended: StartSyncExecution's
+// answer. ended is false while it runs.
+func (s *Service) Outcome(ctx context.Context, e Execution) (o Outcome, ended bool, err error) {
+	return s.outcome(ctx, e.FlowName, e.Name, e.RunID)
+}
+
 // outcome reads how the run ended; ended is false while it runs.
 func (s *Service) outcome(ctx context.Context, flow, name, runID string) (o Outcome, ended bool, err error) {
 	info, err := s.describe(ctx, flow, name, runID)

@@ -279,7 +279,7 @@ func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit
 		page.Tasks = append(page.Tasks, tasks...)
 		return page, nil
 	}
-	query, _, err := listQuery(flow, Filter{Status: Running})
+	query, err := listQuery(flow, Filter{Status: Running})
 	if err != nil {
 		return WaitingPage{}, fmt.Errorf("listing the waiting tasks of flow %s: %w", flow, err)
 	}

@@ -53,12 +53,23 @@ type Flow struct {
 	Description string
 	Type        string
 	RoleArn     string
-	// ExecutionMode is set at creation only ("Standard" or "Express" in the
-	// fnf API).
+	// ExecutionMode is ModeStandard or ModeExpress; "" (flows stored before
+	// modes were checked, or deployed without one) is ModeStandard.
 	ExecutionMode    string
 	CreatedTime      time.Time
 	LastModifiedTime time.Time
 }
+
+// The execution modes of the fnf API. An Express flow's executions are
+// started with StartSyncExecution and run at most a few minutes (package
+// executions); a Standard flow's with StartExecution.
+const (
+	ModeStandard = "Standard"
+	ModeExpress  = "Express"
+)
+
+// Mode is the flow's execution mode, ModeStandard when it has none.
+func (f Flow) Mode() string { return cmp.Or(f.ExecutionMode, ModeStandard) }
 
 // Change is what an update changes. An empty field leaves the record's value
 // as it is, the way the fnf API treats absent parameters.
@@ -67,6 +78,10 @@ type Change struct {
 	Description string
 	Type        string
 	RoleArn     string
+	// ExecutionMode changes the mode of the executions started from now on;
+	// running ones keep theirs. Updates recorded before it existed decode
+	// it as "", which changes nothing.
+	ExecutionMode string
 }
 
 func (c Change) apply(f Flow) Flow {
@@ -74,6 +89,7 @@ func (c Change) apply(f Flow) Flow {
 	f.Description = cmp.Or(c.Description, f.Description)
 	f.Type = cmp.Or(c.Type, f.Type)
 	f.RoleArn = cmp.Or(c.RoleArn, f.RoleArn)
+	f.ExecutionMode = cmp.Or(c.ExecutionMode, f.ExecutionMode)
 	return f
 }
 

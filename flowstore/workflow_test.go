@@ -53,7 +53,7 @@ func TestWorkflowUpdatesAndDeletes(t *testing.T) {
 	var updatedAt time.Time
 	env.RegisterDelayedCallback(func() {
 		updatedAt = env.Now().UTC()
-		changed = send(env, updateFlow, Change{Definition: "v2", RoleArn: "role"})
+		changed = send(env, updateFlow, Change{Definition: "v2", RoleArn: "role", ExecutionMode: ModeExpress})
 		// Changes nothing: nothing is written, LastModifiedTime stays.
 		unchanged = send(env, updateFlow, Change{Definition: "v2", Description: "d"})
 	}, time.Minute)
@@ -68,7 +68,7 @@ func TestWorkflowUpdatesAndDeletes(t *testing.T) {
 		t.Fatalf("the delete must end the workflow cleanly: completed %v, %v", env.IsWorkflowCompleted(), env.GetWorkflowError())
 	}
 	want := newRecord()
-	want.Definition, want.RoleArn, want.LastModifiedTime = "v2", "role", updatedAt
+	want.Definition, want.RoleArn, want.ExecutionMode, want.LastModifiedTime = "v2", "role", ModeExpress, updatedAt
 	if changed.rejected != nil || changed.failed != nil || changed.result != want {
 		t.Errorf("update\n got %+v (%v, %v)\nwant %+v", changed.result, changed.rejected, changed.failed, want)
 	}

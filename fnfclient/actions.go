@@ -77,8 +77,9 @@ type Reply struct {
 	RequestID string `json:"RequestId"`
 }
 
-// ReportReply answers ReportTaskSucceeded and ReportTaskFailed; fnflow's
-// EventId is always 0 (docs/api.md).
+// ReportReply answers ReportTaskSucceeded and ReportTaskFailed; EventId is
+// the event the report produced, 0 when the gateway could not learn it
+// (docs/api.md).
 type ReportReply struct {
 	RequestID string `json:"RequestId"`
 	EventID   int64  `json:"EventId"`

@@ -13,9 +13,9 @@ import (
 	"github.com/fnflow/fnflow/internal/acs"
 )
 
-// The gateway itself judges the client's signatures: an action fnflow does
-// not implement is refused only after the signature checked out, so no
-// Temporal is needed.
+// The gateway itself judges the client's signatures: an action the API does
+// not have is refused only after the signature checked out, so no Temporal
+// is needed.
 func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 	handler := gateway.New(gateway.Config{
 		AccessKeys: acs.NewKeys(map[string]string{"id": "secret"}),
@@ -35,7 +35,7 @@ func TestSignedCallsPassTheGatewaysCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Client{Endpoint: srv.URL + "/", AccessKeyID: tc.id, AccessKeySecret: tc.secret}
 			// Characters that percent-encoding treats specially, in the body.
-			_, err := c.Call(context.Background(), "StartSyncExecution", map[string]string{"FlowName": "f", "Input": `{"a b":"*~+/ü"}`})
+			_, err := c.Call(context.Background(), "LaunchRocket", map[string]string{"FlowName": "f", "Input": `{"a b":"*~+/ü"}`})
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Code != tc.wantCode || apiErr.HTTPStatus != tc.wantStatus || apiErr.RequestID == "" {
 				t.Fatalf("want %d %s with a RequestId, got %v", tc.wantStatus, tc.wantCode, err)

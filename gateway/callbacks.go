@@ -16,9 +16,7 @@ import (
 )
 
 // reportReply answers ReportTaskSucceeded and ReportTaskFailed. EventId is
-// always 0: the TaskSucceeded or TaskFailed event is written by the execution
-// after Temporal accepted the report, so the gateway cannot know its ID;
-// GetExecutionHistory shows it.
+// the event the report produced (see reportedEvent).
 type reportReply struct {
 	reply
 	EventId int64
@@ -39,7 +37,7 @@ func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, 
 	if err := task.Succeed(ctx, output); err != nil {
 		return nil, reportError(r, err)
 	}
-	return &reportReply{}, nil
+	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
 }
 
 func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, error) {
@@ -61,7 +59,7 @@ func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, err
 	if err := task.Fail(ctx, errorName, cause); err != nil {
 		return nil, reportError(r, err)
 	}
-	return &reportReply{}, nil
+	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
 }
 
 // openTask opens the TaskToken parameter, refusing a forged, truncated or

@@ -66,6 +66,9 @@ func (s *Server) renderError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if errors.Is(err, echo.ErrNotFound) {
+		err = notFound(c.Request().URL.Path)
+	}
 	apiErr := asAPIError(err)
 	info := infoOf(c.Request().Context())
 	info.code, info.err = apiErr.code, err

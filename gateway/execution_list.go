@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/fnflow/fnflow/executions"
@@ -14,9 +15,10 @@ type listExecutionsReply struct {
 	NextToken  string `json:",omitempty"`
 }
 
-// listExecutions lists a flow's executions. Items carry the names, status
-// and times only (see executions.Service.List); DescribeExecution has the
-// rest.
+// listExecutions lists a flow's executions. Items are execution objects, as
+// DescribeExecution answers them, read from each execution's history; with
+// MetadataOnly they carry the names, status and times visibility has, and
+// cost no call an item (see executions.Service.List).
 func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error) {
 	flowName, err := nameParam(r, "FlowName")
 	if err != nil {
@@ -34,10 +36,18 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
+	metadataOnly, err := boolParam(r, "MetadataOnly")
+	if err != nil {
+		return nil, err
+	}
 	if _, err := s.flow(ctx, flowName); err != nil {
 		return nil, err
 	}
-	page, err := s.executions.List(ctx, flowName, filter, limit, pageToken)
+	list := s.executions.ListWithPayloads
+	if metadataOnly {
+		list = s.executions.List
+	}
+	page, err := list(ctx, flowName, filter, limit, pageToken)
 	if err != nil {
 		return nil, err
 	}
@@ -75,4 +85,16 @@ func executionsFilter(r *request) (executions.Filter, error) {
 		*bound.t = t
 	}
 	return filter, nil
+}
+
+// boolParam reads an optional boolean parameter, as the SDKs send one:
+// "true" or "false" (Python's "True" and "False" too); absent is false.
+func boolParam(r *request, name string) (bool, error) {
+	switch strings.ToLower(r.param(name)) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, errInvalidArgument("The parameter %s must be true or false.", name)
 }

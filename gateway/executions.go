@@ -73,21 +73,29 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.executions.Start(ctx, executions.Request{Flow: flowName, Name: name, Input: in, CallbackToken: callbackToken})
+	e, err := s.executions.Start(ctx, executions.Request{Flow: flowName, Name: name, Input: in, CallbackToken: callbackToken, Mode: flowstore.ModeStandard})
+	if errors.Is(err, executions.ErrWrongMode) {
+		return nil, errInvalidArgument("Flow %s is an Express flow: start its executions with StartSyncExecution, or make it Standard with UpdateFlow.", flowName)
+	}
+	if err != nil {
+		return nil, startError(flowName, name, err)
+	}
+	return newExecutionReply(e), nil
+}
+
+// startError maps what a start can meet besides the flow's mode.
+func startError(flowName, name string, err error) error {
 	if errors.Is(err, flowstore.ErrFlowNotFound) {
-		return nil, errFlowNotExists(flowName)
+		return errFlowNotExists(flowName)
 	}
 	var invalid *executions.InvalidDefinitionError
 	if errors.As(err, &invalid) {
-		return nil, errInvalidArgument("The definition of flow %s is no longer valid; update the flow:\n%v", flowName, invalid.Diagnostics)
+		return errInvalidArgument("The definition of flow %s is no longer valid; update the flow:\n%v", flowName, invalid.Diagnostics)
 	}
 	if errors.Is(err, executions.ErrAlreadyExists) {
-		return nil, newError(http.StatusBadRequest, "ExecutionAlreadyExists", "Execution %s for flow %s already exists.", name, flowName)
+		return newError(http.StatusBadRequest, "ExecutionAlreadyExists", "Execution %s for flow %s already exists.", name, flowName)
 	}
-	if err != nil {
-		return nil, executionError(flowName, name, err)
-	}
-	return newExecutionReply(e), nil
+	return executionError(flowName, name, err)
 }
 
 func (s *Server) describeExecution(ctx context.Context, r *request) (replier, error) {
@@ -149,13 +157,17 @@ func executionError(flow, name string, err error) error {
 	return err
 }
 
-// executionNames reads and checks FlowName and ExecutionName.
+// executionNames reads and checks FlowName and ExecutionName, which may
+// also be a name StartSyncExecution gave (see syncName).
 func executionNames(r *request) (flow, execution string, err error) {
 	if flow, err = nameParam(r, "FlowName"); err != nil {
 		return "", "", err
 	}
-	if execution, err = nameParam(r, "ExecutionName"); err != nil {
+	if execution, err = r.required("ExecutionName"); err != nil {
 		return "", "", err
 	}
-	return flow, execution, nil
+	if isSyncName(execution) {
+		return flow, execution, nil
+	}
+	return flow, execution, checkName("ExecutionName", execution)
 }

@@ -31,9 +31,9 @@ func newFlowObject(f flowstore.Flow) flowObject {
 		Description: f.Description,
 		Type:        f.Type,
 		RoleArn:     f.RoleArn,
-		// Flows deployed by `fnflow dev --flows` have none: Standard is all
-		// fnflow runs.
-		ExecutionMode:    cmp.Or(f.ExecutionMode, executionModeStandard),
+		// Flows deployed by `fnflow dev --flows` have none: they are
+		// Standard.
+		ExecutionMode:    f.Mode(),
 		CreatedTime:      formatTime(f.CreatedTime),
 		LastModifiedTime: formatTime(f.LastModifiedTime),
 	}
@@ -44,12 +44,8 @@ type flowReply struct {
 	flowObject
 }
 
-// flowType and executionModeStandard are the only definition type and
-// execution mode fnflow runs.
-const (
-	flowType              = "FDL"
-	executionModeStandard = "Standard"
-)
+// flowType is the only definition type fnflow runs.
+const flowType = "FDL"
 
 func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 	name, err := nameParam(r, "Name")
@@ -66,14 +62,9 @@ func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 	if err := checkFlowType(r.param("Type")); err != nil {
 		return nil, err
 	}
-	mode := r.param("ExecutionMode")
-	switch mode {
-	case "", executionModeStandard:
-		mode = executionModeStandard
-	case "Express":
-		return nil, errInvalidArgument("ExecutionMode Express is not supported: fnflow runs Standard flows only.")
-	default:
-		return nil, errInvalidArgument("The parameter ExecutionMode must be Standard or Express.")
+	mode, err := executionMode(r)
+	if err != nil {
+		return nil, err
 	}
 	f, err := s.cfg.Flows.Create(ctx, flowstore.Flow{
 		Name:          name,
@@ -81,7 +72,7 @@ func (s *Server) createFlow(ctx context.Context, r *request) (replier, error) {
 		Description:   r.param("Description"),
 		Type:          flowType,
 		RoleArn:       r.param("RoleArn"),
-		ExecutionMode: mode,
+		ExecutionMode: cmp.Or(mode, flowstore.ModeStandard),
 	})
 	if errors.Is(err, flowstore.ErrFlowExists) {
 		return nil, newError(http.StatusConflict, "FlowAlreadyExists", "Flow %s already exists.", name)
@@ -109,10 +100,15 @@ func (s *Server) updateFlow(ctx context.Context, r *request) (replier, error) {
 	if err != nil {
 		return nil, err
 	}
+	mode, err := executionMode(r)
+	if err != nil {
+		return nil, err
+	}
 	change := flowstore.Change{
-		Definition:  r.param("Definition"),
-		Description: r.param("Description"),
-		RoleArn:     r.param("RoleArn"),
+		Definition:    r.param("Definition"),
+		Description:   r.param("Description"),
+		RoleArn:       r.param("RoleArn"),
+		ExecutionMode: mode,
 	}
 	if change.Definition != "" {
 		if err := checkDefinition(name, change.Definition); err != nil {
@@ -210,6 +206,16 @@ func checkDefinition(flow, definition string) error {
 		return errInvalidArgument("The flow definition is not valid:\n%v", diags.Err())
 	}
 	return nil
+}
+
+// executionMode reads the ExecutionMode parameter: Standard, Express, or ""
+// when absent.
+func executionMode(r *request) (string, error) {
+	switch mode := r.param("ExecutionMode"); mode {
+	case "", flowstore.ModeStandard, flowstore.ModeExpress:
+		return mode, nil
+	}
+	return "", errInvalidArgument("The parameter ExecutionMode must be %s or %s.", flowstore.ModeStandard, flowstore.ModeExpress)
 }
 
 func checkFlowType(t string) error {

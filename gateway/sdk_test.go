@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/fnf"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/fnflow/fnflow/gateway"
 	"github.com/fnflow/fnflow/internal/testenv"
 )
 
@@ -228,4 +231,216 @@ steps:
 	_, err := c.StartExecution(forged)
 	serverError(t, err, 400, "InvalidArgument")
 	wantError(t, e.get(t, "DescribeExecution", "FlowName", "cbt_child", "ExecutionName", "c2"), 404, "ExecutionNotExists")
+}
+
+// TestSDKExpressFlows: CreateFlow with ExecutionMode Express, then
+// StartSyncExecution through the SDK's own method, its success and failure
+// replies, and the refusals of a start of the other mode.
+func TestSDKExpressFlows(t *testing.T) {
+	e := integration(t)
+	c, at := aliyun(t, e, accessKeySecret)
+	for name, definition := range map[string]string{"sdk_express": passFlow, "sdk_express_fails": failFlow} {
+		create := fnf.CreateCreateFlowRequest()
+		at(create.RpcRequest)
+		create.Name, create.Definition, create.Description, create.Type, create.ExecutionMode = name, definition, "express", "FDL", "Express"
+		created, err := c.CreateFlow(create)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.ExecutionMode != "Express" {
+			t.Errorf("CreateFlow response %+v", created)
+		}
+	}
+
+	start := fnf.CreateStartSyncExecutionRequest()
+	at(start.RpcRequest)
+	start.FlowName, start.ExecutionName, start.Input = "sdk_express", "order", `{"a":"b"}`
+	done, err := c.StartSyncExecution(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !syncNameOf("order").MatchString(done.Name) || done.FlowName != "sdk_express" || done.Status != "Succeeded" || done.Output != `{"got":"b"}` ||
+		done.ErrorCode != "" || !wireTime.MatchString(done.StartedTime) || !wireTime.MatchString(done.StoppedTime) || done.RequestId == "" {
+		t.Errorf("StartSyncExecution response %+v", done)
+	}
+	start.FlowName = "sdk_express_fails"
+	failed, err := c.StartSyncExecution(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.Status != "Failed" || failed.ErrorCode != "Order.Invalid" || failed.ErrorMessage != "no such order" || failed.Output != "" {
+		t.Errorf("StartSyncExecution of a failing flow: %+v", failed)
+	}
+	start.FlowName = "no_such_flow"
+	_, err = c.StartSyncExecution(start)
+	serverError(t, err, 404, "FlowNotExists")
+
+	async := fnf.CreateStartExecutionRequest()
+	at(async.RpcRequest)
+	async.FlowName = "sdk_express"
+	_, err = c.StartExecution(async)
+	serverError(t, err, 400, "InvalidArgument")
+
+	// The core SDK's UpdateFlow has no ExecutionMode field; a caller adds
+	// the parameter.
+	update := fnf.CreateUpdateFlowRequest()
+	at(update.RpcRequest)
+	update.Name = "sdk_express"
+	update.FormParams["ExecutionMode"] = "Standard"
+	if _, err := c.UpdateFlow(update); err != nil {
+		t.Fatal(err)
+	}
+	describe := fnf.CreateDescribeFlowRequest()
+	at(describe.RpcRequest)
+	describe.Name = "sdk_express"
+	if described, err := c.DescribeFlow(describe); err != nil || described.ExecutionMode != "Standard" {
+		t.Errorf("DescribeFlow after UpdateFlow to Standard: %+v, %v", described, err)
+	}
+	start.FlowName = "sdk_express"
+	_, err = c.StartSyncExecution(start)
+	serverError(t, err, 400, "InvalidArgument")
+	if _, err := c.StartExecution(async); err != nil {
+		t.Errorf("StartExecution once the flow is Standard: %v", err)
+	}
+}
+
+// TestSDKReplyFields: the fields the SDK's response structs have are filled
+// as the service fills them: a report's EventId is its event in the
+// history; ListExecutions items have Input, Output and FlowDefinition;
+// StopExecution answers with the execution object.
+func TestSDKReplyFields(t *testing.T) {
+	e := integration(t)
+	c, at := aliyun(t, e, accessKeySecret)
+	e.createFlow(t, "sdk_fields", callbackFlow)
+
+	start := fnf.CreateStartExecutionRequest()
+	at(start.RpcRequest)
+	start.FlowName, start.ExecutionName, start.Input = "sdk_fields", "reported", `{"key":"sdk_fields/reported"}`
+	if _, err := c.StartExecution(start); err != nil {
+		t.Fatal(err)
+	}
+	report := fnf.CreateReportTaskSucceededRequest()
+	at(report.RpcRequest)
+	report.TaskToken, report.Output = e.tokens.next(t, "sdk_fields/reported"), `{"status":"done"}`
+	reported, err := c.ReportTaskSucceeded(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := fnf.CreateDescribeExecutionRequest()
+	at(describe.RpcRequest)
+	describe.FlowName, describe.ExecutionName, describe.WaitTimeSeconds = "sdk_fields", "reported", requests.NewInteger(30)
+	if done, err := c.DescribeExecution(describe); err != nil || done.Status != "Succeeded" {
+		t.Fatalf("DescribeExecution: %+v, %v", done, err)
+	}
+	history := fnf.CreateGetExecutionHistoryRequest()
+	at(history.RpcRequest)
+	history.FlowName, history.ExecutionName = "sdk_fields", "reported"
+	page, err := c.GetExecutionHistory(history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var succeeded int64
+	for _, ev := range page.Events {
+		if ev.Type == "TaskSucceeded" {
+			succeeded = ev.EventId
+		}
+	}
+	if succeeded == 0 || reported.EventId != succeeded {
+		t.Errorf("ReportTaskSucceeded EventId %d, the history's TaskSucceeded %d", reported.EventId, succeeded)
+	}
+
+	list := fnf.CreateListExecutionsRequest()
+	at(list.RpcRequest)
+	list.FlowName, list.Status = "sdk_fields", "Succeeded"
+	testenv.Eventually(t, "ListExecutions with payloads through the SDK", 10*time.Second, func() error {
+		listed, err := c.ListExecutions(list)
+		if err != nil {
+			return err
+		}
+		if len(listed.Executions) != 1 {
+			return fmt.Errorf("listed %+v", listed.Executions)
+		}
+		if x := listed.Executions[0]; x.Name != "reported" || x.Input != `{"key":"sdk_fields/reported"}` || x.Output != `{"s":"done"}` || x.FlowDefinition != callbackFlow {
+			return fmt.Errorf("item %+v", x)
+		}
+		return nil
+	})
+	// The core SDK has no MetadataOnly field (the tea SDK has); a caller adds
+	// the parameter.
+	list.QueryParams["MetadataOnly"] = "true"
+	if bare, err := c.ListExecutions(list); err != nil || len(bare.Executions) != 1 || bare.Executions[0].Input != "" || bare.Executions[0].Status != "Succeeded" {
+		t.Errorf("ListExecutions MetadataOnly: %+v, %v", bare, err)
+	}
+
+	start.ExecutionName, start.Input = "stopped", `{"key":"sdk_fields/stopped"}`
+	if _, err := c.StartExecution(start); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens.next(t, "sdk_fields/stopped")
+	stop := fnf.CreateStopExecutionRequest()
+	at(stop.RpcRequest)
+	stop.FlowName, stop.ExecutionName, stop.Error, stop.Cause = "sdk_fields", "stopped", "Operator.Stop", "enough"
+	stopped, err := c.StopExecution(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped.Status != "Stopped" || stopped.Name != "stopped" || stopped.FlowName != "sdk_fields" || stopped.Input != start.Input ||
+		stopped.FlowDefinition != callbackFlow || !wireTime.MatchString(stopped.StartedTime) || !wireTime.MatchString(stopped.StoppedTime) || stopped.Output != "" {
+		t.Errorf("StopExecution response %+v", stopped)
+	}
+	_, err = c.StopExecution(stop)
+	serverError(t, err, 400, "ExecutionAlreadyCompleted")
+	stop.ExecutionName = "never_started"
+	_, err = c.StopExecution(stop)
+	serverError(t, err, 404, "ExecutionNotExists")
+}
+
+// TestSDKStarting: through a signing gateway whose task queue no worker
+// polls, the SDK sees a new execution Starting.
+func TestSDKStarting(t *testing.T) {
+	e := integration(t)
+	cfg := e.cfg
+	cfg.TaskQueue = "no-worker-polls-this"
+	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
+	idle := httptest.NewServer(gateway.New(cfg))
+	defer idle.Close()
+	c, at := aliyun(t, &testEnv{signedURL: idle.URL}, accessKeySecret)
+	e.createFlow(t, "sdk_starting", passFlow)
+
+	start := fnf.CreateStartExecutionRequest()
+	at(start.RpcRequest)
+	start.FlowName, start.ExecutionName = "sdk_starting", "s1"
+	started, err := c.StartExecution(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := fnf.CreateDescribeExecutionRequest()
+	at(describe.RpcRequest)
+	describe.FlowName, describe.ExecutionName = "sdk_starting", "s1"
+	described, err := c.DescribeExecution(describe)
+	if err != nil || started.Status != "Starting" || described.Status != "Starting" {
+		t.Errorf("StartExecution %+v, DescribeExecution %+v, %v: want Starting", started, described, err)
+	}
+	stop := fnf.CreateStopExecutionRequest()
+	at(stop.RpcRequest)
+	stop.FlowName, stop.ExecutionName = "sdk_starting", "s1"
+	if stopped, err := c.StopExecution(stop); err != nil || stopped.Status != "Stopped" {
+		t.Errorf("StopExecution %+v, %v", stopped, err)
+	}
+}
+
+// TestSDKUnknownAction: the SDK's common request for an action the API does
+// not have gets ActionNotSupported.
+func TestSDKUnknownAction(t *testing.T) {
+	e := integration(t)
+	c, _ := aliyun(t, e, accessKeySecret)
+	req := requests.NewCommonRequest()
+	req.Product, req.Version, req.ApiName, req.Method = "fnf", "2019-03-15", "LaunchRocket", requests.POST
+	u, err := url.Parse(e.signedURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Domain, req.Scheme = u.Host, requests.HTTP
+	_, err = c.ProcessCommonRequest(req)
+	serverError(t, err, 400, "ActionNotSupported")
 }

@@ -17,9 +17,11 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -155,11 +157,13 @@ type reply struct {
 
 func (r *reply) setRequestID(id string) { r.RequestId = id }
 
-// action is one fnf API action. An action fnflow does not implement keeps its
-// place in the table with the reason, so that callers learn why.
+// action is one fnf API action.
 type action struct {
-	handle      func(s *Server, ctx context.Context, r *request) (replier, error)
-	unsupported string
+	handle func(s *Server, ctx context.Context, r *request) (replier, error)
+	// holds, when set, is how long the action may take: its reply's write
+	// deadline is moved that far, past Limits.Write, which is meant for
+	// the 60 s of DescribeExecution's WaitTimeSeconds.
+	holds time.Duration
 }
 
 // actions is every action of the fnf API 2019-03-15 (the official SDKs' list)
@@ -177,12 +181,12 @@ var actions = map[string]action{
 	"GetExecutionHistory": {handle: (*Server).getExecutionHistory},
 	"ReportTaskSucceeded": {handle: (*Server).reportTaskSucceeded},
 	"ReportTaskFailed":    {handle: (*Server).reportTaskFailed},
+	"StartSyncExecution":  {handle: (*Server).startSyncExecution, holds: syncWait + time.Minute},
 	// fnflow's extensions, in the same wire form (docs/api.md, Extensions).
 	"ReportTaskHeartbeat": {handle: (*Server).reportTaskHeartbeat},
 	"ReportStepSucceeded": {handle: (*Server).reportStepSucceeded},
 	"ReportStepFailed":    {handle: (*Server).reportStepFailed},
 	"ListWaitingTasks":    {handle: (*Server).listWaitingTasks},
-	"StartSyncExecution":  {unsupported: "fnflow runs Standard flows only; use StartExecution and DescribeExecution with WaitTimeSeconds."},
 	"CreateSchedule":      {handle: (*Server).createSchedule},
 	"UpdateSchedule":      {handle: (*Server).updateSchedule},
 	"DeleteSchedule":      {handle: (*Server).deleteSchedule},
@@ -226,6 +230,12 @@ func (s *Server) serve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if act.holds > 0 {
+		err := http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(act.holds))
+		if err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return fmt.Errorf("extending the write deadline of %s: %w", name, err)
+		}
+	}
 	rep, err := act.handle(s, c.Request().Context(), req)
 	if err != nil {
 		return err
@@ -254,11 +264,18 @@ func lookupAction(name, version string) (action, error) {
 		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
 			"The requested API operation '%s' is incorrect, please check.", name)
 	}
-	if act.unsupported != "" {
-		return action{}, newError(http.StatusBadRequest, "ActionNotSupported",
-			"The requested API operation '%s' is not supported: %s", name, act.unsupported)
-	}
 	return act, nil
+}
+
+// notFound is the error for a path other than "/". The fnf API has no path
+// form: a curl that posts to /ReportTaskSucceeded learns where the action
+// goes.
+func notFound(path string) *apiError {
+	if _, ok := actions[strings.Trim(path, "/")]; ok {
+		return newError(http.StatusNotFound, "NotFound",
+			"There is nothing at %s: the fnf API is served at / with the action as a parameter, as in POST /?Action=%s.", path, strings.Trim(path, "/"))
+	}
+	return newError(http.StatusNotFound, "NotFound", "There is nothing at %s: the fnf API is served at /.", path)
 }
 
 // formatTime formats t for a reply; the zero time is "".

@@ -68,7 +68,6 @@ func TestErrorReplies(t *testing.T) {
 		message string
 	}{
 		{"unknown action", form("LaunchRocket"), 400, "ActionNotSupported", "LaunchRocket"},
-		{"fnf action fnflow lacks", form("StartSyncExecution", "FlowName", "f"), 400, "ActionNotSupported", "Standard flows only"},
 		{"no action", newHTTPRequest("GET", "/", "", ""), 400, "MissingRequiredParams", "Action"},
 		{"other version", newHTTPRequest("GET", "/?Action=ListFlows&Version=2016-01-01", "", ""), 400, "APIVersionNotSupported", "2016-01-01"},
 		{"other version in the header", func() *http.Request {
@@ -79,7 +78,9 @@ func TestErrorReplies(t *testing.T) {
 		}(), 400, "APIVersionNotSupported", ""},
 		{"too large", form("CreateFlow", "Name", "f", "Definition", strings.Repeat("#", maxPayload)), 400, "EntityTooLarge", "1048576"},
 		{"unsupported media type", newHTTPRequest("POST", "/?Action=ListFlows", "application/xml", "<x/>"), 415, "UnsupportedMediaType", ""},
-		{"other path", newHTTPRequest("GET", "/v2/flows", "", ""), 404, "NotFound", ""},
+		{"other path", newHTTPRequest("GET", "/v2/flows", "", ""), 404, "NotFound", "/v2/flows"},
+		// No path form: the reply says where the action goes.
+		{"action as a path", newHTTPRequest("POST", "/ReportTaskSucceeded", "application/x-www-form-urlencoded", "TaskToken=t&Output={}"), 404, "NotFound", "POST /?Action=ReportTaskSucceeded"},
 		{"other method", newHTTPRequest("PUT", "/?Action=ListFlows", "", ""), 405, "MethodNotAllowed", ""},
 
 		{"forged token", form("ReportTaskSucceeded", "TaskToken", "t1.forgedforgedforgedforgedforgedforgedforgedforged", "Output", "{}"), 400, "InvalidArgument", token.Redact("t1.forgedforgedforgedforgedforgedforgedforgedforged")},
@@ -97,11 +98,16 @@ func TestErrorReplies(t *testing.T) {
 		{"flow without definition", form("CreateFlow", "Name", "f"), 400, "MissingRequiredParams", "Definition"},
 		{"invalid definition", form("CreateFlow", "Name", "my_flow", "Definition", "version: v1\ntype: flow\nsteps:\n  - type: pass\n  - type: nope\n    name: x\n"), 400, "InvalidArgument", "my_flow:4:"},
 		{"flow type", form("CreateFlow", "Name", "f", "Definition", passFlow, "Type", "StateMachine"), 400, "InvalidArgument", "FDL"},
-		{"express flow", form("CreateFlow", "Name", "f", "Definition", passFlow, "ExecutionMode", "Express"), 400, "InvalidArgument", "Express"},
+		{"execution mode", form("CreateFlow", "Name", "f", "Definition", passFlow, "ExecutionMode", "Fast"), 400, "InvalidArgument", "ExecutionMode"},
+		{"execution mode of an update", form("UpdateFlow", "Name", "f", "ExecutionMode", "express"), 400, "InvalidArgument", "ExecutionMode"},
 		{"update to an invalid definition", form("UpdateFlow", "Name", "f", "Definition", "steps: 3"), 400, "InvalidArgument", ""},
 		{"list limit", newHTTPRequest("GET", "/?Action=ListFlows&Limit=0", "", ""), 400, "InvalidArgument", "Limit"},
 
 		{"execution name", form("StartExecution", "FlowName", "f", "ExecutionName", "9lives"), 400, "InvalidArgument", "9lives"},
+		{"sync execution name", form("StartSyncExecution", "FlowName", "f", "ExecutionName", "a:b"), 400, "InvalidArgument", "a:b"},
+		{"sync input not an object", form("StartSyncExecution", "FlowName", "f", "Input", "[]"), 400, "InvalidArgument", "Input"},
+		{"name with a colon but no UUID", newHTTPRequest("GET", "/?Action=DescribeExecution&FlowName=f&ExecutionName=e:1", "", ""), 400, "InvalidArgument", "e:1"},
+		{"list metadata only", newHTTPRequest("GET", "/?Action=ListExecutions&FlowName=f&MetadataOnly=yes", "", ""), 400, "InvalidArgument", "MetadataOnly"},
 		{"input not an object", form("StartExecution", "FlowName", "f", "Input", `"text"`), 400, "InvalidArgument", "Input"},
 		{"callback token of a parent", form("StartExecution", "FlowName", "f", "CallbackFnFTaskToken", "t"), 400, "InvalidArgument", "CallbackFnFTaskToken"},
 		{"describe without execution", newHTTPRequest("GET", "/?Action=DescribeExecution&FlowName=f", "", ""), 400, "MissingRequiredParams", "ExecutionName"},

@@ -109,7 +109,7 @@ func showEnded(t *testing.T, endpoint, flow, execution string) (status int, stdo
 	for range 400 {
 		var e struct{ Status string }
 		decodeJSON(t, mustFnflow(t, "exec", "show", flow, execution, "--json", endpoint), &e)
-		if e.Status != "Running" {
+		if e.Status != "Running" && e.Status != "Starting" {
 			status, stdout, _ := fnflow(t, "exec", "show", flow, execution, endpoint)
 			return status, stdout
 		}

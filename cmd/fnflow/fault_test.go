@@ -170,7 +170,7 @@ func checkEnd(t *testing.T, gw *localStack, name string, rep report, endBy time.
 	for {
 		wait := int(time.Until(endBy) / time.Second)
 		exec = mustAPI(t, gw, "DescribeExecution", url.Values{"FlowName": {faultFlowName}, "ExecutionName": {name}, "WaitTimeSeconds": {strconv.Itoa(max(0, min(wait, 60)))}})
-		if exec["Status"] != "Running" || wait <= 0 {
+		if (exec["Status"] != "Running" && exec["Status"] != "Starting") || wait <= 0 {
 			break
 		}
 	}

@@ -59,7 +59,9 @@ func TestTaskCommands(t *testing.T) {
 		if len(lines) != 2 || !strings.HasPrefix(lines[0], "STEP") || !strings.HasPrefix(lines[1], "fnf-demo-callback/inbox1/mytask  ") {
 			t.Errorf("task list:\n%s", out)
 		}
-		var page struct{ Tasks []struct{ StepPath, TaskToken string } }
+		var page struct {
+			Tasks []struct{ StepPath, TaskToken string }
+		}
 		decodeJSON(t, mustFnflow(t, "task", "list", "fnf-demo-callback", "inbox1", "--json", endpoint), &page)
 		if len(page.Tasks) != 1 || page.Tasks[0].StepPath != "mytask" || page.Tasks[0].TaskToken == "" {
 			t.Errorf("task list --json: %+v", page.Tasks)

@@ -17,10 +17,13 @@ test('ReportTaskSucceeded ends the step; a second report is refused', async () =
 
   const reported = await c.reportTaskSucceeded({ TaskToken: token, Output: '{"status":"ok ü"}' });
   assert.ok(reported.RequestId);
-  assert.equal(reported.EventId, 0);
   const done = await c.describeExecution({ FlowName: 'node_callbacks', ExecutionName: 'ok1', WaitTimeSeconds: 30 }, waiting);
   assert.equal(done.Status, 'Succeeded');
   assert.equal(done.Output, '{"s":"ok ü"}');
+  // EventId is the event the report produced.
+  const history = await c.getExecutionHistory({ FlowName: 'node_callbacks', ExecutionName: 'ok1' });
+  const succeeded = history.Events.find((event) => event.Type === 'TaskSucceeded');
+  assert.equal(reported.EventId, succeeded.EventId);
 
   await rejects(c.reportTaskSucceeded({ TaskToken: token, Output: '{}' }), 400, 'TaskAlreadyCompleted');
 });
@@ -29,10 +32,11 @@ test('ReportTaskFailed fails the execution with the error and cause', async () =
   await c.startExecution({ FlowName: 'node_callbacks', ExecutionName: 'fail1', Input: '{"key":"node_callbacks/fail1"}' });
   const token = await taskToken(c, 'node_callbacks', 'fail1');
 
-  await c.reportTaskFailed({ TaskToken: token, Error: 'Worker.Failed', Cause: 'it broke: 100% & more' });
+  const reported = await c.reportTaskFailed({ TaskToken: token, Error: 'Worker.Failed', Cause: 'it broke: 100% & more' });
   const done = await c.describeExecution({ FlowName: 'node_callbacks', ExecutionName: 'fail1', WaitTimeSeconds: 30 }, waiting);
   assert.equal(done.Status, 'Failed');
   const history = await c.getExecutionHistory({ FlowName: 'node_callbacks', ExecutionName: 'fail1' });
+  assert.equal(reported.EventId, history.Events.find((event) => event.Type === 'TaskFailed').EventId);
   const last = history.Events.at(-1);
   assert.equal(last.Type, 'ExecutionFailed');
   assert.deepEqual(JSON.parse(last.EventDetail), { error: 'Worker.Failed', cause: 'it broke: 100% & more' });

@@ -74,7 +74,34 @@ test('a waiting execution is stopped', async () => {
   assert.deepEqual(JSON.parse(last.EventDetail), { error: 'Operator.Stop', cause: 'no longer needed' });
 });
 
-test('StartSyncExecution is not supported yet', async () => {
-  // The SDK has no method for it; its generic request is what a caller would use.
-  await rejects(c.request('StartSyncExecution', { FlowName: 'node_runs' }, { method: 'POST' }), 400, 'ActionNotSupported');
+test('ListExecutions items carry Input, Output and FlowDefinition, unless MetadataOnly', async () => {
+  await c.startExecution({ FlowName: 'node_runs', ExecutionName: 'listed', Input: '{"a":"listed"}' });
+  await c.describeExecution({ FlowName: 'node_runs', ExecutionName: 'listed', WaitTimeSeconds: 30 }, waiting);
+  await eventually(async () => {
+    const listed = await c.listExecutions({ FlowName: 'node_runs', ExecutionNamePrefix: 'listed' });
+    assert.equal(listed.Executions.length, 1);
+    const [item] = listed.Executions;
+    assert.equal(item.Input, '{"a":"listed"}');
+    assert.equal(item.Output, '{"got":"listed"}');
+    assert.equal(item.FlowDefinition, passFlow);
+  });
+  const bare = await c.listExecutions({ FlowName: 'node_runs', ExecutionNamePrefix: 'listed', MetadataOnly: true });
+  assert.equal(bare.Executions.length, 1);
+  assert.equal(bare.Executions[0].Status, 'Succeeded');
+  assert.equal(bare.Executions[0].Input, undefined);
+  await rejects(c.listExecutions({ FlowName: 'node_runs', MetadataOnly: 'sometimes' }), 400, 'InvalidArgument');
+});
+
+test('StopExecution answers with the execution object', async () => {
+  await c.startExecution({ FlowName: 'node_stops', ExecutionName: 's2', Input: '{"key":"node_stops/s2"}' });
+  await taskToken(c, 'node_stops', 's2');
+  const stopped = await c.stopExecution({ FlowName: 'node_stops', ExecutionName: 's2' });
+  assert.equal(stopped.Name, 's2');
+  assert.equal(stopped.FlowName, 'node_stops');
+  assert.equal(stopped.Status, 'Stopped');
+  assert.equal(stopped.Input, '{"key":"node_stops/s2"}');
+  assert.equal(stopped.FlowDefinition, callbackFlow);
+  assert.match(stopped.StartedTime, wireTime);
+  assert.match(stopped.StoppedTime, wireTime);
+  await rejects(c.stopExecution({ FlowName: 'node_stops', ExecutionName: 'never_started' }), 404, 'ExecutionNotExists');
 });
