@@ -99,7 +99,9 @@ func TestSDKSchedules(t *testing.T) {
 	at(list.RpcRequest)
 	list.FlowName, list.Limit = "sdk_scheduled", requests.NewInteger(1)
 	// One schedule a page, so that both can only be seen by following NextToken.
-	testenv.Eventually(t, "ListSchedules through the SDK", 20*time.Second, func() error {
+	// Listing reads visibility, which a loaded two-core machine was seen to
+	// take over 20 s to update for a new schedule.
+	testenv.Eventually(t, "ListSchedules through the SDK", 60*time.Second, func() error {
 		var names []string
 		list.NextToken = ""
 		for {

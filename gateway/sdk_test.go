@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/fnflow/fnflow/gateway"
+	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/internal/testenv"
 )
 
@@ -401,7 +402,7 @@ func TestSDKStarting(t *testing.T) {
 	e := integration(t)
 	cfg := e.cfg
 	cfg.TaskQueue = "no-worker-polls-this"
-	cfg.AccessKeys = map[string]string{accessKeyID: accessKeySecret}
+	cfg.AccessKeys = acs.NewKeys(map[string]string{accessKeyID: accessKeySecret})
 	idle := httptest.NewServer(gateway.New(cfg))
 	defer idle.Close()
 	c, at := aliyun(t, &testEnv{signedURL: idle.URL}, accessKeySecret)
