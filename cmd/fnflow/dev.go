@@ -308,6 +308,9 @@ fnflow dev is running (Ctrl-C stops it)
   Temporal frontend  %s (namespace %s)
   Data directory     %s
 `, gw, gw, gw, ui, s.server.FrontendAddress(), s.server.Namespace(), opts.dataDir)
+	if opts.console {
+		fmt.Fprintf(w, "  Console            %s/console\n", gw)
+	}
 	if s.metrics != nil {
 		fmt.Fprintf(w, "  Metrics            %s%s\n", s.metrics.url, metricsPath)
 	}
@@ -317,11 +320,17 @@ For the callback example, start with the sample flow and function bound:
   go run ./cmd/fnflow dev --functions samples/functions/bindings.yaml --flows samples/flows
 `)
 	}
+	// The client commands' default endpoint is the default gateway
+	// address; another one needs saying.
+	endpoint := ""
+	if gw != "http://127.0.0.1:8080" {
+		endpoint = " --endpoint " + gw
+	}
 	fmt.Fprintf(w, `
 Next, with the echo function running (go run ./samples/functions/echo):
-  curl -sS '%s/?Action=StartExecution' -d FlowName=fnf-demo-callback -d ExecutionName=run1
-  samples/callback/report.sh -g %s fnf-demo-callback run1
-  curl -sS '%s/?Action=DescribeExecution&FlowName=fnf-demo-callback&ExecutionName=run1'
+  go run ./cmd/fnflow run fnf-demo-callback --name run1 --watch%[1]s
+  go run ./cmd/fnflow task list%[1]s
+  go run ./cmd/fnflow task succeed --step fnf-demo-callback/run1/mytask --output '{"status":"ok"}'%[1]s
 
-`, gw, gw, gw)
+`, endpoint)
 }

@@ -298,3 +298,24 @@ func TestDevTakesAccessKeys(t *testing.T) {
 		t.Errorf("fnflow dev stopped with status %d", status)
 	}
 }
+
+// The banner says where everything is and what to type next with the CLI,
+// with the endpoint when the gateway is not at the client's default.
+func TestBanner(t *testing.T) {
+	stack := startStack(t, t.TempDir(), "http://127.0.0.1:1", "")
+	t.Cleanup(func() { _ = stack.stop() })
+	var out strings.Builder
+	printBanner(&out, devOptions{dataDir: "/data", console: true}, stack)
+	for _, want := range []string{
+		"  Console            " + stack.gatewayURL + "/console\n",
+		"  go run ./cmd/fnflow run fnf-demo-callback --name run1 --watch --endpoint " + stack.gatewayURL + "\n",
+		"  go run ./cmd/fnflow task succeed --step fnf-demo-callback/run1/mytask --output '{\"status\":\"ok\"}' --endpoint " + stack.gatewayURL + "\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner has no %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "curl") {
+		t.Errorf("banner still shows curl:\n%s", out.String())
+	}
+}
