@@ -100,6 +100,59 @@ func TestSDKFlows(t *testing.T) {
 	serverError(t, err, 403, "SignatureNotMatch")
 }
 
+// TestSDKListAndDeleteFlows: ListFlows pages through NextToken and
+// DeleteFlow removes a flow, through the SDK's own methods.
+func TestSDKListAndDeleteFlows(t *testing.T) {
+	e := integration(t)
+	c, at := aliyun(t, e, accessKeySecret)
+	for _, name := range []string{"sdk_listed_a", "sdk_listed_b"} {
+		e.createFlow(t, name, passFlow)
+	}
+	list := fnf.CreateListFlowsRequest()
+	at(list.RpcRequest)
+	list.Limit = requests.NewInteger(1)
+	testenv.Eventually(t, "ListFlows through the SDK", 30*time.Second, func() error {
+		seen := map[string]bool{}
+		list.NextToken = ""
+		for {
+			page, err := c.ListFlows(list)
+			if err != nil {
+				return err
+			}
+			if len(page.Flows) > 1 {
+				return fmt.Errorf("a page of %d flows with Limit 1", len(page.Flows))
+			}
+			for _, f := range page.Flows {
+				seen[f.Name] = true
+			}
+			if list.NextToken = page.NextToken; list.NextToken == "" {
+				break
+			}
+		}
+		if !seen["sdk_listed_a"] || !seen["sdk_listed_b"] {
+			return fmt.Errorf("listed %v", seen)
+		}
+		return nil
+	})
+	list.Limit, list.NextToken = requests.NewInteger(0), ""
+	_, err := c.ListFlows(list)
+	serverError(t, err, 400, "InvalidArgument")
+
+	del := fnf.CreateDeleteFlowRequest()
+	at(del.RpcRequest)
+	del.Name = "sdk_listed_a"
+	if resp, err := c.DeleteFlow(del); err != nil || resp.RequestId == "" {
+		t.Fatalf("DeleteFlow: %+v, %v", resp, err)
+	}
+	describe := fnf.CreateDescribeFlowRequest()
+	at(describe.RpcRequest)
+	describe.Name = "sdk_listed_a"
+	_, err = c.DescribeFlow(describe)
+	serverError(t, err, 404, "FlowNotExists")
+	_, err = c.DeleteFlow(del)
+	serverError(t, err, 404, "FlowNotExists")
+}
+
 func TestSDKReports(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
