@@ -45,21 +45,30 @@ func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
-	errorName, err := r.required("Error")
+	errorName, cause, err := failureParams(r)
 	if err != nil {
 		return nil, err
-	}
-	if utf8.RuneCountInString(errorName) > 128 {
-		return nil, errInvalidArgument("The parameter Error must be 1 to 128 characters.")
-	}
-	cause := r.param("Cause")
-	if utf8.RuneCountInString(cause) > 4096 {
-		return nil, errInvalidArgument("The parameter Cause must be at most 4096 characters.")
 	}
 	if err := task.Fail(ctx, errorName, cause); err != nil {
 		return nil, reportError(r, err)
 	}
 	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
+}
+
+// failureParams reads a failure report's Error (1 to 128 characters) and
+// Cause (at most 4096), as ReportTaskFailed takes them.
+func failureParams(r *request) (errorName, cause string, err error) {
+	if errorName, err = r.required("Error"); err != nil {
+		return "", "", err
+	}
+	if utf8.RuneCountInString(errorName) > 128 {
+		return "", "", errInvalidArgument("The parameter Error must be 1 to 128 characters.")
+	}
+	cause = r.param("Cause")
+	if utf8.RuneCountInString(cause) > 4096 {
+		return "", "", errInvalidArgument("The parameter Cause must be at most 4096 characters.")
+	}
+	return errorName, cause, nil
 }
 
 // openTask opens the TaskToken parameter, refusing a forged, truncated or

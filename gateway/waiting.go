@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/callback"
@@ -127,16 +126,9 @@ func (s *Server) reportStepFailed(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
-	errorName, err := r.required("Error")
+	errorName, cause, err := failureParams(r)
 	if err != nil {
 		return nil, err
-	}
-	if utf8.RuneCountInString(errorName) > 128 {
-		return nil, errInvalidArgument("The parameter Error must be 1 to 128 characters.")
-	}
-	cause := r.param("Cause")
-	if utf8.RuneCountInString(cause) > 4096 {
-		return nil, errInvalidArgument("The parameter Cause must be at most 4096 characters.")
 	}
 	task, waiting, err := s.waitingAttempt(ctx, step)
 	if err != nil {
