@@ -23,6 +23,7 @@ type clientCommand struct {
 	accessKeyID    string
 	secret         secret
 	asJSON         bool
+	profile        string
 	stdout, stderr io.Writer
 }
 
@@ -38,6 +39,7 @@ func newClientCommand(name, usage string, stdout, stderr io.Writer) *clientComma
 	fs.StringVar(&c.accessKeyID, "access-key-id", "", "access key ID to sign requests with, as Alibaba's SDKs sign; unsigned without")
 	c.secret.register(fs, "access-key-secret", "the access key's secret")
 	fs.BoolVar(&c.asJSON, "json", false, "print the API's reply as JSON, for scripts")
+	fs.StringVar(&c.profile, "profile", "", "a file of endpoint, access-key-id and access-key-secret[-file] lines (key = value) for what neither flags nor the environment set (default ~/.fnflow/profile, if it exists)")
 	return c
 }
 
@@ -49,8 +51,19 @@ func (c *clientCommand) parse(args []string, minArgs, maxArgs int) (positional [
 	positional, err := parseInterspersed(c.flags, args)
 	if err == nil {
 		// The command line is parsed already; this fills what it did not
-		// set from FNFLOW_* variables.
+		// set from FNFLOW_* variables, then from the profile.
 		err = parseFlags(c.flags, nil)
+	}
+	if err == nil {
+		path, explicit := c.profile, c.profile != ""
+		if !explicit {
+			path = defaultProfile()
+		}
+		if path != "" {
+			if err = applyProfile(c.flags, path, explicit); err != nil {
+				fmt.Fprintf(c.stderr, "%s: %v\n", c.flags.Name(), err)
+			}
+		}
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil, 0, false

@@ -26,10 +26,12 @@ func writeSecret(t *testing.T, text string) string {
 	return path
 }
 
-// clearEnvironment unsets every FNFLOW_ variable for the test, so that the
-// shell running it does not change what the commands see.
+// clearEnvironment unsets every FNFLOW_ variable for the test, and points
+// HOME at an empty directory, so that neither the shell running it nor a
+// ~/.fnflow/profile changes what the commands see.
 func clearEnvironment(t *testing.T) {
 	t.Helper()
+	t.Setenv("HOME", t.TempDir())
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "FNFLOW_") {
 			t.Setenv(name, "")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +144,31 @@ func TestTaskCommandsSigned(t *testing.T) {
 	status, _, stderr = fnflow(t, "task", "succeed", "t1.forged", "--output", "{}", endpoint)
 	if status != 1 || !strings.Contains(stderr, "InvalidArgument") {
 		t.Errorf("a signed report of a forged token: want exit 1 InvalidArgument, got %d %q", status, stderr)
+	}
+
+	// A profile holds the endpoint and the key; flags and the environment
+	// still win over it.
+	os.Unsetenv("FNFLOW_ACCESS_KEY_ID")
+	os.Unsetenv("FNFLOW_ACCESS_KEY_SECRET_FILE")
+	home := os.Getenv("HOME")
+	if err := os.MkdirAll(filepath.Join(home, ".fnflow"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	profile := "# the local gateway\nendpoint = " + stack.gatewayURL + "\naccess-key-id = cli-id\naccess-key-secret = cli-secret\n"
+	if err := os.WriteFile(filepath.Join(home, ".fnflow", "profile"), []byte(profile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustFnflow(t, "flow", "list"); !strings.Contains(out, "hello") {
+		t.Errorf("flow list with the default profile: %s", out)
+	}
+	if status, _, stderr := fnflow(t, "flow", "list", "--access-key-secret", "wrong"); status != 1 || !strings.Contains(stderr, "SignatureNotMatch") {
+		t.Errorf("a flag over the profile: want exit 1 SignatureNotMatch, got %d %q", status, stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad-profile")
+	if err := os.WriteFile(bad, []byte("region = cn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, stderr := fnflow(t, "flow", "list", "--profile", bad); status != 2 || !strings.Contains(stderr, "bad-profile:1: want key = value") {
+		t.Errorf("a bad profile: want exit 2 naming the line, got %d %q", status, stderr)
 	}
 }
