@@ -95,15 +95,15 @@ func TestSDKSchedules(t *testing.T) {
 	if _, err := c.CreateSchedule(hourly); err != nil {
 		t.Fatal(err)
 	}
-	list := fnf.CreateListSchedulesRequest()
-	at(list.RpcRequest)
-	list.FlowName, list.Limit = "sdk_scheduled", requests.NewInteger(1)
 	// One schedule a page, so that both can only be seen by following NextToken.
-	// Listing reads visibility, which a loaded two-core machine was seen to
-	// take over 20 s to update for a new schedule.
-	testenv.Eventually(t, "ListSchedules through the SDK", 60*time.Second, func() error {
+	testenv.Eventually(t, "ListSchedules through the SDK", 20*time.Second, func() error {
+		// A request each try: the SDK keeps a parameter it once sent, so a
+		// NextToken set back to "" would still go out, and the try would
+		// list the pages after the last.
+		list := fnf.CreateListSchedulesRequest()
+		at(list.RpcRequest)
+		list.FlowName, list.Limit = "sdk_scheduled", requests.NewInteger(1)
 		var names []string
-		list.NextToken = ""
 		for {
 			page, err := c.ListSchedules(list)
 			if err != nil {

@@ -108,12 +108,13 @@ func TestSDKListAndDeleteFlows(t *testing.T) {
 	for _, name := range []string{"sdk_listed_a", "sdk_listed_b"} {
 		e.createFlow(t, name, passFlow)
 	}
-	list := fnf.CreateListFlowsRequest()
-	at(list.RpcRequest)
-	list.Limit = requests.NewInteger(1)
 	testenv.Eventually(t, "ListFlows through the SDK", 30*time.Second, func() error {
+		// A request each try: the SDK keeps a parameter it once sent, so a
+		// NextToken set back to "" would still go out.
+		list := fnf.CreateListFlowsRequest()
+		at(list.RpcRequest)
+		list.Limit = requests.NewInteger(1)
 		seen := map[string]bool{}
-		list.NextToken = ""
 		for {
 			page, err := c.ListFlows(list)
 			if err != nil {
@@ -134,8 +135,10 @@ func TestSDKListAndDeleteFlows(t *testing.T) {
 		}
 		return nil
 	})
-	list.Limit, list.NextToken = requests.NewInteger(0), ""
-	_, err := c.ListFlows(list)
+	zero := fnf.CreateListFlowsRequest()
+	at(zero.RpcRequest)
+	zero.Limit = requests.NewInteger(0)
+	_, err := c.ListFlows(zero)
 	serverError(t, err, 400, "InvalidArgument")
 
 	del := fnf.CreateDeleteFlowRequest()

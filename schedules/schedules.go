@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -210,22 +209,15 @@ func (s *Service) Delete(ctx context.Context, flow, name string) error {
 	return nil
 }
 
-// maxSchedulesPerFlow bounds what List reads of a flow's schedules: one
-// page of Temporal's visibility, its largest.
-const maxSchedulesPerFlow = 1000
-
-// List returns up to limit of a flow's schedules in name order, after the
-// name pageToken holds (nil for the first page), and the token of the next
-// page (nil on the last).
-//
-// It reads all of the flow's schedules in one page of Temporal's list and
-// pages through them itself: SQL visibility answers a page smaller than the
-// schedules of the namespace wrongly (with a page size of 1 it was seen to
-// answer none at all, and no next page, for a minute on end, while a
-// larger page listed them). A flow has few schedules; past
-// maxSchedulesPerFlow the rest are not listed. Visibility is eventually
-// consistent: a schedule created a moment ago may be missing for a moment.
-// Each schedule listed costs a DescribeSchedule (7 ms on `fnflow dev`).
+// List returns up to limit of a flow's schedules after the page pageToken
+// (nil for the first) ends, and the token of the next page (nil on the last).
+// A page token is Temporal's, opaque: one List did not hand out is a fault
+// Temporal reports as it sees fit.
+// They come in the order of Temporal's visibility store, most recently
+// created (or continued as new by Temporal) first, and a page may hold
+// fewer than limit while more follow. Visibility is eventually consistent:
+// a schedule created a moment ago may be missing for a moment. Each schedule
+// listed costs a DescribeSchedule (7 ms on `fnflow dev`).
 func (s *Service) List(ctx context.Context, flow string, pageToken []byte, limit int) ([]Schedule, []byte, error) {
 	if !fdl.ValidName(flow) {
 		// It is quoted into the query.
@@ -238,25 +230,20 @@ func (s *Service) List(ctx context.Context, flow string, pageToken []byte, limit
 	prefix := ScheduleID(flow, "")
 	resp, err := s.temporal.WorkflowService().ListSchedules(ctx, &workflowservice.ListSchedulesRequest{
 		Namespace:       s.namespace,
-		MaximumPageSize: maxSchedulesPerFlow,
+		MaximumPageSize: int32(limit),
+		NextPageToken:   pageToken,
 		Query:           fmt.Sprintf("ScheduleId STARTS_WITH '%s'", prefix),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the schedules of flow %s: %w", flow, err)
 	}
-	var names []string
+	list := make([]Schedule, 0, len(resp.GetSchedules()))
 	for _, entry := range resp.GetSchedules() {
 		// SQL visibility matches STARTS_WITH without case: flow "F"'s
 		// schedules are in flow "f"'s answer.
-		if name, ok := strings.CutPrefix(entry.GetScheduleId(), prefix); ok && name > string(pageToken) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	list := make([]Schedule, 0, min(limit, len(names)))
-	for i, name := range names {
-		if len(list) == limit {
-			return list, []byte(names[i-1]), nil
+		name, ok := strings.CutPrefix(entry.GetScheduleId(), prefix)
+		if !ok {
+			continue
 		}
 		// The entry has the spec and the state but not the action, which
 		// holds the fnf fields. One at a time: eight at once measured
@@ -270,7 +257,7 @@ func (s *Service) List(ctx context.Context, flow string, pageToken []byte, limit
 		}
 		list = append(list, cur.schedule)
 	}
-	return list, nil, nil
+	return list, resp.GetNextPageToken(), nil
 }
 
 // flow reads a flow for its ID, the one its schedules carry.
