@@ -13,6 +13,7 @@ import (
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/interpreter"
 )
 
 const (
@@ -149,14 +150,20 @@ func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (w
 	return waitingTask{}, fmt.Errorf("execution %s of flow %s has no step waiting for a report as task %d: it was reported already, or the execution ended", name, flow, taskEventID)
 }
 
-// awaitRecorded waits, up to settle, until the step no longer waits. Past
-// it, or on an error reading, the page the browser is sent to shows what
-// there is: the report itself was accepted.
+// awaitRecorded waits, up to settle, until the execution has recorded the
+// report: its history holds the event that ended the task. Waiting until
+// the task no longer waits is not enough: Temporal drops the pending task
+// the moment the report is accepted, before the execution has run on, and
+// the page would show it as it was. Past settle, or on an error reading,
+// the page the browser is sent to shows what there is: the report itself
+// was accepted.
 func (h *Handler) awaitRecorded(r *http.Request, flow, name string, taskEventID int64) {
 	deadline := time.Now().Add(settle)
 	for time.Now().Before(deadline) {
-		tasks, err := h.waiting(r.Context(), flow, name)
-		if err != nil || !slices.ContainsFunc(tasks, func(t waitingTask) bool { return t.TaskEventID == taskEventID }) {
+		events, _, err := h.history(r, flow, name)
+		if err != nil || slices.ContainsFunc(events, func(e executions.Event) bool {
+			return e.ScheduledID == taskEventID && (e.Type == interpreter.EventTaskSucceeded || e.Type == interpreter.EventTaskFailed || e.Type == interpreter.EventTaskTimedOut)
+		}) {
 			return
 		}
 		select {
