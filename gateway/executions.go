@@ -53,11 +53,9 @@ func (s *Server) startExecution(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	name := r.param("ExecutionName")
-	if name != "" {
-		if err := checkName("ExecutionName", name); err != nil {
-			return nil, err
-		}
+	name, err := optionalNameParam(r, "ExecutionName")
+	if err != nil {
+		return nil, err
 	}
 	callbackToken := r.param("CallbackFnFTaskToken")
 	if callbackToken != "" {

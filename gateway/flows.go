@@ -181,6 +181,16 @@ func (s *Server) flow(ctx context.Context, name string) (flowstore.Flow, error) 
 	return f, err
 }
 
+// optionalNameParam reads a name parameter that may be left out ("") and
+// checks it when given.
+func optionalNameParam(r *request, param string) (string, error) {
+	name := r.param(param)
+	if name == "" {
+		return "", nil
+	}
+	return name, checkName(param, name)
+}
+
 // nameParam reads a flow or execution name parameter and checks it.
 func nameParam(r *request, param string) (string, error) {
 	name, err := r.required(param)

@@ -44,11 +44,9 @@ func (s *Server) startSyncExecution(ctx context.Context, r *request) (replier, e
 	if err != nil {
 		return nil, err
 	}
-	base := r.param("ExecutionName")
-	if base != "" {
-		if err := checkName("ExecutionName", base); err != nil {
-			return nil, err
-		}
+	base, err := optionalNameParam(r, "ExecutionName")
+	if err != nil {
+		return nil, err
 	}
 	in, _, err := jsonPayload(r, "Input")
 	if err != nil {

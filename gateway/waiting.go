@@ -50,11 +50,9 @@ func (s *Server) listWaitingTasks(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
-	name := r.param("ExecutionName")
-	if name != "" {
-		if err := checkName("ExecutionName", name); err != nil {
-			return nil, err
-		}
+	name, err := optionalNameParam(r, "ExecutionName")
+	if err != nil {
+		return nil, err
 	}
 	limit, err := r.intParam("Limit", 60, 1, 100)
 	if err != nil {
