@@ -87,14 +87,25 @@ func executionsFilter(r *request) (executions.Filter, error) {
 	return filter, nil
 }
 
-// boolParam reads an optional boolean parameter, as the SDKs send one:
-// "true" or "false" (Python's "True" and "False" too); absent is false.
+// boolParam reads a boolean parameter that is false when left out.
 func boolParam(r *request, name string) (bool, error) {
-	switch strings.ToLower(r.param(name)) {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
+	v, err := optionalBoolParam(r, name)
+	return v != nil && *v, err
+}
+
+// optionalBoolParam reads a boolean parameter as the SDKs send one, "true"
+// or "false" in any case (Python's "True" and "False" too); nil when left
+// out.
+func optionalBoolParam(r *request, name string) (*bool, error) {
+	var v bool
+	switch text := r.param(name); {
+	case text == "":
+		return nil, nil
+	case strings.EqualFold(text, "true"):
+		v = true
+	case strings.EqualFold(text, "false"):
+	default:
+		return nil, errInvalidArgument("The parameter %s must be true or false.", name)
 	}
-	return false, errInvalidArgument("The parameter %s must be true or false.", name)
+	return &v, nil
 }

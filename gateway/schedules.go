@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/schedules"
@@ -60,7 +59,7 @@ func (s *Server) createSchedule(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	enable, err := enableParam(r)
+	enable, err := optionalBoolParam(r, "Enable")
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +95,7 @@ func (s *Server) updateSchedule(ctx context.Context, r *request) (replier, error
 	if err != nil {
 		return nil, err
 	}
-	enable, err := enableParam(r)
+	enable, err := optionalBoolParam(r, "Enable")
 	if err != nil {
 		return nil, err
 	}
@@ -171,22 +170,6 @@ func schedulePayload(r *request) (json.RawMessage, error) {
 	}
 	_, stored, err := jsonPayload(r, "Payload")
 	return stored, err
-}
-
-// enableParam reads the optional Enable, a boolean as the SDKs write one;
-// absent is nil.
-func enableParam(r *request) (*bool, error) {
-	var enable bool
-	switch text := r.param("Enable"); {
-	case text == "":
-		return nil, nil
-	case strings.EqualFold(text, "true"):
-		enable = true
-	case strings.EqualFold(text, "false"):
-	default:
-		return nil, errInvalidArgument("The parameter Enable must be true or false.")
-	}
-	return &enable, nil
 }
 
 // scheduleError maps what the schedule actions meet.
