@@ -66,6 +66,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.console, "console", true, "serve the console in the browser under /console")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
 	opts.metrics.register(fs, true)
+	var profiling profilingFlags
+	profiling.register(fs)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -76,6 +78,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts.accessKeys = acs.NewKeys(keys)
 	access.reloadOnHangup(ctx, opts.accessKeys, logger)
+	profiles, err := profiling.serve(logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer profiles.stop()
 	stack, err := startLocal(ctx, opts, logger)
 	if err != nil {
 		return cmd.failure(err)

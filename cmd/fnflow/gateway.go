@@ -24,6 +24,8 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	access.register(cmd.flags)
 	push.register(cmd.flags, false)
 	metrics.register(cmd.flags, false)
+	var profiling profilingFlags
+	profiling.register(cmd.flags)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
 	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
@@ -48,6 +50,11 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if pushSigner != nil {
 		certificate = pushSigner.CertificatePEM()
 	}
+	profiles, err := profiling.serve(logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer profiles.stop()
 	c, err := worker.Dial(ctx, temporal, logger)
 	if err != nil {
 		return cmd.failure(err)

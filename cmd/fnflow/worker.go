@@ -24,6 +24,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	registerMaxStepData(cmd.flags, &maxStepData)
 	metrics.register(cmd.flags, true)
+	var profiling profilingFlags
+	profiling.register(cmd.flags)
 	logger, status := cmd.parse(args)
 	if logger == nil {
 		return status
@@ -42,6 +44,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return cmd.failure(err)
 		}
 	}
+	profiles, err := profiling.serve(logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer profiles.stop()
 	c, err := worker.Dial(ctx, temporal, logger)
 	if err != nil {
 		return cmd.failure(err)
