@@ -172,6 +172,8 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 	stack.temporal, err = worker.Dial(ctx, worker.TemporalConfig{
 		Address:   stack.server.FrontendAddress(),
 		Namespace: stack.server.Namespace(),
+		// The server is in this process: gzip would compress for loopback.
+		Uncompressed: true,
 	}, logger)
 	if err != nil {
 		return err

@@ -227,6 +227,11 @@ func (t *temporalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.config.TLSKey, "tls-key", "", "client key (PEM) for mTLS")
 	fs.StringVar(&t.config.TLSCA, "tls-ca", "", "CA certificate (PEM) to trust instead of the system roots")
 	fs.StringVar(&t.config.TLSServerName, "tls-server-name", "", "server name to verify (turns TLS on)")
+	fs.BoolFunc("temporal-gzip", "compress requests to Temporal with gzip (default true); false saves CPU where the network is fast: the same host, a LAN", func(value string) error {
+		compressed, err := strconv.ParseBool(value)
+		t.config.Uncompressed = !compressed
+		return err
+	})
 	t.apiKey.register(fs, "api-key", "Temporal Cloud API key (turns TLS on)")
 	fs.StringVar(&t.taskQueue, "task-queue", worker.DefaultTaskQueue, "task queue of flow executions")
 	t.tokenKey.register(fs, "token-key", "key that signs callback tokens, base64 or hex, at least 32 bytes; the same on every worker and gateway (required)")
