@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -29,12 +30,6 @@ import (
 // waiting step of an fnflow execution is ErrNotExecutionTask; an attempt
 // that no longer waits takes no heartbeat and is no error, its report says
 // so.
-//
-// The attempt heartbeats on its own while it hands its work over (a step
-// with heartbeatSeconds), without details; a heartbeat from
-// ReportTaskHeartbeat always carries one payload, null when it has no
-// details (callback.Task.Heartbeat), so the payloads tell the two apart
-// without reading the execution's log.
 func (s *Service) RecordLastHeartbeat(ctx context.Context, taskToken []byte) error {
 	task, _, err := readStepToken(taskToken)
 	if err != nil {
@@ -52,18 +47,29 @@ func (s *Service) RecordLastHeartbeat(ctx context.Context, taskToken []byte) err
 		if p.GetActivityId() != task.GetActivityId() {
 			continue
 		}
-		if p.GetLastHeartbeatTime() == nil || len(p.GetHeartbeatDetails().GetPayloads()) == 0 {
-			return nil
+		if at, details, ok := workerHeartbeat(p); ok {
+			return s.signalHeartbeat(ctx, task.GetWorkflowId(), task.GetRunId(), task.GetActivityId(), at, details)
 		}
-		var details json.RawMessage
-		// Details recorded in a form other than JSON (another SDK's) are
-		// left out; the time still shows that a heartbeat came.
-		if fromPayloads(p.GetHeartbeatDetails(), &details) != nil {
-			details = nil
-		}
-		return s.signalHeartbeat(ctx, task.GetWorkflowId(), task.GetRunId(), task.GetActivityId(), p.GetLastHeartbeatTime().AsTime(), details)
 	}
 	return nil
+}
+
+// workerHeartbeat reads the last heartbeat of a pending callback attempt if
+// its worker sent it: its time, and its details when they are JSON (the Web
+// UI still shows details another SDK recorded in another form). The attempt
+// heartbeats on its own while it hands its work over (a step with
+// heartbeatSeconds), without details, and once more as the hand-off ends,
+// which replaces any heartbeat before it; a heartbeat from
+// ReportTaskHeartbeat always carries one payload, null when it has no
+// details (callback.Task.Heartbeat). The payloads tell the two apart.
+func workerHeartbeat(p *workflowpb.PendingActivityInfo) (at time.Time, details json.RawMessage, ok bool) {
+	if p.GetLastHeartbeatTime() == nil || len(p.GetHeartbeatDetails().GetPayloads()) == 0 {
+		return time.Time{}, nil, false
+	}
+	if fromPayloads(p.GetHeartbeatDetails(), &details) != nil {
+		details = nil
+	}
+	return p.GetLastHeartbeatTime().AsTime(), details, true
 }
 
 // RecordWaitingHeartbeat is RecordLastHeartbeat for an attempt Waiting read,

@@ -99,8 +99,8 @@ func (t *Task) Fail(ctx context.Context, errorName, cause string) error {
 //
 // The heartbeat always carries one payload, a null one when there are no
 // details: the callback attempt's own heartbeats while it hands its work
-// over carry none, and that is how a report tells whether the last
-// heartbeat was its worker's (executions.Service.RecordLastHeartbeat).
+// over carry none, and that is how ListWaitingTasks and the history tell
+// whether the last heartbeat was its worker's (package executions).
 func (t *Task) Heartbeat(ctx context.Context, details json.RawMessage) error {
 	var detailArg any // an untyped nil encodes as the null payload
 	if details != nil {
