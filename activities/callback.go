@@ -35,8 +35,9 @@ func (a *Activities) WaitForCallback(ctx context.Context, req TaskRequest) (map[
 		return nil, a.handoffFailure(ctx, handoff, req, err)
 	}
 	// Before the notice: whoever got the token has all of heartbeatSeconds
-	// from the hand-off, and the heartbeats ListWaitingTasks shows are the
-	// ones that came after it.
+	// from the hand-off. Without details, it replaces any heartbeat the
+	// worker sent before, so the heartbeats ListWaitingTasks and the
+	// history show are the ones that came after it.
 	a.heartbeatHandoff(ctx)
 	submitted := TaskSubmitted{ActivityID: info.ActivityID, TaskToken: callbackToken, HandOver: delegate}
 	err = a.Temporal.SignalWorkflow(handoff, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, TaskSubmittedSignal, submitted)

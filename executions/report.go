@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	tokenspb "go.temporal.io/server/api/token/v1"
 
@@ -34,14 +32,9 @@ var ErrNotExecutionTask = errors.New("the task is not a step of an fnflow execut
 // Temporal answers only once the workflow task that takes the completion in
 // is done: the event is there by then, so one query finds it.
 func (s *Service) ReportedEvent(ctx context.Context, taskToken []byte) (int64, error) {
-	var task tokenspb.Task
-	if err := task.Unmarshal(taskToken); err != nil {
-		return 0, fmt.Errorf("reading the task token: %w: %w", ErrNotExecutionTask, err)
-	}
-	cut := strings.LastIndexByte(task.GetActivityId(), '#')
-	scheduled, err := strconv.ParseInt(task.GetActivityId()[cut+1:], 10, 64)
-	if task.GetActivityType() != activities.WaitForCallbackActivity || cut < 0 || err != nil || scheduled <= 0 {
-		return 0, fmt.Errorf("task %s (%s) of workflow %s: %w", task.GetActivityId(), task.GetActivityType(), task.GetWorkflowId(), ErrNotExecutionTask)
+	task, scheduled, err := readStepToken(taskToken)
+	if err != nil {
+		return 0, err
 	}
 	for after := scheduled; ; {
 		value, err := s.temporal.QueryWorkflow(ctx, task.GetWorkflowId(), task.GetRunId(), interpreter.HistoryPageQuery,
@@ -63,6 +56,22 @@ func (s *Service) ReportedEvent(ctx context.Context, taskToken []byte) (int64, e
 			return 0, fmt.Errorf("workflow %s has logged no end of task %s", task.GetWorkflowId(), task.GetActivityId())
 		}
 	}
+}
+
+// readStepToken reads a Temporal task token as the token of a callback step
+// attempt of an fnflow execution: its workflow run, activity ID and, from
+// the activity ID, the ID of the attempt's TaskScheduled event. Any other
+// token is ErrNotExecutionTask.
+func readStepToken(taskToken []byte) (task *tokenspb.Task, scheduled int64, err error) {
+	task = &tokenspb.Task{}
+	if err := task.Unmarshal(taskToken); err != nil {
+		return nil, 0, fmt.Errorf("reading the task token: %w: %w", ErrNotExecutionTask, err)
+	}
+	_, scheduled, ok := parseAttemptID(task.GetActivityId())
+	if task.GetActivityType() != activities.WaitForCallbackActivity || !ok {
+		return nil, 0, fmt.Errorf("task %s (%s) of workflow %s: %w", task.GetActivityId(), task.GetActivityType(), task.GetWorkflowId(), ErrNotExecutionTask)
+	}
+	return task, scheduled, nil
 }
 
 func endsTask(t interpreter.EventType) bool {

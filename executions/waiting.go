@@ -57,9 +57,9 @@ type WaitingTask struct {
 	Submitted bool
 	Since     time.Time
 	TaskToken string
-	// LastHeartbeat is when the last heartbeat that came after the hand-off
-	// was recorded (zero when none came), HeartbeatDetails the JSON it
-	// carried (nil when none).
+	// LastHeartbeat is when the last heartbeat its worker sent was
+	// recorded (zero when none came), HeartbeatDetails the JSON it carried
+	// (nil when none).
 	LastHeartbeat    time.Time
 	HeartbeatDetails json.RawMessage
 }
@@ -106,7 +106,7 @@ func (s *Service) Waiting(ctx context.Context, flow, name string) ([]WaitingTask
 		return nil, fmt.Errorf("reading the waiting tasks of execution %s of flow %s: %w", name, flow, err)
 	}
 	for i, p := range pending {
-		lastHeartbeat(&tasks[i], p)
+		tasks[i].LastHeartbeat, tasks[i].HeartbeatDetails, _ = workerHeartbeat(p)
 	}
 	slices.SortFunc(tasks, func(a, b WaitingTask) int { return cmp.Compare(a.TaskEventID, b.TaskEventID) })
 	return tasks, nil
@@ -121,23 +121,6 @@ func parseAttemptID(id string) (path string, eventID int64, ok bool) {
 	}
 	eventID, err := strconv.ParseInt(id[i+1:], 10, 64)
 	return id[:i], eventID, err == nil && eventID > 0
-}
-
-// lastHeartbeat fills in the attempt's last heartbeat once it was handed
-// over. The attempt heartbeats itself while it hands over, before its
-// TaskSubmitted; only later heartbeats are its worker's.
-func lastHeartbeat(t *WaitingTask, p *workflowpb.PendingActivityInfo) {
-	at := p.GetLastHeartbeatTime()
-	if !t.Submitted || at == nil || !at.AsTime().After(t.Since) {
-		return
-	}
-	t.LastHeartbeat = at.AsTime()
-	var details json.RawMessage
-	// Details another SDK recorded in a form other than JSON are left out:
-	// the Web UI still shows them.
-	if len(p.GetHeartbeatDetails().GetPayloads()) > 0 && fromPayloads(p.GetHeartbeatDetails(), &details) == nil {
-		t.HeartbeatDetails = details
-	}
 }
 
 // readAttempts reads from the FnF log what Temporal does not know of the

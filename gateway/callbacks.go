@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/token"
 )
@@ -34,6 +36,7 @@ func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, 
 	if err != nil {
 		return nil, err
 	}
+	s.recordLastHeartbeat(ctx, r)
 	if err := task.Succeed(ctx, output); err != nil {
 		return nil, reportError(r, err)
 	}
@@ -49,10 +52,33 @@ func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
+	s.recordLastHeartbeat(ctx, r)
 	if err := task.Fail(ctx, errorName, cause); err != nil {
 		return nil, reportError(r, err)
 	}
 	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
+}
+
+// heartbeatForwardWait bounds how long a report spends passing its task's
+// last heartbeat on before it completes the task: two calls to Temporal.
+const heartbeatForwardWait = 2 * time.Second
+
+// recordLastHeartbeat passes the last heartbeat of the task a report is
+// about to complete to its execution, for the history
+// (executions.Service.RecordLastHeartbeat). Best effort: a report is never
+// refused for it, and a heartbeat lost is logged.
+func (s *Server) recordLastHeartbeat(ctx context.Context, r *request) {
+	callbackToken := r.param("TaskToken")
+	// The report opened it already.
+	taskToken, err := s.cfg.Tokens.OpenFor(token.Callback, callbackToken)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, heartbeatForwardWait)
+	defer cancel()
+	if err := s.executions.RecordLastHeartbeat(ctx, taskToken); err != nil && !errors.Is(err, executions.ErrNotExecutionTask) {
+		s.log.Warn("the last heartbeat of a reported task is not in its history", "task", token.Redact(callbackToken), "error", err)
+	}
 }
 
 // failureParams reads a failure report's Error (1 to 128 characters) and

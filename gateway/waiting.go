@@ -113,6 +113,7 @@ func (s *Server) reportStepSucceeded(ctx context.Context, r *request) (replier, 
 	if err != nil {
 		return nil, err
 	}
+	s.recordWaitingHeartbeat(ctx, waiting)
 	if err := task.Succeed(ctx, output); err != nil {
 		return nil, stepReportError(waiting, err)
 	}
@@ -132,10 +133,20 @@ func (s *Server) reportStepFailed(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
+	s.recordWaitingHeartbeat(ctx, waiting)
 	if err := task.Fail(ctx, errorName, cause); err != nil {
 		return nil, stepReportError(waiting, err)
 	}
 	return &reportStepReply{StepPath: waiting.StepPath, TaskEventId: waiting.TaskEventID}, nil
+}
+
+// recordWaitingHeartbeat is recordLastHeartbeat for a report by step path.
+func (s *Server) recordWaitingHeartbeat(ctx context.Context, t executions.WaitingTask) {
+	ctx, cancel := context.WithTimeout(ctx, heartbeatForwardWait)
+	defer cancel()
+	if err := s.executions.RecordWaitingHeartbeat(ctx, t); err != nil {
+		s.log.Warn("the last heartbeat of a reported task is not in its history", "workflowID", t.WorkflowID, "activityID", t.ActivityID, "error", err)
+	}
 }
 
 // stepRef names the step a report by step path is for; eventID, when not 0,

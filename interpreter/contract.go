@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/fnflow/fnflow/activities"
@@ -61,6 +62,28 @@ type ExecutionInput struct {
 	// reported to once it ends (StartExecution's CallbackFnFTaskToken): the
 	// execution starts an ExecutionCallbackWorkflow that does it.
 	CallbackToken string `json:",omitempty"`
+}
+
+// TaskHeartbeatSignal tells an execution the last heartbeat of a callback
+// task attempt that a report is about to complete, so that the event ending
+// the task (TaskSucceeded, TaskFailed) shows it: Temporal keeps an attempt's
+// last heartbeat only while the attempt is pending, and its completion does
+// not carry it. Package executions sends it for the gateway's reports, just
+// before they complete the attempt, and only when a heartbeat came; its
+// payload is a TaskHeartbeat. A worker that does not know the signal leaves
+// it unread, which the SDK only logs. Stored in histories: frozen.
+const TaskHeartbeatSignal = "fnflow.task-heartbeat"
+
+// TaskHeartbeat is the payload of TaskHeartbeatSignal. Stored in histories:
+// frozen.
+type TaskHeartbeat struct {
+	// ActivityID names the attempt.
+	ActivityID string
+	// Details is the JSON the heartbeat carried; nil when it had none.
+	Details json.RawMessage `json:",omitempty"`
+	// Time is when Temporal recorded the heartbeat, written as the fnf API
+	// writes times (executions.TimeFormat): the event shows it as it is.
+	Time string
 }
 
 // Starting a child execution. Package executions decides how every execution

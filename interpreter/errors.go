@@ -73,7 +73,9 @@ func heartbeatTimeout(err error, submitted bool, seconds int) error {
 	}
 	cause := fmt.Sprintf("no heartbeat for heartbeatSeconds (%d s)", seconds)
 	var details json.RawMessage
-	if timeoutErr.HasLastHeartbeatDetails() && timeoutErr.LastHeartbeatDetails(&details) == nil {
+	// A heartbeat reported without details carries a null payload
+	// (callback.Task.Heartbeat): nothing to quote.
+	if timeoutErr.HasLastHeartbeatDetails() && timeoutErr.LastHeartbeatDetails(&details) == nil && len(details) > 0 {
 		cause += "; the last heartbeat's details: " + truncateUTF8(string(details), maxHeartbeatCause)
 	}
 	return &FlowError{Name: fdl.ErrHeartbeatTimeout, Cause: cause}

@@ -83,6 +83,9 @@ type waitingTask struct {
 	// hand the task to.
 	token    string
 	handOver *activities.TemporalBinding
+	// lastHeartbeat is the heartbeat a report forwarded just before it
+	// completes the attempt (TaskHeartbeatSignal); nil when none did.
+	lastHeartbeat *TaskHeartbeat
 }
 
 // Execution is the workflow function of a flow execution with the default

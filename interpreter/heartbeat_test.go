@@ -2,16 +2,21 @@ package interpreter_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -170,4 +175,72 @@ func TestStoppedHandoffMissesItsHeartbeat(t *testing.T) {
 	startHeartbeatWorker(t, queue, fn)
 	assertHandedOverAgain(t, run, abandoned, fn.next(t))
 	record(t, run, "callback_heartbeat_handoff_stopped")
+}
+
+// The last of a task's heartbeats, forwarded by its report as the gateway
+// does, shows on the event that ends the task; Temporal's history holds the
+// forwarded heartbeat and the version marker of the change.
+func TestReportedTaskShowsItsLastHeartbeat(t *testing.T) {
+	env := integration(t)
+	ctx := context.Background()
+	run := start(t, "callback-heartbeat-history", heartbeatEvery("30"), nil)
+	tok := nextToken(t, run, 1)
+	task, err := callback.New(env.Client, env.Signer).Open(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, details := range []string{`{"progress":1}`, `{"progress":2}`} {
+		if err := task.Heartbeat(ctx, json.RawMessage(details)); err != nil {
+			t.Fatalf("heartbeat %s: %v", details, err)
+		}
+	}
+	taskToken, err := env.Signer.Open(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := executions.New(env.Client, env.Namespace, taskQueue, nil).RecordLastHeartbeat(ctx, taskToken); err != nil {
+		t.Fatalf("forwarding the last heartbeat: %v", err)
+	}
+	if err := task.Succeed(ctx, json.RawMessage(`{"status":"ok"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var ended *interpreter.Event
+	for _, e := range history(t, run) {
+		if e.Type == interpreter.EventTaskSucceeded {
+			ended = &e
+		}
+	}
+	if ended == nil {
+		t.Fatal("no TaskSucceeded")
+	}
+	hb, _ := ended.Detail["lastHeartbeat"].(map[string]any)
+	at, _ := hb["time"].(string)
+	if parsed, err := time.Parse(executions.TimeFormat, at); err != nil || parsed.Before(ended.Time.Add(-time.Minute)) || parsed.After(ended.Time) {
+		t.Errorf("lastHeartbeat time %q (%v), the task ended at %v", at, err, ended.Time)
+	}
+	if details, _ := json.Marshal(hb["details"]); string(details) != `{"progress":2}` {
+		t.Errorf("lastHeartbeat details %s, want the last heartbeat's", details)
+	}
+	signals, markers := 0, 0
+	iter := env.Client.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == interpreter.TaskHeartbeatSignal {
+			signals++
+		}
+		var change string
+		if id := e.GetMarkerRecordedEventAttributes().GetDetails()["change-id"]; id != nil && converter.GetDefaultDataConverter().FromPayloads(id, &change) == nil && change == "task-heartbeat-history" {
+			markers++
+		}
+	}
+	if signals != 1 || markers != 1 {
+		t.Errorf("Temporal's history holds %d heartbeat signals and %d markers of the change, want one of each", signals, markers)
+	}
+	record(t, run, "callback_heartbeat_history")
 }

@@ -146,13 +146,16 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	var (
 		local any
 		err   error
+		// heartbeat is the last heartbeat of a callback task, for its
+		// ending event; nil when none was forwarded.
+		heartbeat map[string]any
 	)
 	childFlow := runsChildFlow(ctx, s)
 	switch {
 	case invokesAsync(s):
 		local, err = ex.invokeAsync(ctx, s, req, opts, scheduled)
 	case s.Pattern == fdl.PatternWaitForCallback:
-		local, err = ex.waitForCallback(ctx, s, req, opts, scheduled, childFlow)
+		local, heartbeat, err = ex.waitForCallback(ctx, s, req, opts, scheduled, childFlow)
 	case childFlow && (s.Pattern == fdl.PatternRequestResponse || s.Pattern == fdl.PatternSync):
 		local, err = ex.runChild(ctx, s, input, opts.ActivityID, scheduled)
 	case s.Pattern == fdl.PatternRequestResponse:
@@ -163,11 +166,20 @@ func (ex *execution) runTaskAttempt(ctx workflow.Context, s *fdl.TaskStep, input
 	err = ex.limits.taskError(s, err)
 	if err != nil {
 		fe := asFlowError(err)
-		ex.log.add(ctx, taskFailureEvent(err), s.Name, scheduled, map[string]any{"error": fe.Name, "cause": fe.Cause})
+		ex.log.add(ctx, taskFailureEvent(err), s.Name, scheduled, withHeartbeat(map[string]any{"error": fe.Name, "cause": fe.Cause}, heartbeat))
 		return nil, fe
 	}
-	ex.log.add(ctx, EventTaskSucceeded, s.Name, scheduled, map[string]any{"output": local})
+	ex.log.add(ctx, EventTaskSucceeded, s.Name, scheduled, withHeartbeat(map[string]any{"output": local}, heartbeat))
 	return local, nil
+}
+
+// withHeartbeat adds a task's last heartbeat, if it has one, to the detail
+// of its ending event.
+func withHeartbeat(detail, heartbeat map[string]any) map[string]any {
+	if heartbeat != nil {
+		detail[lastHeartbeatKey] = heartbeat
+	}
+	return detail
 }
 
 func taskFailureEvent(err error) EventType {
@@ -234,10 +246,11 @@ func boundAttempts(opts *workflow.ActivityOptions, d time.Duration) {
 // marker. Stored in histories: frozen.
 const callbackHeartbeatChange = "callback-heartbeat"
 
-// waitForCallback parks the step until a worker reports its token.
-// childFlow says the task's child flow is started by the workflow once the
-// token is known.
-func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions, scheduled int64, childFlow bool) (any, error) {
+// waitForCallback parks the step until a worker reports its token, and
+// returns the report and the last heartbeat the report forwarded (nil when
+// none did). childFlow says the task's child flow is started by the
+// workflow once the token is known.
+func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req activities.TaskRequest, opts workflow.ActivityOptions, scheduled int64, childFlow bool) (any, map[string]any, error) {
 	opts.StartToCloseTimeout = taskTimeout(s, maxCallbackWait)
 	// With one attempt the two are the same deadline; saying both keeps a
 	// queued-but-unstarted attempt from outliving timeoutSeconds.
@@ -270,6 +283,7 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	if heartbeats {
 		err = heartbeatTimeout(err, w.submitted, s.HeartbeatSeconds)
 	}
+	lastHeartbeat := ex.lastHeartbeat(ctx, opts.ActivityID)
 	delete(ex.waiting, opts.ActivityID)
 	ex.showWaiting(ctx)
 	if !w.submitted && (err == nil || taskFailureEvent(err) == EventTaskFailed) {
@@ -282,7 +296,7 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 		}
 		ex.log.add(ctx, EventTaskSubmitted, s.Name, scheduled, detail)
 	}
-	return local, err
+	return local, lastHeartbeat, err
 }
 
 // superviseHandoff returns once the attempt's token is logged or the attempt

@@ -96,12 +96,17 @@ func (t *Task) Fail(ctx context.Context, errorName, cause string) error {
 // the Web UI shows on the pending activity. A task that ended, or whose step
 // no longer waits for it (Temporal asks it to cancel), is
 // ErrAlreadyCompleted: its worker can stop.
+//
+// The heartbeat always carries one payload, a null one when there are no
+// details: the callback attempt's own heartbeats while it hands its work
+// over carry none, and that is how ListWaitingTasks and the history tell
+// whether the last heartbeat was its worker's (package executions).
 func (t *Task) Heartbeat(ctx context.Context, details json.RawMessage) error {
-	var detailArgs []any
+	var detailArg any // an untyped nil encodes as the null payload
 	if details != nil {
-		detailArgs = append(detailArgs, details)
+		detailArg = details
 	}
-	err := t.c.temporal.RecordActivityHeartbeat(ctx, t.taskToken, detailArgs...)
+	err := t.c.temporal.RecordActivityHeartbeat(ctx, t.taskToken, detailArg)
 	var canceled *temporal.CanceledError
 	if errors.As(err, &canceled) {
 		return fmt.Errorf("recording a heartbeat of %s: %w", t.name, ErrAlreadyCompleted)
