@@ -10,7 +10,7 @@ export GOTOOLCHAIN := local
 # a loaded machine for a minute.
 FUZZMINIMIZE ?= 1000x
 
-.PHONY: dev test fuzz fuzz-gateway bench
+.PHONY: dev test fuzz fuzz-gateway bench bench-postgres
 
 dev:
 	go run ./cmd/fnflow dev
@@ -52,3 +52,10 @@ fuzz-gateway:
 # the same run, into bench/results/ (bench/run.sh says how).
 bench:
 	bench/run.sh
+
+# bench-postgres runs the throughput scenario against the production shape on
+# this machine: PostgreSQL 15, a Temporal server on it, and fnflow worker and
+# gateway as processes of their own (bench/postgres.sh says how; WORKERS=2 for
+# two workers). Not part of `make test`: it installs PostgreSQL if missing.
+bench-postgres:
+	bench/postgres.sh

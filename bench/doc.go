@@ -4,4 +4,8 @@
 // outcome instead of being called back. Results go into docs/benchmarks.md.
 //
 //	make bench    (bench/run.sh: every variant against its baseline, six rounds)
+//
+// bench/postgres.sh (make bench-postgres) starts the production shape on one
+// machine (PostgreSQL, a Temporal server, separate fnflow worker and
+// gateway processes) and runs a command against it.
 package bench
