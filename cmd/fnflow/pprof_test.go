@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // --pprof serves the profiles `go tool pprof` reads, the block and mutex
@@ -26,10 +27,7 @@ func TestProfilingListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.stop()
-	if got := runtime.SetMutexProfileFraction(-1); got != mutexProfileFraction {
-		t.Errorf("with --pprof one contended lock in %d is sampled, got %d", mutexProfileFraction, got)
-	}
-	for _, profile := range []string{"profile?seconds=1", "heap", "goroutine", "block", "mutex"} {
+	for _, profile := range []string{"profile?seconds=1", "heap", "goroutine", "block?seconds=1", "mutex?seconds=1"} {
 		body := httpGet(t, srv.url+"/debug/pprof/"+profile)
 		// Profiles in their binary form are gzipped protocol buffers.
 		if _, err := gzip.NewReader(bytes.NewReader(body)); err != nil {
@@ -38,6 +36,42 @@ func TestProfilingListener(t *testing.T) {
 	}
 	if index := httpGet(t, srv.url+"/debug/pprof/"); !strings.Contains(string(index), "mutex") {
 		t.Errorf("the index lists no mutex profile:\n%s", index)
+	}
+}
+
+// Contended locks are sampled only while a mutex profile is taken: keeping
+// it on costs a loaded process dearly.
+func TestMutexSamplingOnlyDuringAProfile(t *testing.T) {
+	on := profilingFlags{addr: "127.0.0.1:0"}
+	srv, err := on.serve(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop()
+	if got := runtime.SetMutexProfileFraction(-1); got != 0 {
+		t.Fatalf("before any profile no lock is sampled, got one in %d", got)
+	}
+	taken := make(chan error)
+	go func() {
+		resp, err := http.Get(srv.url + "/debug/pprof/mutex?seconds=2")
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		taken <- err
+	}()
+	sampling := false
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline) && !sampling; time.Sleep(10 * time.Millisecond) {
+		sampling = runtime.SetMutexProfileFraction(-1) == mutexProfileFraction
+	}
+	if !sampling {
+		t.Errorf("while the profile is taken one lock in %d is sampled", mutexProfileFraction)
+	}
+	if err := <-taken; err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.SetMutexProfileFraction(-1); got != 0 {
+		t.Errorf("after the profile no lock is sampled, got one in %d", got)
 	}
 }
 
