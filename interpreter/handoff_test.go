@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
@@ -404,4 +405,47 @@ func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
 	if errs := logs.errors(); len(errs) > 0 {
 		t.Errorf("ERROR logs on a normal path: %q", errs)
 	}
+}
+
+// A step still waiting for its report when the hand-off timeout passes is
+// not woken by the hand-off deadline: its timer was cancelled once the token
+// was logged, so a waiting execution costs nothing, not a workflow task a
+// step.
+func TestHandoffDeadlineDoesNotWakeAWaitingStep(t *testing.T) {
+	const queue = "handoff-deadline-cancelled"
+	env := testenv.Start(t)
+	fn := newHandoffFunction(t, answerAtOnce)
+	startHandoffWorker(t, env.Client, queue, fn, http.DefaultClient, quietLogger())
+	run := startOn(t, queue, "handoff-deadline-cancelled", callbackFlow)
+	token := fn.next(t)
+	if got := nextToken(t, run, 1); got != token {
+		t.Fatalf("TaskSubmitted shows %s, want the function's token", got)
+	}
+	time.Sleep(testHandoffTimeout + time.Second)
+	if err := complete(t, token, map[string]any{"status": "ok"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[enumspb.EventType]int{}
+	iter := env.Client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[e.GetEventType()]++
+	}
+	if fired := counts[enumspb.EVENT_TYPE_TIMER_FIRED]; fired != 0 {
+		t.Errorf("the hand-off deadline fired %d times after the hand-off was done", fired)
+	}
+	if cancelled := counts[enumspb.EVENT_TYPE_TIMER_CANCELED]; cancelled != 1 {
+		t.Errorf("want the hand-off deadline's timer cancelled once, got %d", cancelled)
+	}
+	// Started, the first task, the submitted token's, the report's.
+	if tasks := counts[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]; tasks != 3 {
+		t.Errorf("want 3 workflow tasks, got %d", tasks)
+	}
+	record(t, run, "callback_handoff_deadline_cancelled")
 }

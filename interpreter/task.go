@@ -29,9 +29,14 @@ const (
 	// abandonTimeout bounds one try of AbandonHandoff: two RPCs.
 	abandonTimeout = 30 * time.Second
 	// handoffDeadlineChange guards the hand-off deadline of callback tasks:
-	// executions recorded before it replay without the timer. Stored in
+	// executions recorded before it replay without the timer. Version
+	// handoffDeadlineCancelled cancels the deadline's timer once the
+	// hand-off is done; before it the timer ran out anyway and woke a
+	// waiting execution for nothing (a workflow task, and a replay of the
+	// whole history once the worker's cache had let it go). Stored in
 	// histories: frozen.
-	handoffDeadlineChange = "callback-handoff-deadline"
+	handoffDeadlineChange    = "callback-handoff-deadline"
+	handoffDeadlineCancelled = 2
 	// messageTasksChange made queue and topic tasks run: their requests carry
 	// the step's serviceParams. Executions that reached such a step before
 	// failed it at run time and replay without them. Stored in histories:
@@ -260,7 +265,8 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	if heartbeats {
 		opts.HeartbeatTimeout = time.Duration(s.HeartbeatSeconds) * time.Second
 	}
-	supervised := workflow.GetVersion(ctx, handoffDeadlineChange, workflow.DefaultVersion, 1) > workflow.DefaultVersion
+	deadlineVersion := workflow.GetVersion(ctx, handoffDeadlineChange, workflow.DefaultVersion, handoffDeadlineCancelled)
+	supervised := deadlineVersion > workflow.DefaultVersion
 	if supervised {
 		req.HandoffTimeout = ex.opts.Handoff()
 	}
@@ -270,7 +276,7 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 	attempt := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.WaitForCallbackActivity, req)
 	var err error
 	if supervised {
-		err = ex.superviseHandoff(ctx, w, opts.ActivityID, attempt)
+		err = ex.superviseHandoff(ctx, w, opts.ActivityID, attempt, deadlineVersion >= handoffDeadlineCancelled)
 	}
 	if err == nil && w.submitted && !attempt.IsReady() {
 		stopHandOver := ex.handOverInWorkflow(ctx, s, req, w, opts.ActivityID, childFlow)
@@ -303,13 +309,21 @@ func (ex *execution) waitForCallback(ctx workflow.Context, s *fdl.TaskStep, req 
 // is about to end. A hand-off not logged within the hand-off timeout (its
 // worker died, hung or stopped) is abandoned: AbandonHandoff fails the
 // attempt with FnF.TaskSubmitTimeout, and Temporal refuses its token.
-func (ex *execution) superviseHandoff(ctx workflow.Context, w *waitingTask, activityID string, attempt workflow.Future) error {
+// cancelTimer says whether the deadline's timer is cancelled once the
+// hand-off is done (handoffDeadlineCancelled).
+func (ex *execution) superviseHandoff(ctx workflow.Context, w *waitingTask, activityID string, attempt workflow.Future, cancelTimer bool) error {
 	wait := ex.opts.Handoff()
+	handedOff := func() bool { return w.submitted || attempt.IsReady() }
 	for check := 1; ; check++ {
-		done, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-			Timeout:      wait,
-			TimerOptions: workflow.TimerOptions{Summary: "hand-off deadline " + activityID},
-		}, func() bool { return w.submitted || attempt.IsReady() })
+		timer := workflow.TimerOptions{Summary: "hand-off deadline " + activityID}
+		var done bool
+		var err error
+		if cancelTimer {
+			done, err = awaitCancellingTimer(ctx, wait, timer, handedOff)
+		} else {
+			// The SDK's AwaitWithOptions leaves its timer running.
+			done, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: wait, TimerOptions: timer}, handedOff)
+		}
 		if err != nil || done {
 			return err
 		}
@@ -335,6 +349,19 @@ func (ex *execution) superviseHandoff(ctx workflow.Context, w *waitingTask, acti
 		}
 		wait = res.WaitMore
 	}
+}
+
+// awaitCancellingTimer waits until condition holds or wait has passed, as
+// workflow.AwaitWithOptions does, and cancels its timer when the condition
+// comes first.
+func awaitCancellingTimer(ctx workflow.Context, wait time.Duration, options workflow.TimerOptions, condition func() bool) (bool, error) {
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimerWithOptions(timerCtx, wait, options)
+	if err := workflow.Await(ctx, func() bool { return condition() || timer.IsReady() }); err != nil {
+		return false, err
+	}
+	return condition(), nil
 }
 
 func taskTimeout(s *fdl.TaskStep, fallback time.Duration) time.Duration {
