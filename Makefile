@@ -49,9 +49,11 @@ fuzz-gateway:
 	go test ./gateway -run '^$$' -fuzz '^FuzzGateway$$' -fuzztime 2000x -fuzzminimizetime 100x -parallel 1
 
 # bench runs the measurements of docs/benchmarks.md, each with its baseline in
-# the same run, into bench/results/ (bench/run.sh says how).
+# the same run, into bench/results/: the Go benchmarks (bench/run.sh says how),
+# then fnflow-bench's throughput scenario over the HTTP API.
 bench:
 	bench/run.sh
+	go run ./bench/fnflow-bench --json bench/results/throughput.json | tee bench/results/throughput.md
 
 # bench-postgres runs the throughput scenario against the production shape on
 # this machine: PostgreSQL 15, a Temporal server on it, and fnflow worker and

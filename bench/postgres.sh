@@ -4,19 +4,22 @@
 # `fnflow gateway` as processes of their own (docs/benchmarks.md, "The
 # production shape: PostgreSQL").
 #
-#   bench/postgres.sh                  # bench/fnflow-bench --scenarios throughput
+#   bench/postgres.sh                  # bench/fnflow-bench against the stack
 #   WORKERS=2 bench/postgres.sh -- CMD ARGS...
 #
 # CMD runs with TEMPORAL_ADDRESS, NAMESPACE, GATEWAY_URL, ACCESS_KEY_ID,
-# ACCESS_KEY_SECRET and PIDS (the Temporal server's, each worker's and the
-# gateway's, comma-separated) in its environment; its exit status is the
+# ACCESS_KEY_SECRET, PIDS (the Temporal server's, each worker's and the
+# gateway's, comma-separated) and FUNCTION_ADDR (where the workers' bindings
+# expect fnflow-bench's function, services/fnflow-bench/functions/step,
+# unless FUNCTIONS says otherwise) in its environment; its exit status is the
 # script's. Everything the script started is stopped and its temporary
 # directory removed when it ends, however it ends.
 #
 # Settings (environment):
 #   WORKERS         fnflow worker processes (1)
 #   HISTORY_SHARDS  Temporal history shards (4)
-#   FUNCTIONS       bindings file the workers run with (--functions); none when empty
+#   FUNCTIONS       bindings file the workers run with (--functions); when empty, one
+#                   binding fnflow-bench's function at FUNCTION_ADDR
 #   CONCURRENCY     fnflow-bench --concurrency, when no CMD is given (10,50)
 #   JSON            fnflow-bench --json, when no CMD is given
 #                   (bench/results/postgres-WORKERS-workers.json)
@@ -128,7 +131,7 @@ free_port() {
 	done
 }
 for port in pg frontend frontend_http frontend_membership history history_membership \
-	matching matching_membership worker worker_membership gateway; do
+	matching matching_membership worker worker_membership gateway function; do
 	free_port "${port}_port"
 done
 
@@ -322,6 +325,10 @@ step "starting $workers fnflow worker(s) and the gateway"
 token_key=$(head -c 32 /dev/urandom | base64)
 access_key_id=bench
 access_key_secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
+if [[ -z $functions ]]; then
+	functions=$work/functions.yaml
+	printf 'functions:\n  - resource: services/fnflow-bench/functions/step\n    http: {url: "http://127.0.0.1:%s/invoke"}\n' "$function_port" >"$functions"
+fi
 for i in $(seq "$workers"); do
 	FNFLOW_TOKEN_KEY=$token_key "$work/bin/fnflow" worker \
 		--temporal-address "127.0.0.1:$frontend_port" --namespace "$namespace" --task-queue "$task_queue" \
@@ -360,12 +367,12 @@ ready=yes
 step "ready: Temporal 127.0.0.1:$frontend_port, gateway $gateway_url, PIDs $pids"
 
 export TEMPORAL_ADDRESS=127.0.0.1:$frontend_port NAMESPACE=$namespace GATEWAY_URL=$gateway_url
-export ACCESS_KEY_ID=$access_key_id ACCESS_KEY_SECRET=$access_key_secret PIDS=$pids
+export ACCESS_KEY_ID=$access_key_id ACCESS_KEY_SECRET=$access_key_secret PIDS=$pids FUNCTION_ADDR=127.0.0.1:$function_port
 if [[ $# -eq 0 ]]; then
 	mkdir -p "$(dirname "$json")"
 	set -- "$work/bin/fnflow-bench" --temporal-address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
 		--gateway "$GATEWAY_URL" --access-key-id "$ACCESS_KEY_ID" --access-key-secret "$ACCESS_KEY_SECRET" \
-		--pids "$PIDS" --scenarios throughput --concurrency "${CONCURRENCY:-10,50}" --json "$json"
+		--pids "$PIDS" --function-addr "$FUNCTION_ADDR" --concurrency "${CONCURRENCY:-10,50}" --json "$json"
 fi
 # In the background, so that a signal to this script is handled at once
 # (bash runs traps only between foreground commands) and stops the command too.

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
+
+	"github.com/fnflow/fnflow/fnfclient"
+)
+
+// functionResource is the Function Compute resource the benchmark flows
+// call; the workers' bindings file points it at the function.
+const functionResource = "services/fnflow-bench/functions/step"
+
+// stack is what the benchmark runs against: a gateway, the Temporal server
+// behind it, and the processes whose CPU time counts.
+type stack struct {
+	gateway  *fnfclient.Client
+	temporal client.Client
+	pids     []int
+	stop     func()
+}
+
+// reachStack connects to the stack the flags name, or starts `fnflow dev`
+// with the function bound when they name none.
+func reachStack(ctx context.Context, opts options, fn *function, logger *slog.Logger) (*stack, error) {
+	s := &stack{pids: opts.pids, stop: func() {}}
+	gatewayURL, temporalAddress, namespace := opts.gateway, opts.temporalAddress, opts.namespace
+	if gatewayURL == "" {
+		dev, err := startDev(ctx, opts.fnflowBinary, fn.url)
+		if err != nil {
+			return nil, err
+		}
+		s.stop = dev.stop
+		s.pids = []int{dev.cmd.Process.Pid}
+		gatewayURL, temporalAddress, namespace = dev.gateway, dev.temporal, "default"
+	}
+	s.gateway = &fnfclient.Client{Endpoint: gatewayURL, AccessKeyID: opts.accessKeyID, AccessKeySecret: opts.accessKeySecret}
+	c, err := client.Dial(client.Options{
+		HostPort: temporalAddress, Namespace: namespace,
+		Logger: temporallog.NewStructuredLogger(logger),
+		// As `fnflow dev` talks to its server: gzip over loopback only
+		// costs both sides CPU.
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}},
+	})
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", temporalAddress, err)
+	}
+	s.temporal = c
+	stopStack := s.stop
+	s.stop = func() { c.Close(); stopStack() }
+	fn.gateway, fn.temporal = s.gateway, c
+	return s, nil
+}
+
+// dev is a `fnflow dev` the benchmark started.
+type dev struct {
+	cmd      *exec.Cmd
+	dir      string
+	gateway  string
+	temporal string
+}
+
+func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
+	dir, err := os.MkdirTemp("", "fnflow-bench")
+	if err != nil {
+		return nil, err
+	}
+	d := &dev{dir: dir}
+	if binary == "" {
+		binary = filepath.Join(dir, "fnflow")
+		build := exec.CommandContext(ctx, "go", "build", "-o", binary, "github.com/fnflow/fnflow/cmd/fnflow")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("building fnflow: %w", err)
+		}
+	}
+	bindings := filepath.Join(dir, "functions.yaml")
+	if err := os.WriteFile(bindings, []byte("functions:\n  - resource: "+functionResource+"\n    http: {url: "+functionURL+"}\n"), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	ports, err := freePorts(2)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	d.temporal = "127.0.0.1:" + strconv.Itoa(ports[0])
+	d.gateway = "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	d.cmd = exec.Command(binary, "dev", "--data-dir", filepath.Join(dir, "data"), "--functions", bindings,
+		"--temporal-port", strconv.Itoa(ports[0]), "--gateway-addr", strings.TrimPrefix(d.gateway, "http://"),
+		"--ui-port", "0", "--console=false", "--log-level", "warn")
+	d.cmd.Stderr = os.Stderr
+	if err := d.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting fnflow dev: %w", err)
+	}
+	if err := waitReady(ctx, d.gateway, time.Minute); err != nil {
+		d.stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *dev) stop() {
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	stopped := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-stopped
+	}
+	os.RemoveAll(d.dir)
+}
+
+func waitReady(ctx context.Context, gateway string, patience time.Duration) error {
+	deadline := time.Now().Add(patience)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(gateway + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return errors.New("fnflow dev was not ready within a minute")
+}
+
+// freePorts returns n ports free at the moment of asking.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// cpuTime is the CPU time the processes have used so far, as Linux counts it.
+func cpuTime(pids []int) (time.Duration, error) {
+	var total time.Duration
+	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, fmt.Errorf("reading the CPU time of process %d: %w", pid, err)
+		}
+		// The command name may hold spaces: the fields count from its ')'.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		user, _ := strconv.ParseInt(fields[11], 10, 64)
+		system, _ := strconv.ParseInt(fields[12], 10, 64)
+		// USER_HZ is 100 on every Linux this runs on.
+		total += time.Duration(user+system) * 10 * time.Millisecond
+	}
+	return total, nil
+}
