@@ -83,9 +83,11 @@ func TestFaultKillDevWithMessages(t *testing.T) {
 		send(fmt.Sprintf("delayed-%d", i), 5)
 	}
 	// Received and never deleted: they come back after the visibility
-	// timeout, on the other side of the kill.
+	// timeout, on the other side of the kill. A long poll, not a short
+	// one: on a loaded machine the first sent message can take more than a
+	// second to reach the queue's task queue.
 	for range 10 {
-		_, err := c.Receive(ctx, "work", time.Second)
+		_, err := c.Receive(ctx, "work", 10*time.Second)
 		must(t, err)
 	}
 	published := map[string]bool{}
