@@ -36,11 +36,11 @@ func (s *Server) reportTaskSucceeded(ctx context.Context, r *request) (replier, 
 	if err != nil {
 		return nil, err
 	}
-	s.recordLastHeartbeat(ctx, r)
+	s.recordLastHeartbeat(ctx, r, task)
 	if err := task.Succeed(ctx, output); err != nil {
 		return nil, reportError(r, err)
 	}
-	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
+	return &reportReply{EventId: s.reportedEvent(ctx, r, task)}, nil
 }
 
 func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, error) {
@@ -52,11 +52,11 @@ func (s *Server) reportTaskFailed(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
-	s.recordLastHeartbeat(ctx, r)
+	s.recordLastHeartbeat(ctx, r, task)
 	if err := task.Fail(ctx, errorName, cause); err != nil {
 		return nil, reportError(r, err)
 	}
-	return &reportReply{EventId: s.reportedEvent(ctx, r)}, nil
+	return &reportReply{EventId: s.reportedEvent(ctx, r, task)}, nil
 }
 
 // heartbeatForwardWait bounds how long a report spends passing its task's
@@ -67,17 +67,11 @@ const heartbeatForwardWait = 2 * time.Second
 // about to complete to its execution, for the history
 // (executions.Service.RecordLastHeartbeat). Best effort: a report is never
 // refused for it, and a heartbeat lost is logged.
-func (s *Server) recordLastHeartbeat(ctx context.Context, r *request) {
-	callbackToken := r.param("TaskToken")
-	// The report opened it already.
-	taskToken, err := s.cfg.Tokens.OpenFor(token.Callback, callbackToken)
-	if err != nil {
-		return
-	}
+func (s *Server) recordLastHeartbeat(ctx context.Context, r *request, task *callback.Task) {
 	ctx, cancel := context.WithTimeout(ctx, heartbeatForwardWait)
 	defer cancel()
-	if err := s.executions.RecordLastHeartbeat(ctx, taskToken); err != nil && !errors.Is(err, executions.ErrNotExecutionTask) {
-		s.log.Warn("the last heartbeat of a reported task is not in its history", "task", token.Redact(callbackToken), "error", err)
+	if err := s.executions.RecordLastHeartbeat(ctx, task.TemporalToken()); err != nil && !errors.Is(err, executions.ErrNotExecutionTask) {
+		s.log.Warn("the last heartbeat of a reported task is not in its history", "task", token.Redact(r.param("TaskToken")), "error", err)
 	}
 }
 

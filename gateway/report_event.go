@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/internal/callback"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -21,18 +22,12 @@ const reportEventWait = 2 * time.Second
 // known within reportEventWait (no worker runs the execution) or the task is
 // no step of an fnflow execution. The report is done either way, and the
 // reply must say so: a report sent again would be refused.
-func (s *Server) reportedEvent(ctx context.Context, r *request) int64 {
-	callbackToken := r.param("TaskToken")
-	// The report opened it already.
-	taskToken, err := s.cfg.Tokens.OpenFor(token.Callback, callbackToken)
-	if err != nil {
-		return 0
-	}
+func (s *Server) reportedEvent(ctx context.Context, r *request, task *callback.Task) int64 {
 	ctx, cancel := context.WithTimeout(ctx, reportEventWait)
 	defer cancel()
-	id, err := s.executions.ReportedEvent(ctx, taskToken)
+	id, err := s.executions.ReportedEvent(ctx, task.TemporalToken())
 	if err != nil && !errors.Is(err, executions.ErrNotExecutionTask) {
-		s.log.Warn("the event of a report is not known; its reply says EventId 0", "task", token.Redact(callbackToken), "error", err)
+		s.log.Warn("the event of a report is not known; its reply says EventId 0", "task", token.Redact(r.param("TaskToken")), "error", err)
 	}
 	return id
 }

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -131,13 +132,13 @@ type Report struct {
 
 // Machine says where the figures come from.
 type Machine struct {
-	CPU        string
-	Cores      int
-	GoVersion  string
+	CPU           string
+	Cores         int
+	GoVersion     string
 	EmbeddedStack bool
 }
 
-func run(ctx context.Context, opts options, stdout *os.File) (Report, error) {
+func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fn, err := startFunction(opts.functionAddr, logger)
 	if err != nil {

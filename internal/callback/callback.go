@@ -77,6 +77,10 @@ func (c *Completer) Attempt(namespace, workflowID, runID, activityID string) *Ta
 		namespace: namespace, workflowID: workflowID, runID: runID, activityID: activityID}
 }
 
+// TemporalToken is the Temporal task token a callback token opened to; nil
+// for a task named by its attempt (Attempt).
+func (t *Task) TemporalToken() []byte { return t.taskToken }
+
 // Succeed completes the task with output, a JSON encoding as it will be
 // stored: Temporal fails a task whose result it cannot store after
 // accepting it, so the caller checks the bytes it passes.
