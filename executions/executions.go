@@ -15,16 +15,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/google/uuid"
 
 	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -178,17 +185,7 @@ func (s *Service) Start(ctx context.Context, req Request) (Execution, error) {
 		return Execution{}, err
 	}
 	name := start.Input.ExecutionName
-	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       start.WorkflowID,
-		TaskQueue:                s.taskQueue,
-		WorkflowExecutionTimeout: start.Timeout,
-		// An execution name is used once: a running execution of that name is
-		// returned as it is, an ended one refuses the start.
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:                            start.Summary,
-	}, interpreter.ExecutionWorkflow, start.Input)
+	resp, err := s.startWorkflow(ctx, start)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, req.Flow, ErrAlreadyExists)
@@ -197,12 +194,87 @@ func (s *Service) Start(ctx context.Context, req Request) (Execution, error) {
 		return Execution{}, fmt.Errorf("starting execution %s of flow %s: %w", name, req.Flow, err)
 	}
 	if req.CallbackToken != "" {
-		s.startCallback(ctx, start, run.GetRunID())
+		s.startCallback(ctx, start, resp.GetRunId())
 	}
-	// Read back rather than echo the request: when the execution was already
-	// running, its own input and start time are the answer.
-	return s.read(ctx, req.Flow, name, run.GetRunID())
+	if !resp.GetStarted() {
+		// The execution was already running: its own input and start time
+		// are the answer, which its history holds.
+		return s.read(ctx, req.Flow, name, resp.GetRunId())
+	}
+	return s.readStarted(ctx, start, resp.GetRunId())
 }
+
+// startWorkflow starts an execution's workflow. It calls Temporal's
+// workflow service itself, not the SDK client's ExecuteWorkflow, for the
+// answer's Started: whether this call started the run or found it running,
+// which only the raw answer tells.
+func (s *Service) startWorkflow(ctx context.Context, start interpreter.ExecutionStart) (*workflowservice.StartWorkflowExecutionResponse, error) {
+	input, err := payload.Converter.ToPayloads(start.Input)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the start input: %w", err)
+	}
+	summary, err := payload.Converter.ToPayload(start.Summary)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the summary: %w", err)
+	}
+	req := &workflowservice.StartWorkflowExecutionRequest{
+		Namespace:    s.namespace,
+		WorkflowId:   start.WorkflowID,
+		WorkflowType: &commonpb.WorkflowType{Name: interpreter.ExecutionWorkflow},
+		TaskQueue:    &taskqueuepb.TaskQueue{Name: s.taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Input:        input,
+		Identity:     startIdentity,
+		// A retried call with the same request ID is the same start.
+		RequestId: uuid.NewString(),
+		// An execution name is used once: a running execution of that name is
+		// returned as it is, an ended one refuses the start.
+		WorkflowIdConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIdReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		UserMetadata:             &sdkpb.UserMetadata{Summary: summary},
+	}
+	if start.Timeout > 0 {
+		req.WorkflowExecutionTimeout = durationpb.New(start.Timeout)
+	}
+	return s.temporal.WorkflowService().StartWorkflowExecution(ctx, req)
+}
+
+// readStarted is the execution a start has just begun, without reading its
+// history back: the input and definition are those it was started with,
+// and while its history is no longer than firstTaskEvents no workflow task
+// of it has completed, so it is Starting. One that a worker has begun
+// already is read back, as Describe reads it.
+func (s *Service) readStarted(ctx context.Context, start interpreter.ExecutionStart, runID string) (Execution, error) {
+	flow, name := start.Input.FlowName, start.Input.ExecutionName
+	info, err := s.describe(ctx, flow, name, runID)
+	if err != nil {
+		return Execution{}, err
+	}
+	e := summary(flow, info)
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING || info.GetHistoryLength() > firstTaskEvents {
+		if err := s.fill(ctx, info, &e); err != nil {
+			return Execution{}, err
+		}
+		return e, nil
+	}
+	e.Status = Starting
+	if e.Input, err = payload.Marshal(start.Input.Input); err != nil {
+		return Execution{}, fmt.Errorf("encoding the input of execution %s of flow %s: %w", name, flow, err)
+	}
+	e.Definition = start.Input.Definition
+	return e, nil
+}
+
+// firstTaskEvents is how long a run's history is until its first workflow
+// task ends: started, task scheduled, task started. The fourth event ends
+// the task, completed or failed.
+const firstTaskEvents = 3
+
+// startIdentity is the identity a start records in the execution's history,
+// as the SDK's client records pid@host for its own.
+var startIdentity = func() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%d@%s@fnflow", os.Getpid(), host)
+}()
 
 // plan decides how an execution is started, for every start: its name, its
 // workflow ID, its timeout (the flow's timeoutSeconds, at most

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,15 @@ func TestStartPath(t *testing.T) {
 	// No worker polls taskQueue: the execution never begins.
 	if first.Status != executions.Starting || string(first.Input) != `{"n":1}` || first.Definition != definition || first.StartedTime.IsZero() {
 		t.Errorf("started %+v", first)
+	}
+	// The start's answer is built from the request, not read back: it must
+	// be what reading the execution gives.
+	if described, err := s.Describe(ctx, "f", "e1"); err != nil || !reflect.DeepEqual(described, first) {
+		t.Errorf("described %+v, %v; want what the start answered, %+v", described, err, first)
+	}
+	exact, err := s.Start(ctx, executions.Request{Flow: "f", Name: "exact", Input: map[string]any{"n": json.Number("12345678901234567890")}})
+	if err != nil || string(exact.Input) != `{"n":12345678901234567890}` {
+		t.Errorf("starting with a large number gave %s, %v", exact.Input, err)
 	}
 	again, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1", Input: map[string]any{"n": 2}})
 	if err != nil || again.RunID != first.RunID || string(again.Input) != `{"n":1}` {
