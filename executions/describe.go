@@ -108,32 +108,46 @@ func (s *Service) read(ctx context.Context, flow, name, runID string) (Execution
 
 // fill reads into e, the summary of info's run, what its history holds: the
 // input and definition from its start event, Starting for a run no worker
-// has begun, and the output of a run that succeeded.
+// has begun, and the output of a run that succeeded. What it has read of a
+// run once it takes from the run cache.
 func (s *Service) fill(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, e *Execution) error {
 	running := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
-	startEvent, begun, err := s.opening(ctx, info.GetExecution(), running)
-	if err != nil {
-		return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
+	succeeded := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	entry, cached := s.runs.get(info.GetExecution().GetRunId())
+	// A run not begun when it was cached may have begun since.
+	if !cached || (running && !entry.begun) {
+		startEvent, begun, err := s.opening(ctx, info.GetExecution(), running)
+		if err != nil {
+			return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
+		}
+		in, err := startInputOf(info, startEvent)
+		if err != nil {
+			return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
+		}
+		if entry.input, err = payload.Marshal(in.Input); err != nil {
+			return fmt.Errorf("encoding the input of execution %s of flow %s: %w", e.Name, e.FlowName, err)
+		}
+		entry.runID, entry.definition = info.GetExecution().GetRunId(), in.Definition
+		// A run that ended is past starting whether or not it began.
+		entry.begun = begun || !running
 	}
-	if running && !begun {
-		e.Status = Starting
-	}
-	in, err := startInputOf(info, startEvent)
-	if err != nil {
-		return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
-	}
-	if e.Input, err = payload.Marshal(in.Input); err != nil {
-		return fmt.Errorf("encoding the input of execution %s of flow %s: %w", e.Name, e.FlowName, err)
-	}
-	e.Definition = in.Definition
-	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+	if succeeded && !entry.hasOutput {
 		closeEvent, err := s.historyEvent(ctx, info.GetExecution(), enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 		if err != nil {
 			return err
 		}
-		if err := fromPayloads(closeEvent.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &e.Output); err != nil {
+		if err := fromPayloads(closeEvent.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &entry.output); err != nil {
 			return fmt.Errorf("reading the output of execution %s of flow %s: %w", e.Name, e.FlowName, err)
 		}
+		entry.hasOutput = true
+	}
+	s.runs.put(entry)
+	if running && !entry.begun {
+		e.Status = Starting
+	}
+	e.Input, e.Definition = entry.input, entry.definition
+	if succeeded {
+		e.Output = entry.output
 	}
 	return nil
 }

@@ -145,12 +145,13 @@ type Service struct {
 	namespace string
 	// taskQueue is where executions are started; the worker polls it.
 	taskQueue string
+	runs      *runCache
 }
 
 // New returns a Service that starts executions of the flows in flows on
 // taskQueue.
 func New(c client.Client, namespace, taskQueue string, flows *flowstore.Store) *Service {
-	return &Service{temporal: c, flows: flows, namespace: namespace, taskQueue: taskQueue}
+	return &Service{temporal: c, flows: flows, namespace: namespace, taskQueue: taskQueue, runs: newRunCache(runCacheBytes)}
 }
 
 // Request asks for an execution of a flow.

@@ -7,11 +7,15 @@ import (
 	"testing"
 	"time"
 
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	tokenspb "go.temporal.io/server/api/token/v1"
 
 	"github.com/fnflow/fnflow/activities"
 	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/flowstore"
 	"github.com/fnflow/fnflow/internal/testenv"
+	"github.com/fnflow/fnflow/interpreter"
 )
 
 // TestStartingUntilAWorkerBegins: no worker polls taskQueue, so an execution
@@ -97,4 +101,34 @@ func TestReportedEventOfNoExecutionTask(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNotExecutionTask", what, err)
 		}
 	}
+}
+
+// TestDescribeAfterTheRunMovesOn: one service describes an execution while
+// no worker runs it (Starting, which its run cache then holds), and again
+// once a worker has run it to its end: the cache must not keep it Starting
+// or without its output.
+func TestDescribeAfterTheRunMovesOn(t *testing.T) {
+	_, env := service(t) // creates the flow f
+	ctx := context.Background()
+	queue := "executions-test-moves-on"
+	moving := executions.New(env.Client, env.Namespace, queue, flowstore.New(env.Client, taskQueue))
+	if _, err := moving.Start(ctx, executions.Request{Flow: "f", Name: "moves-on", Input: map[string]any{"n": 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := moving.Describe(ctx, "f", "moves-on"); err != nil || e.Status != executions.Starting {
+		t.Fatalf("Describe before a worker runs it: %+v, %v; want Starting", e, err)
+	}
+	w := sdkworker.New(env.Client, queue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(interpreter.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	testenv.Eventually(t, "the execution succeeding", 20*time.Second, func() error {
+		e, err := moving.Describe(ctx, "f", "moves-on")
+		if err != nil || e.Status != executions.Succeeded || string(e.Output) != `{}` || string(e.Input) != `{"n":3}` || e.Definition != definition {
+			return fmt.Errorf("Describe: %+v, %v", e, err)
+		}
+		return nil
+	})
 }
