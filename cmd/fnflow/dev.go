@@ -45,6 +45,8 @@ type devOptions struct {
 	handoffTimeout time.Duration
 	// maxStepData is the worker's, as interpreter.Options takes it.
 	maxStepData int
+	// workflowCacheSize sizes the Temporal SDK's workflow cache.
+	workflowCacheSize int
 	// console serves the console in the browser under /console.
 	console bool
 }
@@ -62,6 +64,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.functions, "functions", "", functionsUsage)
 	registerHandoffTimeout(fs, &opts.handoffTimeout)
 	registerMaxStepData(fs, &opts.maxStepData)
+	registerWorkflowCacheSize(fs, &opts.workflowCacheSize)
 	fs.StringVar(&opts.flowsDir, "flows", "", "deploy every *.yaml flow in this directory at start, named after the file")
 	fs.BoolVar(&opts.console, "console", true, "serve the console in the browser under /console")
 	fs.StringVar(&opts.mnsFile, "mns", "", "create the queues, topics and subscriptions this YAML file declares at start (docs/integrations.md)")
@@ -182,6 +185,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	reg := stack.metrics.registerer()
+	useWorkflowCacheSize(opts.workflowCacheSize)
 	stack.worker = worker.New(stack.temporal, worker.Config{
 		Namespace:      stack.server.Namespace(),
 		PushSigner:     pushSigner,

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	sdkworker "go.temporal.io/sdk/worker"
+
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 	"github.com/fnflow/fnflow/worker"
@@ -146,6 +148,38 @@ const functionsUsage = "bindings file (YAML): where the functions (acs:fc:...) a
 func registerHandoffTimeout(fs *flag.FlagSet, timeout *time.Duration) {
 	*timeout = interpreter.DefaultHandoffTimeout
 	fs.Var((*positiveDuration)(timeout), "handoff-timeout", "how long a callback step's hand-off (calling the function with the token and recording the token) may take before it is abandoned and the step handed over again; also what stopping waits for hand-offs in progress; the same on every worker; a `duration` such as 30s")
+}
+
+// registerWorkflowCacheSize registers --workflow-cache-size, for the
+// commands that run a worker.
+func registerWorkflowCacheSize(fs *flag.FlagSet, size *int) {
+	*size = defaultWorkflowCacheSize
+	fs.Var((*positiveInt)(size), "workflow-cache-size", "how many executions the worker keeps in memory between their steps (Temporal's sticky workflow cache); one it lets go is rebuilt from its history when its next step comes: less memory held for more CPU per step resumed")
+}
+
+// defaultWorkflowCacheSize is the Temporal SDK's own default.
+const defaultWorkflowCacheSize = 10000
+
+// useWorkflowCacheSize sizes the Temporal SDK's workflow cache, which is
+// the process's, shared by its workers: call it before the first worker
+// starts.
+func useWorkflowCacheSize(size int) { sdkworker.SetStickyWorkflowCacheSize(size) }
+
+// positiveInt is an int flag that refuses zero and negative values.
+type positiveInt int
+
+func (n *positiveInt) String() string { return strconv.Itoa(int(*n)) }
+
+func (n *positiveInt) Set(text string) error {
+	v, err := strconv.Atoi(text)
+	if err != nil {
+		return err
+	}
+	if v < 1 {
+		return fmt.Errorf("must be at least 1")
+	}
+	*n = positiveInt(v)
+	return nil
 }
 
 // positiveDuration is a duration flag that refuses zero and negative values.

@@ -14,7 +14,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var tf temporalFlags
 	var functions string
 	var handoffTimeout time.Duration
-	var maxStepData int
+	var maxStepData, workflowCacheSize int
 	var push pushFlags
 	var metrics metricsFlags
 	cmd := newCommand("worker", "Runs flow executions, flow records, task activities and the queues' and topics' messages against a Temporal cluster or Temporal Cloud.", stderr)
@@ -23,6 +23,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	push.register(cmd.flags, true)
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	registerMaxStepData(cmd.flags, &maxStepData)
+	registerWorkflowCacheSize(cmd.flags, &workflowCacheSize)
 	metrics.register(cmd.flags, true)
 	var profiling profilingFlags
 	profiling.register(cmd.flags)
@@ -59,6 +60,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer metricsServer.stop()
+	useWorkflowCacheSize(workflowCacheSize)
 	w := worker.New(c, worker.Config{
 		Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer,
 		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout, MaxStepData: maxStepData,
