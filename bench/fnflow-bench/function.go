@@ -24,15 +24,16 @@ import (
 //     (token) and through Temporal for the baseline's (temporalToken).
 //   - "hold" answers and hands the token to the load generator, which
 //     reports it when its scenario says (latency, idle).
-//   - "job" starts a long job of the function's job duration and answers
-//     with its id; with a token it reports the token when the job is done
-//     (the callback way of waiting for it).
+//   - "job" takes a long job and answers with its id; the job runs for the
+//     function's job duration from when the scenario runs the jobs (once
+//     every execution has one), and with a token the function reports the
+//     token when the job is done (the callback way of waiting for it).
 //   - "status" answers whether the job named in the call is done (the
 //     polling way).
 //
-// Each call of modes "" and "hold" is an arrival for the execution named in
-// it, once its report (if any) is accepted, so that the load generator
-// knows when each step was reached without polling for it.
+// Each call of modes "", "hold" and "job" is an arrival for the execution
+// named in it, once its report (if any) is accepted, so that the load
+// generator knows when each step was reached without polling for it.
 type function struct {
 	srv      *http.Server
 	url      string
@@ -44,9 +45,16 @@ type function struct {
 
 	mu       sync.Mutex
 	arrivals map[string]chan arrival
-	// jobs holds when each job is (or was) done, by id. A job's id is its
-	// execution's name, so a scenario can look up when it was done.
-	jobs map[string]time.Time
+	// jobs holds the jobs by id. A job's id is its execution's name, so a
+	// scenario can look up when it was done.
+	jobs map[string]*job
+}
+
+// job is a long job: when it is done (zero until the jobs run), and the
+// report to send then for a callback step.
+type job struct {
+	done   time.Time
+	report func(context.Context) error
 }
 
 // call is what a step sends the function.
@@ -77,7 +85,7 @@ func startFunction(addr string, logger *slog.Logger) (*function, error) {
 		return nil, fmt.Errorf("listening for the function: %w", err)
 	}
 	fn := &function{url: "http://" + ln.Addr().String() + "/invoke", logger: logger,
-		arrivals: map[string]chan arrival{}, jobs: map[string]time.Time{}}
+		arrivals: map[string]chan arrival{}, jobs: map[string]*job{}}
 	fn.srv = &http.Server{Handler: http.HandlerFunc(fn.serve)}
 	go fn.srv.Serve(ln)
 	return fn, nil
@@ -101,22 +109,20 @@ func (fn *function) serve(w http.ResponseWriter, r *http.Request) {
 		// Answered with {}; what follows the answer is below.
 	case "job":
 		answer.Job = c.Execution
-		done := now.Add(fn.job)
 		fn.mu.Lock()
-		fn.jobs[answer.Job] = done
+		fn.jobs[answer.Job] = &job{report: report}
 		fn.mu.Unlock()
-		if report != nil {
-			time.AfterFunc(fn.job, func() { fn.send(c.Execution, report) })
-		}
 	case "status":
 		fn.mu.Lock()
-		done, ok := fn.jobs[c.Job]
+		j, ok := fn.jobs[c.Job]
+		if ok {
+			answer.Done = !j.done.IsZero() && !now.Before(j.done)
+		}
 		fn.mu.Unlock()
 		if !ok {
 			http.Error(w, "no job "+c.Job, http.StatusNotFound)
 			return
 		}
-		answer.Done = !now.Before(done)
 	default:
 		http.Error(w, "no mode "+c.Mode, http.StatusBadRequest)
 		return
@@ -126,6 +132,8 @@ func (fn *function) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case c.Mode == "hold":
 		fn.arrive(c.Execution, arrival{at: now, report: report})
+	case c.Mode == "job":
+		fn.arrive(c.Execution, arrival{at: now})
 	case c.Mode != "":
 	case report == nil:
 		fn.arrive(c.Execution, arrival{at: now})
@@ -194,12 +202,32 @@ func (fn *function) next(ctx context.Context, execution string, patience time.Du
 	}
 }
 
+// runJobs runs every job taken and not yet running: each is done after
+// the job duration from now.
+func (fn *function) runJobs() {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	done := time.Now().Add(fn.job)
+	for id, j := range fn.jobs {
+		if !j.done.IsZero() {
+			continue
+		}
+		j.done = done
+		if j.report != nil {
+			time.AfterFunc(fn.job, func() { fn.send(id, j.report) })
+		}
+	}
+}
+
 // jobDone says when the execution's job was done.
 func (fn *function) jobDone(execution string) (time.Time, bool) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	done, ok := fn.jobs[execution]
-	return done, ok
+	j, ok := fn.jobs[execution]
+	if !ok || j.done.IsZero() {
+		return time.Time{}, false
+	}
+	return j.done, true
 }
 
 // forget drops what the function holds for the execution.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,8 +26,10 @@ import (
 //   - hand-written callback: an activity starts the job and returns
 //     ErrResultPending; the function completes it when the job is done.
 //
-// Each flow ends with one more requestResponse task: the delay is from the
-// job done to that task's call reaching the function. CPU per execution is
+// The jobs run once every execution has started its job, so that all N
+// wait at once for the whole job however long the starts take. Each flow
+// ends with one more requestResponse task: the delay is from the job done
+// to that task's call reaching the function. CPU per execution is
 // that of the counted processes and of fnflow-bench itself (the hand-written
 // worker lives there, and the function serves both variants' calls alike)
 // over the turn, from the first start to the last end.
@@ -106,7 +109,8 @@ func runPolling(ctx context.Context, opts options, env *environment) (*PollingRe
 }
 
 // watchJobs starts n executions of v, all at once but for the starters'
-// pace, and waits for each to reach the step after its job and end.
+// pace, runs their jobs once all have started one, and waits for each to
+// reach the step after its job and end.
 func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n int) (PollingResult, error) {
 	prefix := executionPrefix("polling", v.name)
 	var (
@@ -117,6 +121,8 @@ func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n in
 	if err != nil {
 		return PollingResult{}, err
 	}
+	var started atomic.Int64
+	running := make(chan struct{})
 	began := time.Now()
 	// Every execution needs a goroutine of its own to wait on it while
 	// they all wait at once; only the starts are paced.
@@ -129,6 +135,18 @@ func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n in
 		<-starters
 		if err != nil {
 			return fmt.Errorf("starting %s: %w", execution, err)
+		}
+		if _, err := reach(ctx, v, fn, execution, 10*time.Minute); err != nil {
+			return fmt.Errorf("starting the job: %w", err)
+		}
+		if started.Add(1) == int64(n) {
+			fn.runJobs()
+			close(running)
+		}
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		resumed, err := reach(ctx, v, fn, execution, fn.job+5*time.Minute)
 		if err != nil {
