@@ -50,10 +50,11 @@ fuzz-gateway:
 
 # bench runs the measurements of docs/benchmarks.md, each with its baseline in
 # the same run, into bench/results/: the Go benchmarks (bench/run.sh says how),
-# then fnflow-bench's throughput scenario over the HTTP API.
+# then fnflow-bench's scenarios over the HTTP API (throughput, latency,
+# polling vs callback, idle).
 bench:
 	bench/run.sh
-	go run ./bench/fnflow-bench --json bench/results/throughput.json | tee bench/results/throughput.md
+	go run ./bench/fnflow-bench --json bench/results/fnflow-bench.json | tee bench/results/fnflow-bench.md
 
 # bench-postgres runs the throughput scenario against the production shape on
 # this machine: PostgreSQL 15, a Temporal server on it, and fnflow worker and

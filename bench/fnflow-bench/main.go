@@ -1,16 +1,25 @@
-// Command fnflow-bench measures fnflow's throughput through its HTTP API
-// against a hand-written Temporal workflow doing the same work on the same
-// Temporal server, in turns, and prints the ratio (docs/benchmarks.md, "The
-// throughput scenario").
+// Command fnflow-bench runs the benchmark scenarios of docs/benchmarks.md
+// ("The scenarios over the HTTP API") against fnflow through its HTTP API
+// and, in the same run on the same Temporal server, against hand-written
+// Temporal workflows doing the same work, and prints the ratios:
 //
-//	go run ./bench/fnflow-bench                      # starts `fnflow dev` itself
-//	go run ./bench/fnflow-bench --gateway URL --temporal-address HOST:PORT
+//   - throughput: executions of five task steps, N in flight;
 //
-// It is the load generator and the "function" in one: the flow's task
-// steps call its HTTP function, which for a waitForCallback step reports
-// the token at once through the gateway (ReportTaskSucceeded), as a worker
-// of the managed service would. The baseline's activities call the same
-// function, which completes them through Temporal (CompleteActivity).
+//   - latency: one execution at a time, start → waiting, callback → next
+//     step, report → closed;
+//
+//   - polling: a long job watched by a polling loop and by a callback;
+//
+//   - idle: many executions waiting on a callback, their memory and CPU.
+//
+//     go run ./bench/fnflow-bench                      # starts `fnflow dev` itself
+//     go run ./bench/fnflow-bench --gateway URL --temporal-address HOST:PORT
+//
+// It is the load generator and the "function" in one: the flows' task
+// steps call its HTTP function (function.go), which reports waitForCallback
+// tokens through the gateway (ReportTaskSucceeded), as a worker of the
+// managed service would. The baseline's activities call the same function,
+// which completes them through Temporal (CompleteActivity).
 package main
 
 import (
@@ -23,12 +32,17 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// scenarios are the scenarios in the order a run takes them.
+var scenarios = []string{"throughput", "latency", "polling", "idle"}
+
 type options struct {
+	scenarios       []string
 	fnflowBinary    string
 	functionAddr    string
 	gateway         string
@@ -37,11 +51,21 @@ type options struct {
 	accessKeyID     string
 	accessKeySecret string
 	pids            []int
-	executions      int
-	concurrency     []int
-	rounds          int
-	steps           int
 	jsonFile        string
+
+	// throughput
+	executions  int
+	concurrency []int
+	rounds      int
+	steps       int
+	// latency
+	latencyExecutions int
+	// polling
+	pollingExecutions int
+	jobSeconds        int
+	// idle
+	idleExecutions int
+	idleSeconds    int
 }
 
 func main() {
@@ -67,9 +91,10 @@ func main() {
 
 func parseFlags(args []string) (options, error) {
 	var opts options
-	var concurrency, pids string
+	var names, concurrency, pids string
 	var short bool
 	fs := flag.NewFlagSet("fnflow-bench", flag.ContinueOnError)
+	fs.StringVar(&names, "scenarios", strings.Join(scenarios, ","), "comma-separated scenarios to run: "+strings.Join(scenarios, ", "))
 	fs.StringVar(&opts.fnflowBinary, "fnflow", "", "the fnflow binary to run `fnflow dev` with; built from this checkout when empty (not with --gateway)")
 	fs.StringVar(&opts.functionAddr, "function-addr", "127.0.0.1:0", "where the function listens; a running stack's workers must bind "+functionResource+" to http://ADDR/invoke")
 	fs.StringVar(&opts.gateway, "gateway", "", "URL of a running gateway; with --temporal-address, measure that stack instead of starting `fnflow dev`")
@@ -77,18 +102,38 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&opts.namespace, "namespace", "default", "Temporal namespace of the running stack")
 	fs.StringVar(&opts.accessKeyID, "access-key-id", "", "access key to sign the gateway requests with")
 	fs.StringVar(&opts.accessKeySecret, "access-key-secret", "", "its secret")
-	fs.StringVar(&pids, "pids", "", "comma-separated process IDs whose CPU time to count (a running stack's server, workers and gateway)")
-	fs.IntVar(&opts.executions, "executions", 300, "executions per variant, round and concurrency")
-	fs.StringVar(&concurrency, "concurrency", "10,50,200", "comma-separated numbers of executions in flight")
-	fs.IntVar(&opts.rounds, "rounds", 3, "turns each variant takes at each concurrency")
-	fs.IntVar(&opts.steps, "steps", 5, "task steps per execution")
+	fs.StringVar(&pids, "pids", "", "comma-separated process IDs whose CPU time and memory to count (a running stack's server, workers and gateway)")
 	fs.StringVar(&opts.jsonFile, "json", "", "also write every figure to this file as JSON")
-	fs.BoolVar(&short, "short", false, "a smoke run: a few executions, concurrency 2, one round (checks that it works, not its speed)")
+	fs.IntVar(&opts.executions, "executions", 300, "throughput: executions per variant, round and concurrency")
+	fs.StringVar(&concurrency, "concurrency", "10,50,200", "throughput: comma-separated numbers of executions in flight")
+	fs.IntVar(&opts.rounds, "rounds", 3, "throughput: turns each variant takes at each concurrency")
+	fs.IntVar(&opts.steps, "steps", 5, "throughput: task steps per execution")
+	fs.IntVar(&opts.latencyExecutions, "latency-executions", 200, "latency: executions per variant, one at a time")
+	fs.IntVar(&opts.pollingExecutions, "polling-executions", 1000, "polling: executions per variant, all waiting at once")
+	fs.IntVar(&opts.jobSeconds, "job-seconds", 10, "polling: how long the long job runs")
+	fs.IntVar(&opts.idleExecutions, "idle-executions", 10000, "idle: executions per variant waiting at once")
+	fs.IntVar(&opts.idleSeconds, "idle-seconds", 60, "idle: how long their CPU is counted while all wait")
+	fs.BoolVar(&short, "short", false, "a smoke run of every scenario, a few seconds each (checks that it works, not its speed)")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
 	if short {
 		opts.executions, concurrency, opts.rounds = 6, "2", 1
+		opts.latencyExecutions = 3
+		opts.pollingExecutions, opts.jobSeconds = 10, 1
+		opts.idleExecutions, opts.idleSeconds = 20, 2
+	}
+	for _, name := range strings.Split(names, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.Contains(scenarios, name) {
+			return opts, fmt.Errorf("--scenarios: no scenario %q (%s)", name, strings.Join(scenarios, ", "))
+		}
+		opts.scenarios = append(opts.scenarios, name)
+	}
+	if len(opts.scenarios) == 0 {
+		return opts, fmt.Errorf("--scenarios names none")
 	}
 	var err error
 	if opts.concurrency, err = intList(concurrency); err != nil {
@@ -100,8 +145,14 @@ func parseFlags(args []string) (options, error) {
 	if (opts.gateway == "") != (opts.temporalAddress == "") {
 		return opts, fmt.Errorf("--gateway and --temporal-address go together")
 	}
-	if opts.executions < 1 || opts.rounds < 1 || opts.steps < 1 {
-		return opts, fmt.Errorf("--executions, --rounds and --steps must be positive")
+	for name, n := range map[string]int{
+		"--executions": opts.executions, "--rounds": opts.rounds, "--steps": opts.steps,
+		"--latency-executions": opts.latencyExecutions, "--polling-executions": opts.pollingExecutions,
+		"--job-seconds": opts.jobSeconds, "--idle-executions": opts.idleExecutions, "--idle-seconds": opts.idleSeconds,
+	} {
+		if n < 1 {
+			return opts, fmt.Errorf("%s must be positive", name)
+		}
 	}
 	return opts, nil
 }
@@ -121,13 +172,15 @@ func intList(text string) ([]int, error) {
 	return list, nil
 }
 
-// Report is everything a run measured, as --json writes it.
+// Report is everything a run measured, as --json writes it: a section per
+// scenario run, nil for those not run.
 type Report struct {
 	Date       time.Time
 	Machine    Machine
-	Executions int
-	Steps      int
-	Results    []Result
+	Throughput *ThroughputReport `json:",omitempty"`
+	Latency    *LatencyReport    `json:",omitempty"`
+	Polling    *PollingReport    `json:",omitempty"`
+	Idle       *IdleReport       `json:",omitempty"`
 }
 
 // Machine says where the figures come from.
@@ -136,6 +189,14 @@ type Machine struct {
 	Cores         int
 	GoVersion     string
 	EmbeddedStack bool
+}
+
+// environment is what every scenario runs with: the function, the stack
+// and the baseline's worker on it.
+type environment struct {
+	fn       *function
+	stack    *stack
+	baseline *baseline
 }
 
 func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
@@ -155,37 +216,36 @@ func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 		return Report{}, err
 	}
 	defer baseline.stop()
-	if err := deployFlows(ctx, target.gateway, opts.steps); err != nil {
-		return Report{}, err
-	}
-	report := Report{Date: time.Now().UTC(), Executions: opts.executions, Steps: opts.steps,
+	env := &environment{fn: fn, stack: target, baseline: baseline}
+	report := Report{Date: time.Now().UTC(),
 		Machine: Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(), EmbeddedStack: opts.gateway == ""}}
-	variants := []variant{
-		fnflowVariant(target.gateway, pattern("waitForCallback")),
-		baseline.variant(pattern("waitForCallback"), opts.steps),
-		fnflowVariant(target.gateway, pattern("requestResponse")),
-		baseline.variant(pattern("requestResponse"), opts.steps),
-	}
-	// Warm both sides up so that the first measured round does not pay for
-	// caches and connections.
-	for _, v := range variants {
-		if _, err := measure(ctx, v, fn, target.pids, min(opts.executions, 20), 5, opts.steps); err != nil {
-			return Report{}, fmt.Errorf("warming up %s: %w", v.name, err)
-		}
-	}
-	for _, c := range opts.concurrency {
-		for round := 1; round <= opts.rounds; round++ {
-			for _, v := range variants {
-				r, err := measure(ctx, v, fn, target.pids, opts.executions, c, opts.steps)
-				if err != nil {
-					return Report{}, fmt.Errorf("%s at concurrency %d: %w", v.name, c, err)
-				}
-				r.Round = round
-				report.Results = append(report.Results, r)
+	for _, name := range opts.scenarios {
+		switch name {
+		case "throughput":
+			report.Throughput, err = runThroughput(ctx, opts, env)
+			if err == nil {
+				printThroughput(stdout, report.Throughput)
+			}
+		case "latency":
+			report.Latency, err = runLatency(ctx, opts, env)
+			if err == nil {
+				printLatency(stdout, report.Latency)
+			}
+		case "polling":
+			report.Polling, err = runPolling(ctx, opts, env)
+			if err == nil {
+				printPolling(stdout, report.Polling)
+			}
+		case "idle":
+			report.Idle, err = runIdle(ctx, opts, env)
+			if err == nil {
+				printIdle(stdout, report.Idle)
 			}
 		}
+		if err != nil {
+			return report, fmt.Errorf("the %s scenario: %w", name, err)
+		}
 	}
-	printTable(stdout, report)
 	return report, nil
 }
 

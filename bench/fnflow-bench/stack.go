@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +27,13 @@ import (
 const functionResource = "services/fnflow-bench/functions/step"
 
 // stack is what the benchmark runs against: a gateway, the Temporal server
-// behind it, and the processes whose CPU time counts.
+// behind it, the processes whose CPU time and memory count, and where the
+// profiles of `fnflow dev` are served (empty against a running stack).
 type stack struct {
 	gateway  *fnfclient.Client
 	temporal client.Client
 	pids     []int
+	pprof    string
 	stop     func()
 }
 
@@ -45,6 +49,7 @@ func reachStack(ctx context.Context, opts options, fn *function, logger *slog.Lo
 		}
 		s.stop = dev.stop
 		s.pids = []int{dev.cmd.Process.Pid}
+		s.pprof = dev.pprof
 		gatewayURL, temporalAddress, namespace = dev.gateway, dev.temporal, "default"
 	}
 	s.gateway = &fnfclient.Client{Endpoint: gatewayURL, AccessKeyID: opts.accessKeyID, AccessKeySecret: opts.accessKeySecret}
@@ -72,6 +77,7 @@ type dev struct {
 	dir      string
 	gateway  string
 	temporal string
+	pprof    string
 }
 
 func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
@@ -94,16 +100,18 @@ func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	ports, err := freePorts(2)
+	ports, err := freePorts(3)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	d.temporal = "127.0.0.1:" + strconv.Itoa(ports[0])
 	d.gateway = "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	// The idle scenario reads the heap of `fnflow dev` from its profiles.
+	d.pprof = "http://127.0.0.1:" + strconv.Itoa(ports[2])
 	d.cmd = exec.Command(binary, "dev", "--data-dir", filepath.Join(dir, "data"), "--functions", bindings,
 		"--temporal-port", strconv.Itoa(ports[0]), "--gateway-addr", strings.TrimPrefix(d.gateway, "http://"),
-		"--ui-port", "0", "--console=false", "--log-level", "warn")
+		"--ui-port", "0", "--console=false", "--log-level", "warn", "--pprof", strings.TrimPrefix(d.pprof, "http://"))
 	d.cmd.Stderr = os.Stderr
 	if err := d.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -178,4 +186,59 @@ func cpuTime(pids []int) (time.Duration, error) {
 		total += time.Duration(user+system) * 10 * time.Millisecond
 	}
 	return total, nil
+}
+
+// residentMemory is the processes' resident memory in bytes (VmRSS).
+func residentMemory(pids []int) (int64, error) {
+	var total int64
+	for _, pid := range pids {
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return 0, fmt.Errorf("reading the memory of process %d: %w", pid, err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if kB, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kB), "kB")), 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("reading the memory of process %d: %q: %w", pid, line, err)
+				}
+				total += n * 1024
+			}
+		}
+	}
+	return total, nil
+}
+
+// devHeap is the Go heap `fnflow dev` holds after a collection
+// (runtime.MemStats.HeapAlloc), read from its heap profile, whose ?gc=1
+// collects first and whose debug=1 text ends with the MemStats.
+func devHeap(ctx context.Context, pprof string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pprof+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("reading the heap of fnflow dev: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("reading the heap of fnflow dev: %s %v", resp.Status, err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if value, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			return strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		}
+	}
+	return 0, errors.New("the heap profile of fnflow dev has no HeapAlloc")
+}
+
+// ownHeap is the Go heap this process holds after a collection: the
+// baseline's worker lives here, and the tokens the function holds.
+func ownHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The polling-vs-callback scenario: the same long job, which the function
+// runs for --job-seconds, watched four ways, N executions waiting at once:
+//
+//   - fnflow polling: a requestResponse task starts the job and returns its
+//     id, then a loop of `wait` (one second, as the managed service's
+//     documented polling flow does), a requestResponse task asking the
+//     job's status and a `choice` that `goto`s back to the wait until done;
+//   - fnflow callback: a waitForCallback task starts the job, and the
+//     function reports its token when the job is done;
+//   - hand-written polling: an activity starts the job, then a loop of
+//     workflow.Sleep and a status activity;
+//   - hand-written callback: an activity starts the job and returns
+//     ErrResultPending; the function completes it when the job is done.
+//
+// The jobs run once every execution has started its job, so that all N
+// wait at once for the whole job however long the starts take. Each flow
+// ends with one more requestResponse task: the delay is from the job done
+// to that task's call reaching the function. CPU per execution is
+// that of the counted processes and of fnflow-bench itself (the hand-written
+// worker lives there, and the function serves both variants' calls alike)
+// over the turn, from the first start to the last end.
+
+const (
+	pollingFlow  = "bench-polling"
+	callbackFlow = "bench-callback-job"
+)
+
+// pollingStarters is how many executions are being started at once.
+const pollingStarters = 20
+
+// PollingReport is the polling scenario's figures.
+type PollingReport struct {
+	Executions          int
+	JobSeconds          int
+	PollIntervalSeconds float64
+	Variants            []PollingResult
+}
+
+// PollingResult is one variant's turn.
+type PollingResult struct {
+	Variant string
+	// Pattern is polling or callback.
+	Pattern string
+	Seconds float64
+	// DelayP50 and DelayP99 are from the job done to the next step's call
+	// reaching the function, in milliseconds.
+	DelayP50, DelayP99 float64
+	// CPUPerExecution is in milliseconds.
+	CPUPerExecution float64
+}
+
+// pollingDefinition is the FDL polling loop.
+func pollingDefinition() string {
+	var def strings.Builder
+	def.WriteString("version: v1\ntype: flow\nsteps:\n")
+	taskStep(&def, "startJob", step{"requestResponse", "job"}, "    outputMappings:\n      - target: job\n        source: $local.job\n")
+	fmt.Fprintf(&def, "  - type: wait\n    name: pause\n    duration: %d\n", int(pollInterval/time.Second))
+	// A step's inputMappings read its parent's local, the union of its
+	// siblings' outputs: the job's id from startJob.
+	taskStep(&def, "jobStatus", step{"requestResponse", "status"}, "      - target: job\n        source: $local.job\n    outputMappings:\n      - target: done\n        source: $local.done\n")
+	def.WriteString("  - type: choice\n    name: jobDone\n    choices:\n      - condition: $.done == false\n        goto: pause\n")
+	taskStep(&def, "after", step{"requestResponse", ""}, "")
+	return def.String()
+}
+
+func runPolling(ctx context.Context, opts options, env *environment) (*PollingReport, error) {
+	env.fn.job = time.Duration(opts.jobSeconds) * time.Second
+	callbackSteps := []step{{"waitForCallback", "job"}, {"requestResponse", ""}}
+	if err := deployFlow(ctx, env.stack.gateway, pollingFlow, pollingDefinition()); err != nil {
+		return nil, err
+	}
+	if err := deployFlow(ctx, env.stack.gateway, callbackFlow, stepsFlow(callbackSteps)); err != nil {
+		return nil, err
+	}
+	turns := []struct {
+		pattern string
+		variant variant
+	}{
+		{"polling", fnflowVariant(env.stack.gateway, pollingFlow)},
+		{"polling", env.baseline.variant("HandwrittenPolling")},
+		{"callback", fnflowVariant(env.stack.gateway, callbackFlow)},
+		{"callback", env.baseline.variant("HandwrittenSteps", callbackSteps)},
+	}
+	counted := append(slices.Clone(env.stack.pids), os.Getpid())
+	report := &PollingReport{Executions: opts.pollingExecutions, JobSeconds: opts.jobSeconds, PollIntervalSeconds: pollInterval.Seconds()}
+	for _, turn := range turns {
+		r, err := watchJobs(ctx, turn.variant, env.fn, counted, opts.pollingExecutions)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", turn.variant.name, turn.pattern, err)
+		}
+		r.Pattern = turn.pattern
+		report.Variants = append(report.Variants, r)
+	}
+	return report, nil
+}
+
+// watchJobs starts n executions of v, all at once but for the starters'
+// pace, runs their jobs once all have started one, and waits for each to
+// reach the step after its job and end.
+func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n int) (PollingResult, error) {
+	prefix := executionPrefix("polling", v.name)
+	var (
+		mu     sync.Mutex
+		delays []time.Duration
+	)
+	cpuBefore, err := cpuTime(counted)
+	if err != nil {
+		return PollingResult{}, err
+	}
+	var started atomic.Int64
+	running := make(chan struct{})
+	began := time.Now()
+	// Every execution needs a goroutine of its own to wait on it while
+	// they all wait at once; only the starts are paced.
+	starters := make(chan struct{}, pollingStarters)
+	err = forEach(ctx, n, n, func(ctx context.Context, i int) error {
+		execution := fmt.Sprintf("%s-%d", prefix, i)
+		defer fn.forget(execution)
+		starters <- struct{}{}
+		err := v.start(ctx, execution)
+		<-starters
+		if err != nil {
+			return fmt.Errorf("starting %s: %w", execution, err)
+		}
+		if _, err := reach(ctx, v, fn, execution, 10*time.Minute); err != nil {
+			return fmt.Errorf("starting the job: %w", err)
+		}
+		if started.Add(1) == int64(n) {
+			fn.runJobs()
+			close(running)
+		}
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		resumed, err := reach(ctx, v, fn, execution, fn.job+5*time.Minute)
+		if err != nil {
+			return err
+		}
+		done, ok := fn.jobDone(execution)
+		if !ok {
+			return fmt.Errorf("execution %s went on without starting its job", execution)
+		}
+		mu.Lock()
+		delays = append(delays, resumed.at.Sub(done))
+		mu.Unlock()
+		if err := awaitEnd(ctx, v, execution, pollEvery); err != nil {
+			return fmt.Errorf("execution %s: %w", execution, err)
+		}
+		return nil
+	})
+	elapsed := time.Since(began)
+	if err != nil {
+		return PollingResult{}, err
+	}
+	cpuAfter, err := cpuTime(counted)
+	if err != nil {
+		return PollingResult{}, err
+	}
+	slices.Sort(delays)
+	return PollingResult{Variant: v.name, Seconds: elapsed.Seconds(),
+		DelayP50: milliseconds(percentile(delays, 50)), DelayP99: milliseconds(percentile(delays, 99)),
+		CPUPerExecution: milliseconds(cpuAfter-cpuBefore) / float64(n)}, nil
+}
+
+func printPolling(w io.Writer, report *PollingReport) {
+	fmt.Fprintf(w, "polling vs callback: %d executions per variant waiting at once on a %d s job, polled every %.0f s; delay = job done → next step's call (fnflow / hand-written)\n\n",
+		report.Executions, report.JobSeconds, report.PollIntervalSeconds)
+	fmt.Fprintln(w, "| watched by | delay p50 ms | ratio | delay p99 ms | ratio | CPU ms/execution | ratio | turn s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	byKey := map[string]PollingResult{}
+	for _, r := range report.Variants {
+		byKey[r.Variant+" "+r.Pattern] = r
+	}
+	row := func(name string, f, h PollingResult) {
+		fmt.Fprintf(w, "| %s | %.1f / %.1f | %.2f | %.1f / %.1f | %.2f | %.1f / %.1f | %.2f | %.1f / %.1f |\n", name,
+			f.DelayP50, h.DelayP50, f.DelayP50/h.DelayP50, f.DelayP99, h.DelayP99, f.DelayP99/h.DelayP99,
+			f.CPUPerExecution, h.CPUPerExecution, f.CPUPerExecution/h.CPUPerExecution, f.Seconds, h.Seconds)
+	}
+	for _, p := range []string{"polling", "callback"} {
+		row(p, byKey["fnflow "+p], byKey["hand-written "+p])
+	}
+	fmt.Fprintln(w, "\n| polling / callback | delay p50 | delay p99 | CPU per execution |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, v := range []string{"fnflow", "hand-written"} {
+		p, c := byKey[v+" polling"], byKey[v+" callback"]
+		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f |\n", v, p.DelayP50/c.DelayP50, p.DelayP99/c.DelayP99, p.CPUPerExecution/c.CPUPerExecution)
+	}
+	fmt.Fprintln(w)
+}
