@@ -199,24 +199,49 @@ type environment struct {
 	baseline *baseline
 }
 
+// startEnvironment reaches the stack (starting `fnflow dev` when the flags
+// name none) and starts the baseline's worker on it. The function reports
+// through the environment started last.
+func startEnvironment(ctx context.Context, opts options, fn *function, logger *slog.Logger) (*environment, error) {
+	target, err := reachStack(ctx, opts, fn, logger)
+	if err != nil {
+		return nil, err
+	}
+	baseline, err := startBaseline(target.temporal, fn)
+	if err != nil {
+		target.stop()
+		return nil, err
+	}
+	return &environment{fn: fn, stack: target, baseline: baseline}, nil
+}
+
+func (e *environment) stop() {
+	e.baseline.stop()
+	e.stack.stop()
+}
+
 func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if opts.gateway == "" && opts.fnflowBinary == "" {
+		dir, err := os.MkdirTemp("", "fnflow-bench-build")
+		if err != nil {
+			return Report{}, err
+		}
+		defer os.RemoveAll(dir)
+		if opts.fnflowBinary, err = buildFnflow(ctx, dir); err != nil {
+			return Report{}, err
+		}
+	}
 	fn, err := startFunction(opts.functionAddr, logger)
 	if err != nil {
 		return Report{}, err
 	}
 	defer fn.close()
-	target, err := reachStack(ctx, opts, fn, logger)
+	env, err := startEnvironment(ctx, opts, fn, logger)
 	if err != nil {
 		return Report{}, err
 	}
-	defer target.stop()
-	baseline, err := startBaseline(target.temporal, fn)
-	if err != nil {
-		return Report{}, err
-	}
-	defer baseline.stop()
-	env := &environment{fn: fn, stack: target, baseline: baseline}
+	defer env.stop()
 	report := Report{Date: time.Now().UTC(),
 		Machine: Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(), EmbeddedStack: opts.gateway == ""}}
 	for _, name := range opts.scenarios {
@@ -237,7 +262,7 @@ func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 				printPolling(stdout, report.Polling)
 			}
 		case "idle":
-			report.Idle, err = runIdle(ctx, opts, env)
+			report.Idle, err = runIdle(ctx, opts, env, logger)
 			if err == nil {
 				printIdle(stdout, report.Idle)
 			}

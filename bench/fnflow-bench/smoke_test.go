@@ -90,8 +90,11 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("idle: %+v", i)
 	}
 	for _, r := range written.Idle.Variants {
+		// A fresh stack with twenty executions waiting may use less CPU in
+		// two seconds than Linux counts (10 ms), and their heap is within
+		// the noise of a collection: present, not positive.
 		if r.StartSeconds <= 0 || r.ResidentBefore <= 0 || r.ResidentWaiting <= 0 || r.HeapBefore <= 0 ||
-			r.HeapWaiting <= 0 || r.CPUMillisecondsPerSecond <= 0 || r.CompleteSeconds <= 0 {
+			r.HeapWaiting <= 0 || r.CPUMillisecondsPerSecond < 0 || r.CompleteSeconds <= 0 {
 			t.Errorf("idle %s: a figure is missing: %+v", r.Variant, r)
 		}
 	}

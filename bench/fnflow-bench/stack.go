@@ -80,21 +80,24 @@ type dev struct {
 	pprof    string
 }
 
+// buildFnflow builds fnflow from this checkout into dir, once for every
+// `fnflow dev` a run starts.
+func buildFnflow(ctx context.Context, dir string) (string, error) {
+	binary := filepath.Join(dir, "fnflow")
+	build := exec.CommandContext(ctx, "go", "build", "-o", binary, "github.com/fnflow/fnflow/cmd/fnflow")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building fnflow: %w", err)
+	}
+	return binary, nil
+}
+
 func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
 	dir, err := os.MkdirTemp("", "fnflow-bench")
 	if err != nil {
 		return nil, err
 	}
 	d := &dev{dir: dir}
-	if binary == "" {
-		binary = filepath.Join(dir, "fnflow")
-		build := exec.CommandContext(ctx, "go", "build", "-o", binary, "github.com/fnflow/fnflow/cmd/fnflow")
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("building fnflow: %w", err)
-		}
-	}
 	bindings := filepath.Join(dir, "functions.yaml")
 	if err := os.WriteFile(bindings, []byte("functions:\n  - resource: "+functionResource+"\n    http: {url: "+functionURL+"}\n"), 0o644); err != nil {
 		os.RemoveAll(dir)
