@@ -20,6 +20,7 @@
 #   HISTORY_SHARDS  Temporal history shards (4)
 #   FUNCTIONS       bindings file the workers run with (--functions); when empty, one
 #                   binding fnflow-bench's function at FUNCTION_ADDR
+#   SCENARIOS       fnflow-bench --scenarios, when no CMD is given (throughput)
 #   CONCURRENCY     fnflow-bench --concurrency, when no CMD is given (10,50)
 #   JSON            fnflow-bench --json, when no CMD is given
 #                   (bench/results/postgres-WORKERS-workers.json)
@@ -372,7 +373,8 @@ if [[ $# -eq 0 ]]; then
 	mkdir -p "$(dirname "$json")"
 	set -- "$work/bin/fnflow-bench" --temporal-address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
 		--gateway "$GATEWAY_URL" --access-key-id "$ACCESS_KEY_ID" --access-key-secret "$ACCESS_KEY_SECRET" \
-		--pids "$PIDS" --function-addr "$FUNCTION_ADDR" --concurrency "${CONCURRENCY:-10,50}" --json "$json"
+		--pids "$PIDS" --function-addr "$FUNCTION_ADDR" --scenarios "${SCENARIOS:-throughput}" \
+		--concurrency "${CONCURRENCY:-10,50}" --json "$json"
 fi
 # In the background, so that a signal to this script is handled at once
 # (bash runs traps only between foreground commands) and stops the command too.
