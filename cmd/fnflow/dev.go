@@ -163,6 +163,10 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 	if err != nil {
 		return err
 	}
+	// Before the server: its own system workers are the process's first
+	// Temporal workers, and the SDK sizes its one cache when the first
+	// starts.
+	useWorkflowCacheSize(opts.workflowCacheSize)
 	stack.server, err = devserver.Start(ctx, devserver.Options{
 		DataDir: opts.dataDir,
 		Port:    opts.temporalPort,
@@ -185,7 +189,6 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	reg := stack.metrics.registerer()
-	useWorkflowCacheSize(opts.workflowCacheSize)
 	stack.worker = worker.New(stack.temporal, worker.Config{
 		Namespace:      stack.server.Namespace(),
 		PushSigner:     pushSigner,
