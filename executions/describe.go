@@ -114,8 +114,10 @@ func (s *Service) fill(ctx context.Context, info *workflowpb.WorkflowExecutionIn
 	running := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 	succeeded := info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	entry, cached := s.runs.get(info.GetExecution().GetRunId())
+	read := false
 	// A run not begun when it was cached may have begun since.
 	if !cached || (running && !entry.begun) {
+		read = true
 		startEvent, begun, err := s.opening(ctx, info.GetExecution(), running)
 		if err != nil {
 			return fmt.Errorf("execution %s of flow %s: %w", e.Name, e.FlowName, err)
@@ -139,9 +141,11 @@ func (s *Service) fill(ctx context.Context, info *workflowpb.WorkflowExecutionIn
 		if err := fromPayloads(closeEvent.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &entry.output); err != nil {
 			return fmt.Errorf("reading the output of execution %s of flow %s: %w", e.Name, e.FlowName, err)
 		}
-		entry.hasOutput = true
+		entry.hasOutput, read = true, true
 	}
-	s.runs.put(entry)
+	if read {
+		s.runs.put(entry)
+	}
 	if running && !entry.begun {
 		e.Status = Starting
 	}
