@@ -190,10 +190,17 @@ func (fn *function) channel(execution string) chan arrival {
 
 func (fn *function) arrive(execution string, a arrival) { fn.channel(execution) <- a }
 
-// next waits for the execution's next arrival.
+// next waits for the execution's next arrival. One that has come is taken
+// even when the patience has run out.
 func (fn *function) next(ctx context.Context, execution string, patience time.Duration) (arrival, error) {
+	ch := fn.channel(execution)
 	select {
-	case a := <-fn.channel(execution):
+	case a := <-ch:
+		return a, nil
+	default:
+	}
+	select {
+	case a := <-ch:
 		return a, nil
 	case <-ctx.Done():
 		return arrival{}, ctx.Err()

@@ -63,6 +63,8 @@ type options struct {
 	// polling
 	pollingExecutions int
 	jobSeconds        int
+	pollSeconds       int
+	keepUpSeconds     int
 	// idle
 	idleExecutions int
 	idleSeconds    int
@@ -110,18 +112,30 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&opts.steps, "steps", 5, "throughput: task steps per execution")
 	fs.IntVar(&opts.latencyExecutions, "latency-executions", 200, "latency: executions per variant, one at a time")
 	fs.IntVar(&opts.pollingExecutions, "polling-executions", 1000, "polling: executions per variant, all waiting at once")
-	fs.IntVar(&opts.jobSeconds, "job-seconds", 10, "polling: how long the long job runs")
+	fs.IntVar(&opts.jobSeconds, "job-seconds", 60, "polling: how long the long job runs")
+	fs.IntVar(&opts.pollSeconds, "poll-seconds", 30, "polling: how long the polling loops wait between two status calls")
+	fs.IntVar(&opts.keepUpSeconds, "keep-up-seconds", 0, "polling: how long after its job's end an execution may take to go on before it is stopped as not keeping up (0: twice --poll-seconds and a minute)")
 	fs.IntVar(&opts.idleExecutions, "idle-executions", 10000, "idle: executions per variant waiting at once")
 	fs.IntVar(&opts.idleSeconds, "idle-seconds", 60, "idle: how long their CPU is counted while all wait")
-	fs.BoolVar(&short, "short", false, "a smoke run of every scenario, a few seconds each (checks that it works, not its speed)")
+	fs.BoolVar(&short, "short", false, "a smoke run of every scenario, a few seconds each (checks that it works, not its speed); sizes what other flags leave unset")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
 	if short {
-		opts.executions, concurrency, opts.rounds = 6, "2", 1
-		opts.latencyExecutions = 3
-		opts.pollingExecutions, opts.jobSeconds = 10, 1
-		opts.idleExecutions, opts.idleSeconds = 20, 2
+		// --short sizes what the command line leaves to the defaults.
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, value := range map[string]string{
+			"executions": "6", "concurrency": "2", "rounds": "1", "latency-executions": "3",
+			"polling-executions": "10", "job-seconds": "1", "poll-seconds": "1",
+			"idle-executions": "20", "idle-seconds": "2",
+		} {
+			if !given[name] {
+				if err := fs.Set(name, value); err != nil {
+					return opts, err
+				}
+			}
+		}
 	}
 	for _, name := range strings.Split(names, ",") {
 		if name = strings.TrimSpace(name); name == "" {
@@ -145,10 +159,13 @@ func parseFlags(args []string) (options, error) {
 	if (opts.gateway == "") != (opts.temporalAddress == "") {
 		return opts, fmt.Errorf("--gateway and --temporal-address go together")
 	}
+	if opts.keepUpSeconds < 0 {
+		return opts, fmt.Errorf("--keep-up-seconds must not be negative")
+	}
 	for name, n := range map[string]int{
 		"--executions": opts.executions, "--rounds": opts.rounds, "--steps": opts.steps,
 		"--latency-executions": opts.latencyExecutions, "--polling-executions": opts.pollingExecutions,
-		"--job-seconds": opts.jobSeconds, "--idle-executions": opts.idleExecutions, "--idle-seconds": opts.idleSeconds,
+		"--job-seconds": opts.jobSeconds, "--poll-seconds": opts.pollSeconds, "--idle-executions": opts.idleExecutions, "--idle-seconds": opts.idleSeconds,
 	} {
 		if n < 1 {
 			return opts, fmt.Errorf("%s must be positive", name)

@@ -16,9 +16,9 @@ import (
 // runs for --job-seconds, watched four ways, N executions waiting at once:
 //
 //   - fnflow polling: a requestResponse task starts the job and returns its
-//     id, then a loop of `wait` (one second, as the managed service's
-//     documented polling flow does), a requestResponse task asking the
-//     job's status and a `choice` that `goto`s back to the wait until done;
+//     id, then a loop of `wait` (--poll-seconds), a requestResponse task
+//     asking the job's status and a `choice` that `goto`s back to the wait
+//     until done, the loop the managed service's samples use;
 //   - fnflow callback: a waitForCallback task starts the job, and the
 //     function reports its token when the job is done;
 //   - hand-written polling: an activity starts the job, then a loop of
@@ -33,6 +33,13 @@ import (
 // that of the counted processes and of fnflow-bench itself (the hand-written
 // worker lives there, and the function serves both variants' calls alike)
 // over the turn, from the first start to the last end.
+//
+// Polling asks the server for work for as long as the job runs, and a
+// server asked for more than it can do falls behind: an execution that has
+// not gone on within keepUp of its job's end did not keep up. Its delay
+// counts as keepUp (the percentiles it reaches are lower bounds), and it is
+// stopped, so that the next turn runs on a server that is not still busy
+// with this one.
 
 const (
 	pollingFlow  = "bench-polling"
@@ -47,7 +54,10 @@ type PollingReport struct {
 	Executions          int
 	JobSeconds          int
 	PollIntervalSeconds float64
-	Variants            []PollingResult
+	// KeepUpSeconds is how long after its job's end an execution may take
+	// to go on before it counts as not keeping up.
+	KeepUpSeconds float64
+	Variants      []PollingResult
 }
 
 // PollingResult is one variant's turn.
@@ -61,14 +71,17 @@ type PollingResult struct {
 	DelayP50, DelayP99 float64
 	// CPUPerExecution is in milliseconds.
 	CPUPerExecution float64
+	// Late is how many executions did not keep up.
+	Late int
 }
 
-// pollingDefinition is the FDL polling loop.
-func pollingDefinition() string {
+// pollingDefinition is the FDL polling loop, waiting interval between two
+// status calls.
+func pollingDefinition(interval time.Duration) string {
 	var def strings.Builder
 	def.WriteString("version: v1\ntype: flow\nsteps:\n")
 	taskStep(&def, "startJob", step{"requestResponse", "job"}, "    outputMappings:\n      - target: job\n        source: $local.job\n")
-	fmt.Fprintf(&def, "  - type: wait\n    name: pause\n    duration: %d\n", int(pollInterval/time.Second))
+	fmt.Fprintf(&def, "  - type: wait\n    name: pause\n    duration: %d\n", int(interval/time.Second))
 	// A step's inputMappings read its parent's local, the union of its
 	// siblings' outputs: the job's id from startJob.
 	taskStep(&def, "jobStatus", step{"requestResponse", "status"}, "      - target: job\n        source: $local.job\n    outputMappings:\n      - target: done\n        source: $local.done\n")
@@ -79,8 +92,13 @@ func pollingDefinition() string {
 
 func runPolling(ctx context.Context, opts options, env *environment) (*PollingReport, error) {
 	env.fn.job = time.Duration(opts.jobSeconds) * time.Second
+	interval := time.Duration(opts.pollSeconds) * time.Second
+	keepUp := time.Duration(opts.keepUpSeconds) * time.Second
+	if keepUp == 0 {
+		keepUp = 2*interval + time.Minute
+	}
 	callbackSteps := []step{{"waitForCallback", "job"}, {"requestResponse", ""}}
-	if err := deployFlow(ctx, env.stack.gateway, pollingFlow, pollingDefinition()); err != nil {
+	if err := deployFlow(ctx, env.stack.gateway, pollingFlow, pollingDefinition(interval)); err != nil {
 		return nil, err
 	}
 	if err := deployFlow(ctx, env.stack.gateway, callbackFlow, stepsFlow(callbackSteps)); err != nil {
@@ -91,14 +109,15 @@ func runPolling(ctx context.Context, opts options, env *environment) (*PollingRe
 		variant variant
 	}{
 		{"polling", fnflowVariant(env.stack.gateway, pollingFlow)},
-		{"polling", env.baseline.variant("HandwrittenPolling")},
+		{"polling", env.baseline.variant("HandwrittenPolling", interval)},
 		{"callback", fnflowVariant(env.stack.gateway, callbackFlow)},
 		{"callback", env.baseline.variant("HandwrittenSteps", callbackSteps)},
 	}
 	counted := append(slices.Clone(env.stack.pids), os.Getpid())
-	report := &PollingReport{Executions: opts.pollingExecutions, JobSeconds: opts.jobSeconds, PollIntervalSeconds: pollInterval.Seconds()}
+	report := &PollingReport{Executions: opts.pollingExecutions, JobSeconds: opts.jobSeconds,
+		PollIntervalSeconds: interval.Seconds(), KeepUpSeconds: keepUp.Seconds()}
 	for _, turn := range turns {
-		r, err := watchJobs(ctx, turn.variant, env.fn, counted, opts.pollingExecutions)
+		r, err := watchJobs(ctx, turn.variant, env.fn, counted, opts.pollingExecutions, keepUp)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", turn.variant.name, turn.pattern, err)
 		}
@@ -110,12 +129,13 @@ func runPolling(ctx context.Context, opts options, env *environment) (*PollingRe
 
 // watchJobs starts n executions of v, all at once but for the starters'
 // pace, runs their jobs once all have started one, and waits for each to
-// reach the step after its job and end.
-func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n int) (PollingResult, error) {
+// reach the step after its job and end, or stops it once it is keepUp late.
+func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n int, keepUp time.Duration) (PollingResult, error) {
 	prefix := executionPrefix("polling", v.name)
 	var (
 		mu     sync.Mutex
 		delays []time.Duration
+		late   int
 	)
 	cpuBefore, err := cpuTime(counted)
 	if err != nil {
@@ -148,13 +168,25 @@ func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n in
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		resumed, err := reach(ctx, v, fn, execution, fn.job+5*time.Minute)
-		if err != nil {
-			return err
-		}
 		done, ok := fn.jobDone(execution)
 		if !ok {
-			return fmt.Errorf("execution %s went on without starting its job", execution)
+			return fmt.Errorf("execution %s has no job running", execution)
+		}
+		resumed, err := fn.next(ctx, execution, time.Until(done.Add(keepUp)))
+		if err != nil && ctx.Err() == nil {
+			if ended, why := v.ended(ctx, execution); ended {
+				return fmt.Errorf("execution %s ended before going on: %w", execution, why)
+			}
+			mu.Lock()
+			delays, late = append(delays, keepUp), late+1
+			mu.Unlock()
+			if err := v.stop(ctx, execution); err != nil {
+				return fmt.Errorf("stopping execution %s, which did not keep up: %w", execution, err)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
 		}
 		mu.Lock()
 		delays = append(delays, resumed.at.Sub(done))
@@ -175,22 +207,29 @@ func watchJobs(ctx context.Context, v variant, fn *function, counted []int, n in
 	slices.Sort(delays)
 	return PollingResult{Variant: v.name, Seconds: elapsed.Seconds(),
 		DelayP50: milliseconds(percentile(delays, 50)), DelayP99: milliseconds(percentile(delays, 99)),
-		CPUPerExecution: milliseconds(cpuAfter-cpuBefore) / float64(n)}, nil
+		CPUPerExecution: milliseconds(cpuAfter-cpuBefore) / float64(n), Late: late}, nil
 }
 
 func printPolling(w io.Writer, report *PollingReport) {
 	fmt.Fprintf(w, "polling vs callback: %d executions per variant waiting at once on a %d s job, polled every %.0f s; delay = job done → next step's call (fnflow / hand-written)\n\n",
 		report.Executions, report.JobSeconds, report.PollIntervalSeconds)
-	fmt.Fprintln(w, "| watched by | delay p50 ms | ratio | delay p99 ms | ratio | CPU ms/execution | ratio | turn s |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| watched by | delay p50 ms | ratio | delay p99 ms | ratio | CPU ms/execution | ratio | turn s | did not keep up |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	byKey := map[string]PollingResult{}
 	for _, r := range report.Variants {
 		byKey[r.Variant+" "+r.Pattern] = r
 	}
+	// A delay of keepUp is one that did not keep up: a lower bound.
+	delay := func(ms float64) string {
+		if ms >= report.KeepUpSeconds*1000 {
+			return fmt.Sprintf("> %.0f", ms)
+		}
+		return fmt.Sprintf("%.1f", ms)
+	}
 	row := func(name string, f, h PollingResult) {
-		fmt.Fprintf(w, "| %s | %.1f / %.1f | %.2f | %.1f / %.1f | %.2f | %.1f / %.1f | %.2f | %.1f / %.1f |\n", name,
-			f.DelayP50, h.DelayP50, f.DelayP50/h.DelayP50, f.DelayP99, h.DelayP99, f.DelayP99/h.DelayP99,
-			f.CPUPerExecution, h.CPUPerExecution, f.CPUPerExecution/h.CPUPerExecution, f.Seconds, h.Seconds)
+		fmt.Fprintf(w, "| %s | %s / %s | %.2f | %s / %s | %.2f | %.1f / %.1f | %.2f | %.1f / %.1f | %d / %d |\n", name,
+			delay(f.DelayP50), delay(h.DelayP50), f.DelayP50/h.DelayP50, delay(f.DelayP99), delay(h.DelayP99), f.DelayP99/h.DelayP99,
+			f.CPUPerExecution, h.CPUPerExecution, f.CPUPerExecution/h.CPUPerExecution, f.Seconds, h.Seconds, f.Late, h.Late)
 	}
 	for _, p := range []string{"polling", "callback"} {
 		row(p, byKey["fnflow "+p], byKey["hand-written "+p])
@@ -200,6 +239,13 @@ func printPolling(w io.Writer, report *PollingReport) {
 	for _, v := range []string{"fnflow", "hand-written"} {
 		p, c := byKey[v+" polling"], byKey[v+" callback"]
 		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f |\n", v, p.DelayP50/c.DelayP50, p.DelayP99/c.DelayP99, p.CPUPerExecution/c.CPUPerExecution)
+	}
+	for _, r := range report.Variants {
+		if r.Late > 0 {
+			fmt.Fprintf(w, "\nDid not keep up: an execution not gone on %.0f s after its job's end was stopped, its delay counted as %.0f s; a delay marked > is a lower bound, and so is a ratio it enters.\n",
+				report.KeepUpSeconds, report.KeepUpSeconds)
+			break
+		}
 	}
 	fmt.Fprintln(w)
 }

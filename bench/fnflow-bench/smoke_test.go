@@ -3,33 +3,63 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
+
+// fnflowBinary is `fnflow` built from this checkout once for every test.
+var fnflowBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fnflow-bench-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fnflowBinary, err = buildFnflow(context.Background(), dir)
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBench runs fnflow-bench with the arguments against a `fnflow dev` of
+// its own and returns its report and its printed tables.
+func runBench(t *testing.T, args ...string) (Report, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	opts, err := parseFlags(append([]string{"--fnflow", fnflowBinary}, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	report, err := run(ctx, opts, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report, out.String()
+}
 
 // TestSmoke runs every scenario as `make bench` does, tiny (--short):
 // `fnflow dev` built from this checkout, every variant of each. It checks
 // that every execution of every variant ran and that each figure was
 // measured, not how fast.
 func TestSmoke(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	file := filepath.Join(t.TempDir(), "results.json")
 	opts, err := parseFlags([]string{"--short", "--json", file})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := os.Create(filepath.Join(t.TempDir(), "table.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	report, err := run(ctx, opts, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report, _ := runBench(t, "--short")
 	if err := writeJSON(opts.jsonFile, report); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +114,9 @@ func TestSmoke(t *testing.T) {
 		if r.Pattern == "polling" && r.DelayP50 <= 0 {
 			t.Errorf("polling %s: a polled job was seen done at once: %+v", r.Variant, r)
 		}
+		if r.Late != 0 {
+			t.Errorf("polling %s %s: %d executions did not keep up", r.Variant, r.Pattern, r.Late)
+		}
 	}
 
 	if i := written.Idle; i.Executions != opts.idleExecutions || !i.HeapMeasured || len(i.Variants) != 2 {
@@ -100,6 +133,30 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestPollingThatFallsBehind: a polling loop that asks for the job's status
+// only long after the job is done does not keep up. The scenario stops
+// such executions, counts them and their delays as lower bounds, and goes
+// on to the next turn instead of failing; the callback variants, reported
+// at once, keep up.
+func TestPollingThatFallsBehind(t *testing.T) {
+	report, table := runBench(t, "--short", "--scenarios", "polling", "--polling-executions", "3", "--poll-seconds", "30", "--keep-up-seconds", "3")
+	p := report.Polling
+	if p == nil || len(p.Variants) != 4 || p.KeepUpSeconds != 3 {
+		t.Fatalf("polling: %+v", p)
+	}
+	for _, r := range p.Variants {
+		switch {
+		case r.Pattern == "polling" && (r.Late != 3 || r.DelayP50 != 3000 || r.DelayP99 != 3000):
+			t.Errorf("%s polling: want all 3 late with a delay of the 3 s keep-up, got %+v", r.Variant, r)
+		case r.Pattern == "callback" && (r.Late != 0 || r.DelayP99 >= 3000):
+			t.Errorf("%s callback: want none late, got %+v", r.Variant, r)
+		}
+	}
+	if !strings.Contains(table, "| polling | > 3000 / > 3000 |") || !strings.Contains(table, "Did not keep up") {
+		t.Errorf("the table does not say the polling executions did not keep up:\n%s", table)
+	}
+}
+
 func TestFlags(t *testing.T) {
 	for name, args := range map[string][]string{
 		"gateway without Temporal": {"--gateway", "http://127.0.0.1:8080"},
@@ -109,6 +166,8 @@ func TestFlags(t *testing.T) {
 		"no scenario":              {"--scenarios", ","},
 		"no idle executions":       {"--idle-executions", "0"},
 		"no job":                   {"--job-seconds", "0"},
+		"no poll interval":         {"--poll-seconds", "0"},
+		"negative keep-up":         {"--keep-up-seconds", "-1"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("%s: want an error", name)
@@ -121,5 +180,9 @@ func TestFlags(t *testing.T) {
 	opts, err = parseFlags([]string{"--scenarios", "idle, latency", "--short"})
 	if err != nil || len(opts.scenarios) != 2 || opts.scenarios[0] != "idle" || opts.idleExecutions != 20 || opts.jobSeconds != 1 {
 		t.Errorf("got %+v, %v", opts, err)
+	}
+	opts, err = parseFlags([]string{"--short", "--polling-executions", "3"})
+	if err != nil || opts.pollingExecutions != 3 || opts.pollSeconds != 1 {
+		t.Errorf("--short must leave a flag given beside it alone: got %+v, %v", opts, err)
 	}
 }

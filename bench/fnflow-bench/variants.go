@@ -42,12 +42,13 @@ func steps(n int, p pattern, mode string) []step {
 
 // variant is one way of running an execution: start names the execution
 // and starts it; ended says whether it has ended, and fails for an
-// execution that did not succeed.
+// execution that did not succeed; stop ends one the scenario gives up on.
 type variant struct {
 	name    string
 	pattern pattern
 	start   func(ctx context.Context, execution string) error
 	ended   func(ctx context.Context, execution string) (bool, error)
+	stop    func(ctx context.Context, execution string) error
 }
 
 // awaitEnd asks every so often whether the execution has ended, for both
@@ -135,6 +136,10 @@ func fnflowVariant(gateway *fnfclient.Client, flow string) variant {
 			}
 			return true, nil
 		},
+		stop: func(ctx context.Context, execution string) error {
+			_, err := gateway.StopExecution(ctx, flow, execution, fnfclient.Stop{Error: "fnflow-bench", Cause: "given up on"})
+			return err
+		},
 	}
 }
 
@@ -159,11 +164,6 @@ func lastEvent(ctx context.Context, gateway *fnfclient.Client, flow, execution s
 // baselineTaskQueue is the hand-written workflows' own task queue, polled by
 // the benchmark's worker.
 const baselineTaskQueue = "fnflow-bench-baseline"
-
-// pollInterval is how long a polling loop waits between two status calls,
-// in both variants: the managed service's documented polling flow waits one
-// second.
-const pollInterval = time.Second
 
 // baseline is the hand-written Temporal workflows and their worker.
 type baseline struct {
@@ -208,15 +208,16 @@ func handwrittenSteps(ctx workflow.Context, list []step) error {
 }
 
 // handwrittenPolling is the polling flow written by hand: start the job,
-// then sleep and ask its status until it is done, then the next step.
-func handwrittenPolling(ctx workflow.Context) error {
+// then sleep for the interval and ask its status until it is done, then
+// the next step.
+func handwrittenPolling(ctx workflow.Context, interval time.Duration) error {
 	ctx = withStepOptions(ctx, "requestResponse")
 	var started reply
 	if err := workflow.ExecuteActivity(ctx, "HandwrittenStep", step{"requestResponse", "job"}, "").Get(ctx, &started); err != nil {
 		return err
 	}
 	for {
-		if err := workflow.Sleep(ctx, pollInterval); err != nil {
+		if err := workflow.Sleep(ctx, interval); err != nil {
 			return err
 		}
 		var status reply
@@ -283,6 +284,9 @@ func (b *baseline) variant(workflowName string, args ...any) variant {
 			default:
 				return true, fmt.Errorf("workflow %s ended %s", execution, status)
 			}
+		},
+		stop: func(ctx context.Context, execution string) error {
+			return b.temporal.TerminateWorkflow(ctx, execution, "", "given up on")
 		},
 	}
 }
