@@ -48,6 +48,10 @@ func runGraph(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if render == nil {
 		return c.usageError(fmt.Errorf("unknown format %q; use mermaid, dot or svg", *format))
 	}
+	if c.asJSON {
+		// The flag is every client command's; a picture has no JSON form.
+		return c.usageError(errors.New("graph draws a picture and has no --json; choose one with --format"))
+	}
 
 	name, src, states, exit := c.graphSource(ctx, args[0], *execution)
 	if src == nil {

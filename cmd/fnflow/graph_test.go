@@ -32,6 +32,7 @@ func TestGraph(t *testing.T) {
 		{"unreadable file", []string{filepath.Join(dir, "missing.yaml")}, 1, "cannot read the file", ""},
 		{"unknown format", []string{"--format", "png", valid}, 2, "", "unknown format \"png\""},
 		{"two files", []string{valid, valid}, 2, "", "FILE|FLOW [--execution NAME]"},
+		{"no JSON form", []string{"--json", valid}, 2, "", "graph draws a picture and has no --json"},
 		{"help", []string{"-h"}, 0, "", "Usage: fnflow graph"},
 	}
 	for _, tt := range tests {
