@@ -62,7 +62,7 @@ type Config struct {
 	// not checked. Its holder may replace them while the gateway serves.
 	AccessKeys *acs.Keys
 	// MaxNonces caps how many signature nonces the gateway remembers to
-	// refuse replays (defaultMaxNonces when 0); past it, signed requests get
+	// refuse replays (DefaultMaxNonces when 0); past it, signed requests get
 	// 503 until old nonces expire.
 	MaxNonces int
 	// Queues and Topics, when set, are served as Alibaba MNS's queue and
@@ -101,7 +101,7 @@ type Server struct {
 
 // New returns a gateway serving cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, defaultMaxNonces)),
+	s := &Server{cfg: cfg, log: cfg.Logger, now: time.Now, nonces: newNonceStore(cmp.Or(cfg.MaxNonces, DefaultMaxNonces)),
 		executions: executions.New(cfg.Temporal, cfg.Namespace, cfg.TaskQueue, cfg.Flows),
 		callbacks:  callback.New(cfg.Temporal, cfg.Tokens),
 	}

@@ -178,10 +178,10 @@ func v3Signature(secret, canonicalRequest string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// defaultMaxNonces is how many nonces a gateway remembers unless configured:
+// DefaultMaxNonces is how many nonces a gateway remembers unless configured:
 // about 140 bytes each (70 MB in all), enough for some 500 signed requests a
 // second.
-const defaultMaxNonces = 500_000
+const DefaultMaxNonces = 500_000
 
 // nonceStore remembers the nonce of every verified signed request until the
 // request's timestamp leaves the window, so that a captured request cannot be

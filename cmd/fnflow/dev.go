@@ -36,9 +36,11 @@ type devOptions struct {
 	gatewayAddr  string
 	// accessKeys are the gateway's; none accepts unsigned requests.
 	accessKeys *acs.Keys
-	metrics    metricsFlags
-	functions  string
-	flowsDir   string
+	// maxNonces is how many signature nonces the gateway remembers.
+	maxNonces int
+	metrics   metricsFlags
+	functions string
+	flowsDir  string
 	// mnsFile declares queues and topics to create at start.
 	mnsFile string
 	// handoffTimeout is the worker's; zero means the interpreter's default.
@@ -79,7 +81,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cmd.usageError(err)
 	}
-	opts.accessKeys = acs.NewKeys(keys)
+	opts.accessKeys, opts.maxNonces = acs.NewKeys(keys), access.maxNonces
 	access.reloadOnHangup(ctx, opts.accessKeys, logger)
 	profiles, err := profiling.serve(logger)
 	if err != nil {
@@ -238,6 +240,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		PushCertificatePEM: pushSigner.CertificatePEM(),
 		Logger:             logger,
 		AccessKeys:         opts.accessKeys,
+		MaxNonces:          opts.maxNonces,
 		Console:            opts.console,
 		Metrics:            gatewayMetrics,
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/fnfclient"
 )
 
 const callbackFlowFile = "../../samples/callback/flow.yaml"
@@ -253,7 +256,7 @@ func TestDevTakesAccessKeys(t *testing.T) {
 	exited := make(chan int, 1)
 	go func() {
 		exited <- runDev(ctx, []string{"--data-dir", t.TempDir(), "--temporal-port", "0", "--ui-port", "0",
-			"--gateway-addr", "0.0.0.0:0", "--access-keys-file", keys, "--log-level", "error"}, stdout, io.Discard)
+			"--gateway-addr", "0.0.0.0:0", "--access-keys-file", keys, "--max-signature-nonces", "1", "--log-level", "error"}, stdout, io.Discard)
 		stdout.Close()
 	}()
 	gatewayURL := make(chan string, 1)
@@ -292,6 +295,17 @@ func TestDevTakesAccessKeys(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden || body["Code"] != want {
 			t.Errorf("ListFlows%s: want 403 %s, got %d %v", params, want, resp.StatusCode, body)
 		}
+	}
+	// Its key, well signed: served. With --max-signature-nonces 1 the
+	// gateway then remembers that request's nonce and no room is left
+	// for the next one's.
+	signed := &fnfclient.Client{Endpoint: base, AccessKeyID: "dev-id", AccessKeySecret: "dev-secret"}
+	if _, err := signed.ListFlows(ctx, ""); err != nil {
+		t.Errorf("a signed ListFlows: %v", err)
+	}
+	var full *fnfclient.APIError
+	if _, err := signed.ListFlows(ctx, ""); !errors.As(err, &full) || full.HTTPStatus != http.StatusServiceUnavailable || full.Code != "ServiceUnavailable" {
+		t.Errorf("a signed ListFlows past the nonces the gateway may remember: want 503 ServiceUnavailable, got %v", err)
 	}
 	cancel()
 	if status := <-exited; status != 0 {

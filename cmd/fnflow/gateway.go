@@ -81,6 +81,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		PushCertificatePEM: certificate,
 		Logger:             logger,
 		AccessKeys:         keys,
+		MaxNonces:          access.maxNonces,
 		Console:            consoleOn,
 		Metrics:            gatewayMetrics,
 	})

@@ -23,9 +23,13 @@ import (
 type accessFlags struct {
 	keys           secret
 	insecureNoAuth bool
+	// maxNonces is how many signature nonces the gateway remembers.
+	maxNonces int
 }
 
 func (a *accessFlags) register(fs *flag.FlagSet) {
+	a.maxNonces = gateway.DefaultMaxNonces
+	fs.Var((*positiveInt)(&a.maxNonces), "max-signature-nonces", "how many signed requests' nonces the gateway remembers, each until its timestamp is 15 minutes old, to refuse a replayed request (about 140 bytes each); past it, signed requests get 503 ServiceUnavailable until old ones expire: raise it for more than about 500 signed requests a second")
 	a.keys.register(fs, "access-keys", "ID:SECRET pairs, separated by commas or one a line (lines starting with # are comments); when set, every request must be signed by one of them the way Alibaba's SDKs sign; when not, the gateway listens on loopback only; a --access-keys-file is read again on SIGHUP")
 	fs.BoolVar(&a.insecureNoAuth, "insecure-no-auth", false, "serve unsigned requests on a non-loopback address without access keys, for a gateway behind a proxy that authenticates; logged at WARN")
 }
