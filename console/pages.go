@@ -31,7 +31,7 @@ const (
 )
 
 // statuses are the filters a flow's page offers.
-var statuses = []executions.Status{executions.Running, executions.Succeeded, executions.Failed, executions.Stopped, executions.TimedOut}
+var statuses = []executions.Status{executions.Starting, executions.Running, executions.Succeeded, executions.Failed, executions.Stopped, executions.TimedOut}
 
 type flowItem struct {
 	Flow flowstore.Flow

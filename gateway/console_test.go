@@ -117,8 +117,14 @@ func TestConsolePages(t *testing.T) {
 		}
 		return nil
 	})
-	if _, body := page(t, base, "/console/flows/console_pages?status=Succeeded"); strings.Contains(body, "executions/run1") {
-		t.Errorf("the Succeeded filter lists a running execution:\n%s", body)
+	for _, filter := range []string{"Succeeded", "Starting"} {
+		_, body := page(t, base, "/console/flows/console_pages?status="+filter)
+		if strings.Contains(body, "executions/run1") {
+			t.Errorf("the %s filter lists an execution a worker runs:\n%s", filter, body)
+		}
+		if !strings.Contains(body, `href="/console/flows/console_pages?status=Starting"`) {
+			t.Errorf("the flow page offers no Starting filter, for executions no worker has begun:\n%s", body)
+		}
 	}
 	if status, _ := page(t, base, "/console/flows/console_pages?status=Bogus"); status != http.StatusBadRequest {
 		t.Errorf("an unknown status filter: %d, want 400", status)
