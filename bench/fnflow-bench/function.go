@@ -40,8 +40,10 @@ type function struct {
 	gateway  *fnfclient.Client
 	temporal client.Client
 	logger   *slog.Logger
-	// job is how long a long job runs, set by the polling scenario.
-	job time.Duration
+	// job is how long a long job runs, set by the polling scenario, and
+	// jobSpread how far apart the first and the last job of a turn end:
+	// the ends are spread evenly over it, as independent jobs' would be.
+	job, jobSpread time.Duration
 
 	mu       sync.Mutex
 	arrivals map[string]chan arrival
@@ -210,18 +212,24 @@ func (fn *function) next(ctx context.Context, execution string, patience time.Du
 }
 
 // runJobs runs every job taken and not yet running: each is done after
-// the job duration from now.
+// the job duration from now, and a share of the spread.
 func (fn *function) runJobs() {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	done := time.Now().Add(fn.job)
+	var waiting []*job
+	var ids []string
 	for id, j := range fn.jobs {
-		if !j.done.IsZero() {
-			continue
+		if j.done.IsZero() {
+			waiting, ids = append(waiting, j), append(ids, id)
 		}
-		j.done = done
+	}
+	now := time.Now()
+	for i, j := range waiting {
+		after := fn.job + fn.jobSpread*time.Duration(i)/time.Duration(max(len(waiting)-1, 1))
+		j.done = now.Add(after)
 		if j.report != nil {
-			time.AfterFunc(fn.job, func() { fn.send(id, j.report) })
+			id := ids[i]
+			time.AfterFunc(after, func() { fn.send(id, j.report) })
 		}
 	}
 }

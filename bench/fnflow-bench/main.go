@@ -65,6 +65,7 @@ type options struct {
 	jobSeconds        int
 	pollSeconds       int
 	keepUpSeconds     int
+	jobSpreadSeconds  int
 	// idle
 	idleExecutions int
 	idleSeconds    int
@@ -114,6 +115,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&opts.pollingExecutions, "polling-executions", 1000, "polling: executions per variant, all waiting at once")
 	fs.IntVar(&opts.jobSeconds, "job-seconds", 60, "polling: how long the long job runs")
 	fs.IntVar(&opts.pollSeconds, "poll-seconds", 30, "polling: how long the polling loops wait between two status calls")
+	fs.IntVar(&opts.jobSpreadSeconds, "job-spread-seconds", -1, "polling: the jobs end spread evenly over this many seconds, as independent jobs would (-1: one --poll-seconds)")
 	fs.IntVar(&opts.keepUpSeconds, "keep-up-seconds", 0, "polling: how long after its job's end an execution may take to go on before it is stopped as not keeping up (0: twice --poll-seconds and a minute)")
 	fs.IntVar(&opts.idleExecutions, "idle-executions", 10000, "idle: executions per variant waiting at once")
 	fs.IntVar(&opts.idleSeconds, "idle-seconds", 60, "idle: how long their CPU is counted while all wait")
@@ -161,6 +163,12 @@ func parseFlags(args []string) (options, error) {
 	}
 	if opts.keepUpSeconds < 0 {
 		return opts, fmt.Errorf("--keep-up-seconds must not be negative")
+	}
+	switch {
+	case opts.jobSpreadSeconds == -1:
+		opts.jobSpreadSeconds = opts.pollSeconds
+	case opts.jobSpreadSeconds < 0:
+		return opts, fmt.Errorf("--job-spread-seconds must be -1 (one poll interval) or more")
 	}
 	for name, n := range map[string]int{
 		"--executions": opts.executions, "--rounds": opts.rounds, "--steps": opts.steps,

@@ -27,7 +27,8 @@ import (
 //     ErrResultPending; the function completes it when the job is done.
 //
 // The jobs run once every execution has started its job, so that all N
-// wait at once for the whole job however long the starts take. Each flow
+// wait at once for the whole job however long the starts take, and they
+// end spread evenly over --job-spread-seconds (one poll interval). Each flow
 // ends with one more requestResponse task: the delay is from the job done
 // to that task's call reaching the function. CPU per execution is
 // that of the counted processes and of fnflow-bench itself (the hand-written
@@ -93,6 +94,10 @@ func pollingDefinition(interval time.Duration) string {
 func runPolling(ctx context.Context, opts options, env *environment) (*PollingReport, error) {
 	env.fn.job = time.Duration(opts.jobSeconds) * time.Second
 	interval := time.Duration(opts.pollSeconds) * time.Second
+	// By default the jobs end over one poll interval, so that a poll finds
+	// about as many done as the one before, and the reports come at the
+	// rate the polls do, not all in one instant.
+	env.fn.jobSpread = time.Duration(opts.jobSpreadSeconds) * time.Second
 	keepUp := time.Duration(opts.keepUpSeconds) * time.Second
 	if keepUp == 0 {
 		keepUp = 2*interval + time.Minute

@@ -139,7 +139,7 @@ func TestSmoke(t *testing.T) {
 // on to the next turn instead of failing; the callback variants, reported
 // at once, keep up.
 func TestPollingThatFallsBehind(t *testing.T) {
-	report, table := runBench(t, "--short", "--scenarios", "polling", "--polling-executions", "3", "--poll-seconds", "30", "--keep-up-seconds", "3")
+	report, table := runBench(t, "--short", "--scenarios", "polling", "--polling-executions", "3", "--poll-seconds", "20", "--job-spread-seconds", "0", "--keep-up-seconds", "3")
 	p := report.Polling
 	if p == nil || len(p.Variants) != 4 || p.KeepUpSeconds != 3 {
 		t.Fatalf("polling: %+v", p)
@@ -168,6 +168,7 @@ func TestFlags(t *testing.T) {
 		"no job":                   {"--job-seconds", "0"},
 		"no poll interval":         {"--poll-seconds", "0"},
 		"negative keep-up":         {"--keep-up-seconds", "-1"},
+		"negative spread":          {"--job-spread-seconds", "-2"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("%s: want an error", name)
