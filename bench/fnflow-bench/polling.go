@@ -55,6 +55,8 @@ type PollingReport struct {
 	Executions          int
 	JobSeconds          int
 	PollIntervalSeconds float64
+	// JobSpreadSeconds is how far apart the first and the last job ended.
+	JobSpreadSeconds float64
 	// KeepUpSeconds is how long after its job's end an execution may take
 	// to go on before it counts as not keeping up.
 	KeepUpSeconds float64
@@ -120,7 +122,7 @@ func runPolling(ctx context.Context, opts options, env *environment) (*PollingRe
 	}
 	counted := append(slices.Clone(env.stack.pids), os.Getpid())
 	report := &PollingReport{Executions: opts.pollingExecutions, JobSeconds: opts.jobSeconds,
-		PollIntervalSeconds: interval.Seconds(), KeepUpSeconds: keepUp.Seconds()}
+		PollIntervalSeconds: interval.Seconds(), JobSpreadSeconds: env.fn.jobSpread.Seconds(), KeepUpSeconds: keepUp.Seconds()}
 	for _, turn := range turns {
 		r, err := watchJobs(ctx, turn.variant, env.fn, counted, opts.pollingExecutions, keepUp)
 		if err != nil {
