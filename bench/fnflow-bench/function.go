@@ -216,19 +216,18 @@ func (fn *function) next(ctx context.Context, execution string, patience time.Du
 func (fn *function) runJobs() {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	var waiting []*job
-	var ids []string
+	var waiting []string
 	for id, j := range fn.jobs {
 		if j.done.IsZero() {
-			waiting, ids = append(waiting, j), append(ids, id)
+			waiting = append(waiting, id)
 		}
 	}
 	now := time.Now()
-	for i, j := range waiting {
+	for i, id := range waiting {
+		j := fn.jobs[id]
 		after := fn.job + fn.jobSpread*time.Duration(i)/time.Duration(max(len(waiting)-1, 1))
 		j.done = now.Add(after)
 		if j.report != nil {
-			id := ids[i]
 			time.AfterFunc(after, func() { fn.send(id, j.report) })
 		}
 	}

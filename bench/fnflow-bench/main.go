@@ -161,7 +161,10 @@ func parseFlags(args []string) (options, error) {
 	if (opts.gateway == "") != (opts.temporalAddress == "") {
 		return opts, fmt.Errorf("--gateway and --temporal-address go together")
 	}
-	if opts.keepUpSeconds < 0 {
+	switch {
+	case opts.keepUpSeconds == 0:
+		opts.keepUpSeconds = 2*opts.pollSeconds + 60
+	case opts.keepUpSeconds < 0:
 		return opts, fmt.Errorf("--keep-up-seconds must not be negative")
 	}
 	switch {

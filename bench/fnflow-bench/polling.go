@@ -101,9 +101,6 @@ func runPolling(ctx context.Context, opts options, env *environment) (*PollingRe
 	// rate the polls do, not all in one instant.
 	env.fn.jobSpread = time.Duration(opts.jobSpreadSeconds) * time.Second
 	keepUp := time.Duration(opts.keepUpSeconds) * time.Second
-	if keepUp == 0 {
-		keepUp = 2*interval + time.Minute
-	}
 	callbackSteps := []step{{"waitForCallback", "job"}, {"requestResponse", ""}}
 	if err := deployFlow(ctx, env.stack.gateway, pollingFlow, pollingDefinition(interval)); err != nil {
 		return nil, err

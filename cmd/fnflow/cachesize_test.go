@@ -20,12 +20,7 @@ import (
 func TestWorkflowCacheOfOne(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	d := newFaultDeployment(t, "--workflow-cache-size", "1")
-	gw := d.gateway(t, "gateway")
-	d.server.start(t, ctx)
-	d.worker.start(t, ctx)
-	gw.start(t, ctx)
-	stack := &localStack{gatewayURL: "http://" + gw.httpAddr}
+	stack := &localStack{gatewayURL: startFaultProcesses(t, ctx, "--workflow-cache-size", "1").gatewayURL}
 	mustAPI(t, stack, "CreateFlow", url.Values{"Name": {faultFlowName}, "Definition": {faultFlow}, "Type": {"FDL"}})
 	names := []string{"one", "two"}
 	for _, name := range names {
@@ -45,5 +40,4 @@ func TestWorkflowCacheOfOne(t *testing.T) {
 			t.Errorf("%s: want Succeeded with %v, got %v with %v", name, want, exec["Status"], exec["Output"])
 		}
 	}
-
 }

@@ -308,9 +308,11 @@ type faultProcesses struct {
 	gatewayURL              string
 }
 
-func startFaultProcesses(t *testing.T, ctx context.Context) *faultProcesses {
+// startFaultProcesses starts a deployment of one gateway, its worker run
+// with workerArgs.
+func startFaultProcesses(t *testing.T, ctx context.Context, workerArgs ...string) *faultProcesses {
 	t.Helper()
-	d := newFaultDeployment(t)
+	d := newFaultDeployment(t, workerArgs...)
 	gateway := d.gateway(t, "gateway")
 	d.server.start(t, ctx)
 	d.worker.start(t, ctx)
