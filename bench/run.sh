@@ -42,6 +42,9 @@ for round in $(seq "$rounds"); do
 	for variant in tuned default-transfer-poll-rps; do
 		run devserver devserver.test devserver.txt -test.bench "^BenchmarkCallbackToNextStep/$variant\$" -test.benchtime 200x
 	done
+	# The server's own ceilings, which the figures above are read against.
+	run devserver devserver.test ceiling.txt -test.bench '^BenchmarkCallbackThroughput$' -test.benchtime 300x
+	run devserver devserver.test ceiling.txt -test.bench '^BenchmarkServerWrites$' -test.benchtime 3000x
 	run fdl fdl.test fdl.txt -test.bench . -test.count 2
 done
 # Each polling step takes a poll interval whatever the machine does: one run says it.

@@ -2,9 +2,13 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
 )
 
 // BenchmarkCallbackToNextStep measures what a waitForCallback step costs on
@@ -73,3 +77,98 @@ func BenchmarkCallbackToNextStep(b *testing.B) {
 const warmupSteps = 30
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkCallbackThroughput measures how many callback steps a second the
+// embedded server runs when nothing else is in the way: b.N workflows of
+// five async activities each, started together, their tokens completed by
+// 16 goroutines in the same process as soon as each activity starts. It is
+// the ceiling the throughput figures of fnflow-bench are read against: a
+// load over HTTP, with fnflow's flow or a hand-written workflow, runs on
+// the same server and cannot be faster. Run it with -benchtime 300x.
+func BenchmarkCallbackThroughput(b *testing.B) {
+	const stepsPerWorkflow, goroutines = 5, 16
+	s := startServer(b, Options{})
+	c := newClient(b, s)
+	steps, _ := startWorker(b, c)
+
+	var completers sync.WaitGroup
+	for range goroutines {
+		completers.Go(func() {
+			for step := range steps {
+				if err := c.CompleteActivity(context.Background(), step.token, "done", nil); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	defer func() {
+		close(steps)
+		completers.Wait()
+	}()
+
+	b.ResetTimer()
+	began := time.Now()
+	runs := make(chan client.WorkflowRun, b.N)
+	var starters sync.WaitGroup
+	for g := range goroutines {
+		starters.Go(func() {
+			for i := g; i < b.N; i += goroutines {
+				runs <- startSteps(b, c, stepsPerWorkflow)
+			}
+		})
+	}
+	starters.Wait()
+	close(runs)
+	for run := range runs {
+		if got := waitResult(b, run); len(got) != stepsPerWorkflow {
+			b.Fatalf("workflow ran %d steps, want %d", len(got), stepsPerWorkflow)
+		}
+	}
+	elapsed := time.Since(began).Seconds()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*stepsPerWorkflow)/elapsed, "steps/s")
+	b.ReportMetric(float64(b.N)/elapsed, "workflows/s")
+}
+
+// BenchmarkServerWrites measures the embedded server's rate of single
+// durable writes: b.N signals sent by 10 goroutines to 10 workflows that no
+// worker runs, so each signal is one history event written and nothing
+// else follows from it. Every operation that must survive a crash (a
+// message sent, received, deleted; a step completed) is at least one such
+// write, so this rate bounds every such figure. Run it with -benchtime
+// 2000x.
+func BenchmarkServerWrites(b *testing.B) {
+	const goroutines = 10
+	s := startServer(b, Options{})
+	c := newClient(b, s)
+	ids := make([]string, goroutines)
+	for g := range ids {
+		// On a task queue nobody polls: the first workflow task stays
+		// scheduled, and the signals only append to the history.
+		run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+			ID: fmt.Sprintf("%s-%d-%d", b.Name(), g, time.Now().UnixNano()), TaskQueue: "nobody-polls",
+		}, StepsWorkflow, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[g] = run.GetID()
+	}
+
+	b.ResetTimer()
+	began := time.Now()
+	var senders sync.WaitGroup
+	for g, id := range ids {
+		senders.Go(func() {
+			for i := g; i < b.N; i += goroutines {
+				if err := c.SignalWorkflow(context.Background(), id, "", "write", i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	senders.Wait()
+	elapsed := time.Since(began).Seconds()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed, "writes/s")
+}
