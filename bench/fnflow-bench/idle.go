@@ -8,6 +8,10 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/fnflow/fnflow/fnfclient"
 )
 
 // The idle scenario: N executions each waiting in one waitForCallback step
@@ -58,18 +62,19 @@ type IdleResult struct {
 // memory is a reading of the counted processes' memory, in bytes.
 type memory struct{ resident, heap int64 }
 
-func runIdle(ctx context.Context, opts options, env *environment, logger *slog.Logger) (*IdleReport, error) {
+func runIdle(ctx context.Context, opts options, fn *function, shared func() (*environment, error), logger *slog.Logger) (*IdleReport, error) {
 	list := steps(1, "waitForCallback", "hold")
-	report := &IdleReport{Executions: opts.idleExecutions, IdleSeconds: opts.idleSeconds, HeapMeasured: env.stack.pprof != ""}
+	report := &IdleReport{Executions: opts.idleExecutions, IdleSeconds: opts.idleSeconds}
 	sets := []func(*environment) variant{
 		func(e *environment) variant { return fnflowVariant(e.stack.gateway, idleFlow) },
 		func(e *environment) variant { return e.baseline.variant("HandwrittenSteps", list) },
 	}
 	// The function reports through the environment started last: give it
-	// back to the other scenarios.
-	defer func() { env.fn.gateway, env.fn.temporal = env.stack.gateway, env.stack.temporal }()
+	// back to whatever it reported through before.
+	defer func(gateway *fnfclient.Client, temporal client.Client) { fn.gateway, fn.temporal = gateway, temporal }(fn.gateway, fn.temporal)
 	for _, set := range sets {
-		r, err := idleOnItsOwn(ctx, opts, env, logger, func(e *environment) (IdleResult, error) {
+		r, err := idleOnItsOwn(ctx, opts, fn, shared, logger, func(e *environment) (IdleResult, error) {
+			report.HeapMeasured = e.stack.pprof != ""
 			if err := deployFlow(ctx, e.stack.gateway, idleFlow, stepsFlow(list)); err != nil {
 				return IdleResult{}, err
 			}
@@ -87,17 +92,22 @@ func runIdle(ctx context.Context, opts options, env *environment, logger *slog.L
 // idleOnItsOwn runs one set. On the embedded stack each set gets a `fnflow
 // dev` of its own, started afresh: a server keeps the memory its caches and
 // tables grew to for a set before, so a second set on it would be measured
-// against more than the first (20–40 KiB an execution). A running stack is
-// what it is: both sets run on it.
-func idleOnItsOwn(ctx context.Context, opts options, env *environment, logger *slog.Logger, measure func(*environment) (IdleResult, error)) (IdleResult, error) {
-	e := env
+// against more than the first (20–40 KiB an execution), and the shared one
+// is not started for it. A running stack is what it is: both sets run on it.
+func idleOnItsOwn(ctx context.Context, opts options, fn *function, shared func() (*environment, error), logger *slog.Logger, measure func(*environment) (IdleResult, error)) (IdleResult, error) {
+	var e *environment
 	if opts.gateway == "" {
-		fresh, err := startEnvironment(ctx, opts, env.fn, logger)
+		fresh, err := startEnvironment(ctx, opts, fn, logger)
 		if err != nil {
 			return IdleResult{}, fmt.Errorf("starting a fnflow dev for the set: %w", err)
 		}
 		defer fresh.stop()
 		e = fresh
+	} else {
+		var err error
+		if e, err = shared(); err != nil {
+			return IdleResult{}, err
+		}
 	}
 	r, err := measure(e)
 	if err != nil {

@@ -265,14 +265,30 @@ func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 		return Report{}, err
 	}
 	defer fn.close()
-	env, err := startEnvironment(ctx, opts, fn, logger)
-	if err != nil {
-		return Report{}, err
+	// The stack the scenarios share, started when the first needs it: the
+	// idle scenario alone starts its own.
+	var env *environment
+	shared := func() (*environment, error) {
+		if env == nil {
+			if env, err = startEnvironment(ctx, opts, fn, logger); err != nil {
+				return nil, err
+			}
+		}
+		return env, nil
 	}
-	defer env.stop()
+	defer func() {
+		if env != nil {
+			env.stop()
+		}
+	}()
 	report := Report{Date: time.Now().UTC(),
 		Machine: Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(), EmbeddedStack: opts.gateway == ""}}
 	for _, name := range opts.scenarios {
+		if name != "idle" {
+			if _, err := shared(); err != nil {
+				return report, err
+			}
+		}
 		switch name {
 		case "throughput":
 			report.Throughput, err = runThroughput(ctx, opts, env)
@@ -290,7 +306,7 @@ func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 				printPolling(stdout, report.Polling)
 			}
 		case "idle":
-			report.Idle, err = runIdle(ctx, opts, env, logger)
+			report.Idle, err = runIdle(ctx, opts, fn, shared, logger)
 			if err == nil {
 				printIdle(stdout, report.Idle)
 			}

@@ -133,6 +133,25 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestIdleAlone: the idle scenario on its own runs each set on a `fnflow
+// dev` of its own and needs no shared one.
+func TestIdleAlone(t *testing.T) {
+	before := devStarts.Load()
+	report, table := runBench(t, "--short", "--scenarios", "idle")
+	if started := devStarts.Load() - before; started != 2 {
+		t.Errorf("%d fnflow dev started for the two idle sets, want 2", started)
+	}
+	if report.Throughput != nil || report.Latency != nil || report.Polling != nil {
+		t.Errorf("scenarios not asked for ran: %+v", report)
+	}
+	if i := report.Idle; i == nil || !i.HeapMeasured || len(i.Variants) != 2 || i.Variants[0].CompleteSeconds <= 0 || i.Variants[1].CompleteSeconds <= 0 {
+		t.Fatalf("idle: %+v", report.Idle)
+	}
+	if !strings.Contains(table, "idle") {
+		t.Errorf("no idle table:\n%s", table)
+	}
+}
+
 // TestPollingThatFallsBehind: a polling loop that asks for the job's status
 // only long after the job is done does not keep up. The scenario stops
 // such executions, counts them and their delays as lower bounds, and goes

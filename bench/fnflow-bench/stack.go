@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -92,6 +93,10 @@ func buildFnflow(ctx context.Context, dir string) (string, error) {
 	return binary, nil
 }
 
+// devStarts counts the `fnflow dev` processes started, each a fresh stack
+// the scenarios measure on.
+var devStarts atomic.Int32
+
 func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
 	dir, err := os.MkdirTemp("", "fnflow-bench")
 	if err != nil {
@@ -120,6 +125,7 @@ func startDev(ctx context.Context, binary, functionURL string) (*dev, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting fnflow dev: %w", err)
 	}
+	devStarts.Add(1)
 	if err := waitReady(ctx, d.gateway, time.Minute); err != nil {
 		d.stop()
 		return nil, err
