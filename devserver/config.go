@@ -24,6 +24,8 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/fnflow/fnflow/internal/freeport"
 )
 
 const (
@@ -46,7 +48,7 @@ func choosePorts(opts Options) (ports, error) {
 	var p ports
 	var err error
 	if opts.Port == 0 {
-		p.frontend, err = freePort(opts.IP)
+		p.frontend, err = freeport.Reserve(opts.IP)
 	} else {
 		err = checkPortFree(opts.IP, opts.Port)
 	}
@@ -62,11 +64,11 @@ func choosePorts(opts Options) (ports, error) {
 	}
 	// Without the HTTP API the server warns at every start; nothing in fnflow
 	// uses it, so it gets any free port.
-	if p.frontendHTTP, err = freePort(opts.IP); err != nil {
+	if p.frontendHTTP, err = freeport.Reserve(opts.IP); err != nil {
 		return p, err
 	}
 	for _, port := range []*int{&p.history, &p.matching, &p.worker} {
-		if *port, err = freePort(internalIP); err != nil {
+		if *port, err = freeport.Reserve(internalIP); err != nil {
 			return p, err
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/fnflow/fnflow/internal/freeport"
 	"github.com/fnflow/fnflow/internal/payload"
 )
 
@@ -184,7 +185,7 @@ func TestAsyncCompletion(t *testing.T) {
 }
 
 func TestWebUI(t *testing.T) {
-	uiPort, err := freePort("127.0.0.1")
+	uiPort, err := freeport.Reserve("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestWebUI(t *testing.T) {
 
 // Listening on all interfaces still gives clients a dialable address.
 func TestUnspecifiedIP(t *testing.T) {
-	uiPort, err := freePort("0.0.0.0")
+	uiPort, err := freeport.Reserve("0.0.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,25 +362,6 @@ func TestBusyPort(t *testing.T) {
 		t.Fatal("Start on a port in use succeeded")
 	}
 	t.Log(err)
-}
-
-// freePort must not hand out the same port twice, and its ports must be
-// bindable at once.
-func TestFreePort(t *testing.T) {
-	seen := map[int]bool{}
-	for range 200 {
-		port, err := freePort("127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seen[port] {
-			t.Fatalf("port %d handed out twice", port)
-		}
-		seen[port] = true
-		if err := checkPortFree("127.0.0.1", port); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func TestOptionErrors(t *testing.T) {

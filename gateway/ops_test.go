@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -19,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/fnflow/fnflow/internal/acs"
+	"github.com/fnflow/fnflow/internal/freeport"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -57,12 +57,11 @@ func attrsOf(rec slog.Record) map[string]slog.Value {
 // free when asked and nothing listens on it.
 func closedTemporal(t *testing.T) client.Client {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// Reserved, so that no other process is given the port meanwhile.
+	addr, err := freeport.ReserveLocal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
 	c, err := client.NewLazyClient(client.Options{HostPort: addr, Logger: nil})
 	if err != nil {
 		t.Fatal(err)

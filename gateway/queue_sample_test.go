@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/internal/freeport"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
@@ -122,14 +124,13 @@ func TestTopicSample(t *testing.T) {
 	}
 }
 
-// freeLocalPort returns a port on 127.0.0.1 that nothing listens on.
+// freeLocalPort returns a port on 127.0.0.1 for a child process to bind
+// (freeport.Reserve).
 func freeLocalPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Reserve("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
+	return strconv.Itoa(port)
 }

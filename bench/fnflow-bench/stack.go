@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	temporallog "go.temporal.io/sdk/log"
 
 	"github.com/fnflow/fnflow/fnfclient"
+	"github.com/fnflow/fnflow/internal/freeport"
 )
 
 // functionResource is the Function Compute resource the benchmark flows
@@ -165,16 +165,17 @@ func waitReady(ctx context.Context, gateway string, patience time.Duration) erro
 	return errors.New("fnflow dev was not ready within a minute")
 }
 
-// freePorts returns n ports free at the moment of asking.
+// freePorts returns n ports on 127.0.0.1 for the `fnflow dev` about to be
+// started, reserved (freeport.Reserve): a port merely closed, the kernel
+// may hand to that process's own picks for its internal services.
 func freePorts(n int) ([]int, error) {
 	var ports []int
 	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := freeport.Reserve("127.0.0.1")
 		if err != nil {
 			return nil, err
 		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports, nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/freeport"
 )
 
 // faultFlow hands each of its two steps' tokens to a function and waits for
@@ -362,27 +362,13 @@ func (d *faultDeployment) process(t *testing.T, fp *faultProcess) *faultProcess 
 	return fp
 }
 
-// reservePort returns a free 127.0.0.1:port. Like devserver's ports it is
-// connected to and closed from the listening side, so that it sits in
-// TIME_WAIT: the kernel will not hand it to another process's outgoing
-// connection before our child binds it (which SO_REUSEADDR allows).
+// reservePort returns a free 127.0.0.1:port for a child process to bind
+// (freeport.Reserve).
 func reservePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.ReserveLocal()
 	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+		t.Fatal(err)
 	}
-	defer l.Close()
-	dialer, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatalf("reserving a port: %v", err)
-	}
-	defer dialer.Close()
-	accepted, err := l.Accept()
-	if err != nil {
-		t.Fatalf("reserving a port: %v", err)
-	}
-	accepted.Close()
-	_, _ = bufio.NewReader(dialer).ReadByte() // the close has reached the dialer
-	return l.Addr().String()
+	return addr
 }
