@@ -33,8 +33,10 @@ const consumers = 10
 // the gateway's MNS API over HTTP, as workers anywhere would; against the
 // embedded server's raw activity-dispatch rate: the same number of
 // workflows, each running one activity that a plain Temporal worker with 10
-// concurrent activity slots takes and completes. Both report messages/s and
-// the send → receive latency (p50, p99).
+// concurrent activity slots takes and completes; and against the rate the
+// same server gives when messages sent together share a workflow
+// (raw-temporal-grouped), the ceiling of a design fnflow does not have. All
+// report messages/s and the send → receive latency (p50, p99).
 func BenchmarkQueue(b *testing.B) {
 	integration(b)
 	b.Run("mns-gateway", func(b *testing.B) {
@@ -60,40 +62,131 @@ func BenchmarkQueue(b *testing.B) {
 		})
 	})
 	b.Run("raw-temporal-activities", func(b *testing.B) {
-		received := make(chan int64, 1024)
-		taskQueue := fmt.Sprintf("bench-raw-%d", time.Now().UnixNano())
-		w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: consumers})
-		w.RegisterWorkflowWithOptions(oneActivity, workflow.RegisterOptions{Name: "bench.OneActivity"})
-		w.RegisterActivityWithOptions(func(ctx context.Context, sentAt int64) error {
-			received <- sentAt
-			return nil
-		}, activity.RegisterOptions{Name: "bench.Delivered"})
-		if err := w.Start(); err != nil {
-			b.Fatal(err)
-		}
-		defer w.Stop()
+		taskQueue, received := rawDelivery(b, "bench.OneActivity", oneActivity)
 		measureQueue(b, func(ctx context.Context, sentAt int64) error {
 			_, err := temporalClient.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, "bench.OneActivity", sentAt)
 			return err
-		}, func(ctx context.Context, got func(sentAt int64)) error {
-			select {
-			case sentAt := <-received:
-				got(sentAt)
-			case <-time.After(time.Second):
-			case <-ctx.Done():
-			}
-			return nil
-		})
+		}, received)
 	})
+	// Not a design fnflow has: the ceiling of one it could have, in which
+	// messages sent together share a workflow. Sends that arrive within
+	// groupWindow of each other, up to groupSize, start one workflow that
+	// runs an activity per message.
+	b.Run("raw-temporal-grouped", func(b *testing.B) {
+		taskQueue, received := rawDelivery(b, "bench.GroupedActivities", groupedActivities)
+		g := &sendGroups{start: func(ctx context.Context, sentAt []int64) error {
+			_, err := temporalClient.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, "bench.GroupedActivities", sentAt)
+			return err
+		}}
+		measureQueue(b, g.send, received)
+	})
+}
+
+// rawDelivery starts a plain Temporal worker with 10 activity slots that
+// runs workflowFn as workflowName, whose activities each deliver a message.
+// It returns the worker's task queue and a receive for measureQueue.
+func rawDelivery(b *testing.B, workflowName string, workflowFn any) (string, func(context.Context, func(int64)) error) {
+	received := make(chan int64, 1024)
+	taskQueue := fmt.Sprintf("bench-raw-%d", time.Now().UnixNano())
+	w := sdkworker.New(temporalClient, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: consumers})
+	w.RegisterWorkflowWithOptions(workflowFn, workflow.RegisterOptions{Name: workflowName})
+	w.RegisterActivityWithOptions(func(ctx context.Context, sentAt int64) error {
+		received <- sentAt
+		return nil
+	}, activity.RegisterOptions{Name: "bench.Delivered"})
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(w.Stop)
+	return taskQueue, func(ctx context.Context, got func(sentAt int64)) error {
+		select {
+		case sentAt := <-received:
+			got(sentAt)
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+		return nil
+	}
+}
+
+var deliveryOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Millisecond},
 }
 
 // oneActivity is the baseline's message: one activity, then the end.
 func oneActivity(ctx workflow.Context, sentAt int64) error {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Millisecond},
-	})
-	return workflow.ExecuteActivity(ctx, "bench.Delivered", sentAt).Get(ctx, nil)
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deliveryOptions), "bench.Delivered", sentAt).Get(ctx, nil)
+}
+
+// groupedActivities is a group of messages: an activity each, all at once.
+func groupedActivities(ctx workflow.Context, sentAt []int64) error {
+	ctx = workflow.WithActivityOptions(ctx, deliveryOptions)
+	deliveries := make([]workflow.Future, len(sentAt))
+	for i, s := range sentAt {
+		deliveries[i] = workflow.ExecuteActivity(ctx, "bench.Delivered", s)
+	}
+	for _, d := range deliveries {
+		if err := d.Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupSize and groupWindow bound a group of sends.
+const (
+	groupSize   = 16
+	groupWindow = 2 * time.Millisecond
+)
+
+// sendGroups gathers concurrent sends into groups, each started with one
+// call; a send returns once its group has started.
+type sendGroups struct {
+	start func(ctx context.Context, sentAt []int64) error
+
+	mu      sync.Mutex
+	sentAt  []int64
+	waiters []chan error
+	timer   *time.Timer
+}
+
+func (g *sendGroups) send(ctx context.Context, sentAt int64) error {
+	started := make(chan error, 1)
+	g.mu.Lock()
+	g.sentAt = append(g.sentAt, sentAt)
+	g.waiters = append(g.waiters, started)
+	switch {
+	case len(g.sentAt) == groupSize:
+		g.flushLocked(ctx)
+	case g.timer == nil:
+		g.timer = time.AfterFunc(groupWindow, func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			g.flushLocked(ctx)
+		})
+	}
+	g.mu.Unlock()
+	return <-started
+}
+
+// flushLocked starts the gathered group, if any.
+func (g *sendGroups) flushLocked(ctx context.Context) {
+	if g.timer != nil {
+		g.timer.Stop()
+		g.timer = nil
+	}
+	if len(g.sentAt) == 0 {
+		return
+	}
+	sentAt, waiters := g.sentAt, g.waiters
+	g.sentAt, g.waiters = nil, nil
+	go func() {
+		err := g.start(ctx, sentAt)
+		for _, w := range waiters {
+			w <- err
+		}
+	}()
 }
 
 // latencySamples is how many messages the latency phase sends one at a
