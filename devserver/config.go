@@ -25,7 +25,7 @@ import (
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/fnflow/fnflow/internal/freeport"
+	"github.com/fnflow/fnflow/devserver/freeport"
 )
 
 const (

@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/fnflow/fnflow/internal/freeport"
+	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/internal/payload"
 )
 

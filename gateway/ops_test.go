@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/internal/acs"
-	"github.com/fnflow/fnflow/internal/freeport"
 	"github.com/fnflow/fnflow/internal/token"
 )
 

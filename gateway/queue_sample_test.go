@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fnflow/fnflow/internal/freeport"
+	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"

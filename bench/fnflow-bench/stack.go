@@ -19,8 +19,8 @@ import (
 	"go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
 
+	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/fnfclient"
-	"github.com/fnflow/fnflow/internal/freeport"
 )
 
 // functionResource is the Function Compute resource the benchmark flows

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fnflow/fnflow/internal/freeport"
+	"github.com/fnflow/fnflow/devserver/freeport"
 )
 
 // faultFlow hands each of its two steps' tokens to a function and waits for
