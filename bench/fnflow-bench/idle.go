@@ -64,7 +64,9 @@ type memory struct{ resident, heap int64 }
 
 func runIdle(ctx context.Context, opts options, fn *function, shared func() (*environment, error), logger *slog.Logger) (*IdleReport, error) {
 	list := steps(1, "waitForCallback", "hold")
-	report := &IdleReport{Executions: opts.idleExecutions, IdleSeconds: opts.idleSeconds}
+	// Only a `fnflow dev` of the benchmark's own serves the profiles the heap
+	// is read from.
+	report := &IdleReport{Executions: opts.idleExecutions, IdleSeconds: opts.idleSeconds, HeapMeasured: opts.gateway == ""}
 	sets := []func(*environment) variant{
 		func(e *environment) variant { return fnflowVariant(e.stack.gateway, idleFlow) },
 		func(e *environment) variant { return e.baseline.variant("HandwrittenSteps", list) },
@@ -74,7 +76,6 @@ func runIdle(ctx context.Context, opts options, fn *function, shared func() (*en
 	defer func(gateway *fnfclient.Client, temporal client.Client) { fn.gateway, fn.temporal = gateway, temporal }(fn.gateway, fn.temporal)
 	for _, set := range sets {
 		r, err := idleOnItsOwn(ctx, opts, fn, shared, logger, func(e *environment) (IdleResult, error) {
-			report.HeapMeasured = e.stack.pprof != ""
 			if err := deployFlow(ctx, e.stack.gateway, idleFlow, stepsFlow(list)); err != nil {
 				return IdleResult{}, err
 			}
