@@ -35,8 +35,10 @@ const consumers = 10
 // workflows, each running one activity that a plain Temporal worker with 10
 // concurrent activity slots takes and completes; and against the rate the
 // same server gives when messages sent together share a workflow
-// (raw-temporal-grouped), the ceiling of a design fnflow does not have. All
-// report messages/s and the send → receive latency (p50, p99).
+// (raw-temporal-grouped), the ceiling of a design fnflow does not have, and
+// when each message is a standalone activity with no workflow
+// (raw-standalone-activities). All report messages/s and the send → receive
+// latency (p50, p99).
 func BenchmarkQueue(b *testing.B) {
 	integration(b)
 	b.Run("mns-gateway", func(b *testing.B) {
@@ -65,6 +67,22 @@ func BenchmarkQueue(b *testing.B) {
 		taskQueue, received := rawDelivery(b, "bench.OneActivity", oneActivity)
 		measureQueue(b, func(ctx context.Context, sentAt int64) error {
 			_, err := temporalClient.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, "bench.OneActivity", sentAt)
+			return err
+		}, received)
+	})
+	// Not a design fnflow has either: a message as one of Temporal's
+	// standalone activities, which needs no workflow at all (no workflow
+	// tasks), taken by the same plain worker.
+	b.Run("raw-standalone-activities", func(b *testing.B) {
+		taskQueue, received := rawDelivery(b, "bench.OneActivity", oneActivity)
+		var sent atomic.Int64
+		measureQueue(b, func(ctx context.Context, sentAt int64) error {
+			_, err := temporalClient.ExecuteActivity(ctx, client.StartActivityOptions{
+				ID:                  fmt.Sprintf("%s-%d", taskQueue, sent.Add(1)),
+				TaskQueue:           taskQueue,
+				StartToCloseTimeout: deliveryOptions.StartToCloseTimeout,
+				RetryPolicy:         deliveryOptions.RetryPolicy,
+			}, "bench.Delivered", sentAt)
 			return err
 		}, received)
 	})

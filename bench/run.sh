@@ -36,7 +36,7 @@ for round in $(seq "$rounds"); do
 		run bench bench.test callback.txt -test.bench "^BenchmarkCallbackFlow/$variant\$" -test.benchtime 100x
 		run bench bench.test waiting.txt -test.bench "^BenchmarkWaitingExecution/$variant\$" -test.benchtime 500x
 	done
-	for variant in mns-gateway raw-temporal-activities raw-temporal-grouped; do
+	for variant in mns-gateway raw-temporal-activities raw-temporal-grouped raw-standalone-activities; do
 		run bench bench.test queue.txt -test.bench "^BenchmarkQueue/$variant\$" -test.benchtime 1000x
 	done
 	for variant in tuned default-transfer-poll-rps; do
