@@ -29,8 +29,9 @@ const DefaultRetention = 7 * 24 * time.Hour
 
 // Options configures Start. Only DataDir is required.
 type Options struct {
-	// DataDir holds the SQLite database (DataDir/temporal.db). It is created if
-	// missing.
+	// DataDir holds the SQLite databases (DataDir/temporal.db for the
+	// executions, DataDir/visibility.db for their visibility records). It is
+	// created if missing.
 	DataDir string
 	// IP the frontend and the Web UI listen on. Default "127.0.0.1". It must be
 	// an IP address, not a host name.
@@ -89,7 +90,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlConf, err := prepareDatabase(opts)
+	dbs, err := prepareDatabases(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	s.logLevel.Set(slog.LevelWarn)
 	serverLog := slog.New(levelFilter{min: s.logLevel, next: opts.Logger.Handler()})
 
-	s.temporal, err = temporal.NewServer(serverOptions(opts, ports, sqlConf, serverLog)...)
+	s.temporal, err = temporal.NewServer(serverOptions(opts, ports, dbs, serverLog)...)
 	if err != nil {
 		return nil, fmt.Errorf("configuring server: %w", err)
 	}

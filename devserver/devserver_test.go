@@ -290,7 +290,8 @@ func TestRestartKeepsPendingActivity(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	checkWAL(t, filepath.Join(dir, "temporal.db"))
+	checkWAL(t, filepath.Join(dir, executionsFile))
+	checkWAL(t, filepath.Join(dir, visibilityFile))
 
 	port := portOf(t, s.FrontendAddress())
 	s = startServer(t, Options{DataDir: dir, Port: port})
