@@ -7,7 +7,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -34,21 +33,5 @@ func TestCustomSearchAttributeUsableAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("starting with the search attribute just added: %v", err)
 	}
-	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: s.Namespace(),
-			Query:     `CustomerId = "c-42"`,
-		})
-		if err != nil {
-			t.Fatalf("listing by the search attribute just added: %v", err)
-		}
-		if len(resp.GetExecutions()) == 1 && resp.GetExecutions()[0].GetExecution().GetRunId() == run.GetRunID() {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the execution never showed in the listing: %v", resp.GetExecutions())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	listed(t, c, s, `CustomerId = "c-42"`, run)
 }

@@ -11,28 +11,33 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// listed waits until a listing of the server's namespace shows the run.
-func listed(t *testing.T, c client.Client, s *Server, run client.WorkflowRun) {
+// listed waits until a listing of the server's namespace by query shows the
+// run, and only it.
+func listed(t *testing.T, c client.Client, s *Server, query string, run client.WorkflowRun) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 			Namespace: s.Namespace(),
-			Query:     `WorkflowId = "` + run.GetID() + `"`,
+			Query:     query,
 		})
 		if err != nil {
-			t.Fatalf("listing %s: %v", run.GetID(), err)
+			t.Fatalf("listing %s: %v", query, err)
 		}
 		if len(resp.GetExecutions()) == 1 && resp.GetExecutions()[0].GetExecution().GetRunId() == run.GetRunID() {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%s never showed in a listing", run.GetID())
+			t.Fatalf("%s never showed in the listing %s: %v", run.GetID(), query, resp.GetExecutions())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func byID(run client.WorkflowRun) string {
+	return `WorkflowId = "` + run.GetID() + `"`
 }
 
 func stopServer(t *testing.T, s *Server, c client.Client) {
@@ -50,13 +55,13 @@ func TestVisibilityInItsOwnFile(t *testing.T) {
 	s := startServer(t, Options{DataDir: dir})
 	c := newClient(t, s)
 	run := startSteps(t, c, 1)
-	listed(t, c, s, run)
+	listed(t, c, s, byID(run), run)
 	stopServer(t, s, c)
 	checkWAL(t, filepath.Join(dir, visibilityFile))
 
 	s = startServer(t, Options{DataDir: dir})
 	c = newClient(t, s)
-	listed(t, c, s, run)
+	listed(t, c, s, byID(run), run)
 }
 
 // A data directory made when visibility shared temporal.db (no
@@ -78,12 +83,12 @@ func TestVisibilityOfAnOlderDataDirectory(t *testing.T) {
 	s = startServer(t, Options{DataDir: dir})
 	c = newClient(t, s)
 	run := startSteps(t, c, 1)
-	listed(t, c, s, run)
+	listed(t, c, s, byID(run), run)
 	stopServer(t, s, c)
 
 	s = startServer(t, Options{DataDir: dir})
 	c = newClient(t, s)
-	listed(t, c, s, run)
+	listed(t, c, s, byID(run), run)
 	if _, err := os.Stat(filepath.Join(dir, visibilityFile)); !os.IsNotExist(err) {
 		t.Errorf("an older data directory got a %s: %v", visibilityFile, err)
 	}
