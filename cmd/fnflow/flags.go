@@ -157,8 +157,12 @@ func registerWorkflowCacheSize(fs *flag.FlagSet, size *int) {
 	fs.Var((*positiveInt)(size), "workflow-cache-size", "how many executions the worker keeps in memory between their steps (Temporal's sticky workflow cache); one it lets go is rebuilt from its history when its next step comes: less memory held for more CPU per step resumed")
 }
 
-// defaultWorkflowCacheSize is the Temporal SDK's own default.
-const defaultWorkflowCacheSize = 10000
+// defaultWorkflowCacheSize is a tenth of the Go SDK's own default (the Java
+// SDK's is 600): with 1,000, 10,000 executions waiting fit in under 1 GiB
+// beside the embedded server, and neither the throughput scenario at 1,500
+// in flight nor completing 10,000 waiting executions measured slower
+// (docs/benchmarks.md, "Memory").
+const defaultWorkflowCacheSize = 1000
 
 // useWorkflowCacheSize sizes the Temporal SDK's workflow cache, which is
 // the process's, shared by its workers: call it before the first worker
