@@ -207,7 +207,7 @@ func removeDatabase(dbFile string) {
 	}
 }
 
-func serverOptions(opts Options, p ports, dbs databases, log *slog.Logger) []temporal.ServerOption {
+func serverOptions(opts Options, p ports, dbs databases, log temporalLogger) []temporal.ServerOption {
 	frontendAddr := net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(p.frontend))
 	internalAddr := func(port int) string { return net.JoinHostPort(internalIP, strconv.Itoa(port)) }
 
@@ -272,7 +272,7 @@ func serverOptions(opts Options, p ports, dbs databases, log *slog.Logger) []tem
 			primitives.MatchingService: static.SingleLocalHost(internalAddr(p.matching)),
 			primitives.WorkerService:   static.SingleLocalHost(internalAddr(p.worker)),
 		}),
-		temporal.WithLogger(temporalLogger{log: log}),
+		temporal.WithLogger(log),
 		temporal.WithDynamicConfigClient(dynamicConfig(opts)),
 	}
 }

@@ -2,9 +2,10 @@
 // Web UI inside the current process, for `fnflow dev` and for tests.
 //
 // Everything the server keeps (namespaces, workflow histories, pending
-// activities and their task tokens, the cluster ID) lives in one SQLite file in
-// Options.DataDir, so stopping and starting again on the same directory resumes
-// where it left off. The configuration follows the Temporal CLI's dev server,
+// activities and their task tokens, the cluster ID) lives in SQLite files in
+// Options.DataDir, the executions in one and the visibility records listings
+// read in another, so stopping and starting again on the same directory
+// resumes where it left off. The configuration follows the Temporal CLI's dev server,
 // tuned for fnflow's callback steps: see config.go.
 package devserver
 
@@ -53,6 +54,9 @@ type Options struct {
 	// transferPollRPS overrides history.transferProcessorMaxPollRPS; 0 means
 	// the tuned value. Only the baseline benchmark sets it.
 	transferPollRPS int
+	// pickPorts replaces choosePorts; only tests set it, to lose the race
+	// for a port on purpose.
+	pickPorts func(Options) (ports, error)
 }
 
 // Server is a running embedded Temporal server and, optionally, its Web UI.
@@ -61,10 +65,11 @@ type Server struct {
 	uiAddr       string
 	namespace    string
 
-	temporal temporal.Server
-	ui       *uiserver.Server
-	uiDone   chan struct{} // closed when the UI's serving goroutine returns
-	logLevel *slog.LevelVar
+	temporal  temporal.Server
+	ui        *uiserver.Server
+	uiDone    chan struct{} // closed when the UI's serving goroutine returns
+	logLevel  *slog.LevelVar
+	serverLog *slog.Logger // the server's logs, filtered at logLevel
 
 	stopOnce sync.Once
 	stopErr  error
@@ -81,12 +86,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// portAttempts bounds how often start picks new ports when one it picked was
+// taken by another process before the server could listen on it.
+const portAttempts = 3
+
 func start(ctx context.Context, opts Options) (*Server, error) {
 	opts, err := withDefaults(opts)
-	if err != nil {
-		return nil, err
-	}
-	ports, err := choosePorts(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -94,23 +99,32 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	pickPorts := opts.pickPorts
+	if pickPorts == nil {
+		pickPorts = choosePorts
+	}
 
-	s := &Server{
-		frontendAddr: net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(ports.frontend)),
-		namespace:    opts.Namespace,
-		logLevel:     new(slog.LevelVar),
+	var s *Server
+	for attempt := 1; ; attempt++ {
+		ports, err := pickPorts(opts)
+		if err != nil {
+			return nil, err
+		}
+		s, err = startTemporal(opts, ports, dbs)
+		if err == nil {
+			break
+		}
+		var fatal serverFatal
+		pickedPort := errors.As(err, &fatal) && fatal.address() != "" &&
+			fatal.address() != net.JoinHostPort(opts.IP, strconv.Itoa(opts.Port))
+		if !pickedPort || attempt == portAttempts {
+			return nil, err
+		}
+		opts.Logger.Warn("a port picked for the embedded Temporal server was taken before it listened; picking others",
+			"address", fatal.address(), "attempt", attempt)
 	}
-	s.logLevel.Set(slog.LevelWarn)
-	serverLog := slog.New(levelFilter{min: s.logLevel, next: opts.Logger.Handler()})
 
-	s.temporal, err = temporal.NewServer(serverOptions(opts, ports, dbs, serverLog)...)
-	if err != nil {
-		return nil, fmt.Errorf("configuring server: %w", err)
-	}
-	if err := s.temporal.Start(); err != nil {
-		return nil, err
-	}
-	if err := ensureRetention(ctx, s.frontendAddr, opts.Namespace, opts.Retention, serverLog); err != nil {
+	if err := ensureRetention(ctx, s.frontendAddr, opts.Namespace, opts.Retention, s.serverLog); err != nil {
 		s.stopQuietly()
 		return nil, err
 	}
@@ -119,6 +133,38 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 			s.stopQuietly()
 			return nil, err
 		}
+	}
+	return s, nil
+}
+
+// startTemporal builds and starts the server on ports.
+func startTemporal(opts Options, ports ports, dbs databases) (*Server, error) {
+	s := &Server{
+		frontendAddr: net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(ports.frontend)),
+		namespace:    opts.Namespace,
+		logLevel:     new(slog.LevelVar),
+	}
+	s.logLevel.Set(slog.LevelWarn)
+	s.serverLog = slog.New(levelFilter{min: s.logLevel, next: opts.Logger.Handler()})
+	fatal := new(fatalRecord)
+
+	var err error
+	s.temporal, err = temporal.NewServer(serverOptions(opts, ports, dbs, temporalLogger{log: s.serverLog, fatal: fatal})...)
+	if err != nil {
+		return nil, fmt.Errorf("configuring server: %w", err)
+	}
+	// The services open their listeners while being built; one that failed
+	// is only logged, and starting without it would panic.
+	if err := fatal.err(); err != nil {
+		s.stopQuietly()
+		return nil, fmt.Errorf("configuring server: %w", err)
+	}
+	if err := s.temporal.Start(); err != nil {
+		return nil, err
+	}
+	if err := fatal.err(); err != nil {
+		s.stopQuietly()
+		return nil, fmt.Errorf("starting server: %w", err)
 	}
 	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -363,6 +364,54 @@ func TestBusyPort(t *testing.T) {
 		t.Fatal("Start on a port in use succeeded")
 	}
 	t.Log(err)
+}
+
+// portsTakenFirst picks ports as choosePorts does, and for the first taken
+// calls listens on the history service's port before the server can: another
+// process winning the race for a port fnflow picked.
+func portsTakenFirst(t *testing.T, taken int, calls *int) func(Options) (ports, error) {
+	return func(opts Options) (ports, error) {
+		*calls++
+		p, err := choosePorts(opts)
+		if err != nil || *calls > taken {
+			return p, err
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(internalIP, strconv.Itoa(p.history)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return p, nil
+	}
+}
+
+func TestPickedPortTakenIsPickedAgain(t *testing.T) {
+	var calls int
+	s := startServer(t, Options{pickPorts: portsTakenFirst(t, 1, &calls)})
+	if calls != 2 {
+		t.Errorf("ports picked %d times, want 2", calls)
+	}
+	c := newClient(t, s)
+	if _, err := c.WorkflowService().DescribeNamespace(context.Background(), &workflowservice.DescribeNamespaceRequest{Namespace: s.Namespace()}); err != nil {
+		t.Fatalf("server started on the ports picked again does not answer: %v", err)
+	}
+}
+
+func TestPickedPortsTakenEveryTime(t *testing.T) {
+	var calls int
+	_, err := Start(context.Background(), Options{DataDir: t.TempDir(), Logger: testLogger(t), pickPorts: portsTakenFirst(t, portAttempts, &calls)})
+	if err == nil {
+		t.Fatal("Start succeeded with the history port taken at every attempt")
+	}
+	if calls != portAttempts {
+		t.Errorf("ports picked %d times, want %d", calls, portAttempts)
+	}
+	t.Log(err)
+	for _, want := range []string{"gRPC listener", "history", "address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
 }
 
 func TestOptionErrors(t *testing.T) {

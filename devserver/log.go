@@ -2,7 +2,10 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -33,7 +36,8 @@ func (h levelFilter) WithGroup(name string) slog.Handler {
 
 // temporalLogger gives the server's logger interface an slog.Logger.
 type temporalLogger struct {
-	log *slog.Logger
+	log   *slog.Logger
+	fatal *fatalRecord
 }
 
 var (
@@ -48,10 +52,17 @@ func (l temporalLogger) Error(msg string, tags ...tag.Tag) { l.emit(slog.LevelEr
 
 // The server's own logger panics or exits the process on these. Embedded in
 // fnflow, the process is not the server's to end: they are logged as errors,
-// as the Temporal CLI does.
-func (l temporalLogger) DPanic(msg string, tags ...tag.Tag) { l.emit(slog.LevelError, msg, tags) }
-func (l temporalLogger) Panic(msg string, tags ...tag.Tag)  { l.emit(slog.LevelError, msg, tags) }
-func (l temporalLogger) Fatal(msg string, tags ...tag.Tag)  { l.emit(slog.LevelError, msg, tags) }
+// as the Temporal CLI does, and kept, because the server goes on without the
+// part that failed (a listener it could not open is nil, and serving on it
+// panics later in a goroutine of its own); start checks them.
+func (l temporalLogger) DPanic(msg string, tags ...tag.Tag) { l.fail(msg, tags) }
+func (l temporalLogger) Panic(msg string, tags ...tag.Tag)  { l.fail(msg, tags) }
+func (l temporalLogger) Fatal(msg string, tags ...tag.Tag)  { l.fail(msg, tags) }
+
+func (l temporalLogger) fail(msg string, tags []tag.Tag) {
+	l.emit(slog.LevelError, msg, tags)
+	l.fatal.keep(serverFatal{msg: msg, tags: tags})
+}
 
 // SLog lets server components that log through slog use ours directly.
 func (l temporalLogger) SLog() *slog.Logger { return l.log }
@@ -68,4 +79,59 @@ func (l temporalLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
 		attrs[i] = slog.Any(t.Key(), t.Value())
 	}
 	l.log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// fatalRecord keeps the first message the server logged as fatal.
+type fatalRecord struct {
+	mu    sync.Mutex
+	first *serverFatal
+}
+
+func (r *fatalRecord) keep(f serverFatal) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first == nil {
+		r.first = &f
+	}
+}
+
+// err is the first fatal message as an error, or nil when there was none.
+func (r *fatalRecord) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first == nil {
+		return nil
+	}
+	return *r.first
+}
+
+// serverFatal is a message the server logged as fatal, with its tags.
+type serverFatal struct {
+	msg  string
+	tags []tag.Tag
+}
+
+func (f serverFatal) Error() string {
+	var b strings.Builder
+	b.WriteString(f.msg)
+	for i, t := range f.tags {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%v", t.Key(), t.Value())
+	}
+	return b.String()
+}
+
+// address is the value of the message's address tag, "" without one: for a
+// listener that failed, the host:port it could not listen on.
+func (f serverFatal) address() string {
+	for _, t := range f.tags {
+		if t.Key() == "address" {
+			return fmt.Sprint(t.Value())
+		}
+	}
+	return ""
 }
