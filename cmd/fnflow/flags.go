@@ -161,7 +161,7 @@ func registerWorkflowCacheSize(fs *flag.FlagSet, size *int) {
 // SDK's is 600): with 1,000, 10,000 executions waiting fit in under 1 GiB
 // beside the embedded server, and neither the throughput scenario at 1,500
 // in flight nor completing 10,000 waiting executions measured slower
-// (docs/benchmarks.md, "Memory").
+// (docs/benchmarks.md, "Where a waiting execution's memory goes").
 const defaultWorkflowCacheSize = 1000
 
 // useWorkflowCacheSize sizes the Temporal SDK's workflow cache, which is
