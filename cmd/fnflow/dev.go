@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -103,13 +104,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // localStack is everything `fnflow dev` runs.
 type localStack struct {
-	server      *devserver.Server
-	temporal    client.Client
-	worker      sdkworker.Worker
-	gateway     *http.Server
-	gatewayURL  string
-	gatewayDone chan error
-	metrics     *metricsServer
+	server   *devserver.Server
+	temporal client.Client
+	worker   sdkworker.Worker
+	// gatewayListener is the gateway's address, claimed before anything
+	// starts so that a busy one fails at once; gateway serves on it.
+	gatewayListener net.Listener
+	gateway         *http.Server
+	gatewayURL      string
+	gatewayDone     chan error
+	metrics         *metricsServer
 	// stopCounting ends the count of waiting steps.
 	stopCounting context.CancelFunc
 	logger       *slog.Logger
@@ -148,6 +152,15 @@ func startLocal(ctx context.Context, opts devOptions, logger *slog.Logger) (*loc
 
 func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *activities.Bindings, flowFiles []flowFile, declared *mnsFile) error {
 	logger := stack.logger
+	// The addresses the user chose are claimed first: one that is taken
+	// fails the start before the data directory is touched.
+	var err error
+	if stack.gatewayListener, err = listenHTTP("gateway", opts.gatewayAddr); err != nil {
+		return err
+	}
+	if stack.metrics, err = opts.metrics.serve(logger); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(opts.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
@@ -185,9 +198,6 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		Uncompressed: true,
 	}, logger)
 	if err != nil {
-		return err
-	}
-	if stack.metrics, err = opts.metrics.serve(logger); err != nil {
 		return err
 	}
 	reg := stack.metrics.registerer()
@@ -244,10 +254,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		Console:            opts.console,
 		Metrics:            gatewayMetrics,
 	})
-	stack.gateway, stack.gatewayURL, stack.gatewayDone, err = serveHTTP("gateway", opts.gatewayAddr, handler, logger)
-	if err != nil {
-		return err
-	}
+	stack.gateway, stack.gatewayURL, stack.gatewayDone = serveOn("gateway", stack.gatewayListener, handler, logger)
 	return nil
 }
 
@@ -294,6 +301,8 @@ func (s *localStack) stop() error {
 			errs = append(errs, err)
 		}
 		<-s.gatewayDone
+	} else if s.gatewayListener != nil {
+		s.gatewayListener.Close()
 	}
 	if s.stopCounting != nil {
 		s.stopCounting()

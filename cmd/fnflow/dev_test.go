@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -242,6 +243,25 @@ func TestDevRefusesInvalidFlowsDirectory(t *testing.T) {
 	_, err := startLocal(context.Background(), devOptions{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", flowsDir: dir}, logger)
 	if err == nil || !strings.Contains(err.Error(), "broken.yaml:4:") {
 		t.Errorf("want the flow's file:line:col diagnostics, got %v", err)
+	}
+}
+
+// A gateway address that is taken fails the start at once, before the data
+// directory is made or Temporal started.
+func TestDevRefusesBusyGatewayAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	_, err = startLocal(context.Background(), devOptions{dataDir: dataDir, gatewayAddr: busy.Addr().String()}, logger)
+	if err == nil || !strings.Contains(err.Error(), "gateway") || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("want a gateway address-in-use error, got %v", err)
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Errorf("the data directory was touched before the start failed: %v", err)
 	}
 }
 

@@ -144,10 +144,25 @@ func parseAccessKeys(text string) (map[string]string, error) {
 // named) until the server is shut down; done receives the serving error, if
 // any.
 func serveHTTP(name, addr string, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error, error) {
+	ln, err := listenHTTP(name, addr)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	srv, url, done := serveOn(name, ln, handler, logger)
+	return srv, url, done, nil
+}
+
+// listenHTTP claims addr for what is named, for serveOn.
+func listenHTTP(name, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return ln, nil
+}
+
+// serveOn serves handler on ln as serveHTTP does.
+func serveOn(name string, ln net.Listener, handler http.Handler, logger *slog.Logger) (*http.Server, string, chan error) {
 	srv := gateway.NewHTTPServer(handler, gateway.DefaultLimits)
 	done := make(chan error, 1)
 	go func() {
@@ -160,7 +175,7 @@ func serveHTTP(name, addr string, handler http.Handler, logger *slog.Logger) (*h
 		}
 		done <- err
 	}()
-	return srv, "http://" + ln.Addr().String(), done, nil
+	return srv, "http://" + ln.Addr().String(), done
 }
 
 // stopGrace is how long a stopping gateway lets requests in flight finish.
