@@ -5,12 +5,14 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -169,6 +171,26 @@ func TestCommandsReportUsageErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dataDir); len(entries) > 0 {
 		t.Errorf("a refused fnflow dev must start nothing, but its data directory holds %v", entries)
+	}
+}
+
+// A listening address that is taken fails fnflow gateway before it dials
+// Temporal, which may wait for a server that is down.
+func TestGatewayRefusesBusyAddress(t *testing.T) {
+	clearEnvironment(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	nothing, err := freeport.ReserveLocal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	status := runGateway(context.Background(), []string{"--token-key", testTokenKey, "--addr", busy.Addr().String(), "--temporal-address", nothing}, io.Discard, &stderr)
+	if status != 1 || !strings.Contains(stderr.String(), "gateway: listen tcp "+busy.Addr().String()) {
+		t.Errorf("want exit 1 saying the gateway's address is taken, got %d:\n%s", status, stderr.String())
 	}
 }
 

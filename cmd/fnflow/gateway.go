@@ -55,16 +55,23 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.failure(err)
 	}
 	defer profiles.stop()
-	c, err := worker.Dial(ctx, temporal, logger)
+	// The addresses are claimed before Temporal is dialled, which may wait:
+	// one that is taken fails the start at once.
+	ln, err := listenHTTP("gateway", addr)
 	if err != nil {
 		return cmd.failure(err)
 	}
-	defer c.Close()
+	defer ln.Close() // after the server's stop, a second close, which does nothing
 	metricsServer, err := metrics.serve(logger)
 	if err != nil {
 		return cmd.failure(err)
 	}
 	defer metricsServer.stop()
+	c, err := worker.Dial(ctx, temporal, logger)
+	if err != nil {
+		return cmd.failure(err)
+	}
+	defer c.Close()
 	var gatewayMetrics *gateway.Metrics
 	if reg := metricsServer.registerer(); reg != nil {
 		gatewayMetrics = gateway.NewMetrics(reg)
@@ -85,10 +92,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Console:            consoleOn,
 		Metrics:            gatewayMetrics,
 	})
-	srv, url, done, err := serveHTTP("gateway", addr, handler, logger)
-	if err != nil {
-		return cmd.failure(err)
-	}
+	srv, url, done := serveOn("gateway", ln, handler, logger)
 	logger.Info("gateway listening", "url", url, "temporal", temporal.Address, "namespace", temporal.Namespace, "signedRequestsOnly", keys.Required())
 	select {
 	case <-ctx.Done():
