@@ -62,9 +62,13 @@ func TestHeartbeatsInTheHistory(t *testing.T) {
 	call := sdkExtensions(t, e)
 	e.createFlow(t, "hb_history", heartbeatFlow)
 	e.createFlow(t, "hb_history_path", callbackFlow)
+	// start returns the token once the hand-off is recorded: the hand-off's
+	// own last heartbeat, which replaces any sent before, is then done.
 	start := func(flow, name string) string {
 		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", `{"key":"`+flow+"/"+name+`"}`))
-		return e.tokens.next(t, flow+"/"+name)
+		tok := e.tokens.next(t, flow+"/"+name)
+		e.awaitWaiting(t, flow, name, 1)
+		return tok
 	}
 	heartbeat := func(tok, details string) {
 		t.Helper()
