@@ -84,14 +84,14 @@ func (l temporalLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
 // fatalRecord keeps the first message the server logged as fatal.
 type fatalRecord struct {
 	mu    sync.Mutex
-	first *serverFatal
+	first error
 }
 
 func (r *fatalRecord) keep(f serverFatal) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.first == nil {
-		r.first = &f
+		r.first = f
 	}
 }
 
@@ -99,10 +99,7 @@ func (r *fatalRecord) keep(f serverFatal) {
 func (r *fatalRecord) err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.first == nil {
-		return nil
-	}
-	return *r.first
+	return r.first
 }
 
 // serverFatal is a message the server logged as fatal, with its tags.
