@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	namespacepb "go.temporal.io/api/namespace/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -310,31 +312,65 @@ func dynamicConfig(opts Options) dynamicconfig.StaticClient {
 	}
 }
 
-// ensureRetention raises the namespace's retention to at least retention. The
-// schema helper creates namespaces with 24 hours, and databases made before
-// prepareDatabase set it still have that.
-func ensureRetention(ctx context.Context, frontendAddr, namespace string, retention time.Duration, log *slog.Logger) error {
+// ensureNamespace raises the namespace's retention to at least
+// opts.Retention and adds the opts.SearchAttributes it lacks. The schema
+// helper creates namespaces with 24 hours, and databases made before
+// prepareDatabase set it still have that; data directories made by an older
+// fnflow lack search attributes added since.
+func ensureNamespace(ctx context.Context, frontendAddr string, opts Options, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	nc, err := client.NewNamespaceClient(client.Options{HostPort: frontendAddr, Logger: sdklog.NewStructuredLogger(log)})
+	c, err := client.Dial(client.Options{HostPort: frontendAddr, Namespace: opts.Namespace, Logger: sdklog.NewStructuredLogger(log)})
 	if err != nil {
 		return fmt.Errorf("connecting to the server: %w", err)
 	}
-	defer nc.Close()
+	defer c.Close()
+	if err := ensureRetention(ctx, c, opts.Namespace, opts.Retention); err != nil {
+		return err
+	}
+	return ensureSearchAttributes(ctx, c, opts.Namespace, opts.SearchAttributes)
+}
 
-	desc, err := nc.Describe(ctx, namespace)
+func ensureRetention(ctx context.Context, c client.Client, namespace string, retention time.Duration) error {
+	desc, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
 	if err != nil {
 		return fmt.Errorf("describing namespace %q: %w", namespace, err)
 	}
 	if desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration() >= retention {
 		return nil
 	}
-	err = nc.Update(ctx, &workflowservice.UpdateNamespaceRequest{
+	_, err = c.WorkflowService().UpdateNamespace(ctx, &workflowservice.UpdateNamespaceRequest{
 		Namespace: namespace,
 		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(retention)},
 	})
 	if err != nil {
 		return fmt.Errorf("raising retention of namespace %q to %v: %w", namespace, retention, err)
+	}
+	return nil
+}
+
+func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) error {
+	if len(want) == 0 {
+		return nil
+	}
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("listing the search attributes of namespace %q: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, kind := range want {
+		if _, ok := have.GetCustomAttributes()[name]; !ok {
+			missing[name] = kind
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        namespace,
+		SearchAttributes: missing,
+	}); err != nil {
+		return fmt.Errorf("adding search attributes to namespace %q: %w", namespace, err)
 	}
 	return nil
 }

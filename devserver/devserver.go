@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	enumspb "go.temporal.io/api/enums/v1"
 	"log/slog"
 	"net"
 	"strconv"
@@ -47,6 +48,9 @@ type Options struct {
 	// namespace with a shorter retention (for example one created by an older
 	// version) is raised to it at start; a longer one is left alone.
 	Retention time.Duration
+	// SearchAttributes are custom search attributes, by name and type, that
+	// Namespace is to have; those it lacks are added at start.
+	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's own logs, Warn and above only: below that the
 	// server is too noisy to be useful. Default: discard.
 	Logger *slog.Logger
@@ -124,7 +128,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 			"address", fatal.address(), "attempt", attempt)
 	}
 
-	if err := ensureRetention(ctx, s.frontendAddr, opts.Namespace, opts.Retention, s.serverLog); err != nil {
+	if err := ensureNamespace(ctx, s.frontendAddr, opts, s.serverLog); err != nil {
 		s.stopQuietly()
 		return nil, err
 	}

@@ -3,17 +3,18 @@ package queues
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/searchattrs"
 )
 
 // GetQueue returns a queue and its message counters. The counters are
@@ -30,11 +31,12 @@ func (s *Store) GetQueue(ctx context.Context, name string) (Queue, Counters, err
 		return Queue{}, Counters{}, err
 	}
 	var c Counters
-	total, err := s.count(ctx, runningMessages(name, ""))
+	total, err := s.countMessages(ctx, name)
 	if err != nil {
 		return Queue{}, Counters{}, fmt.Errorf("counting the messages of queue %s: %w", name, err)
 	}
-	if c.DelayMessages, err = s.count(ctx, runningMessages(name, delayedSince(time.Now()))); err != nil {
+	// Groups are never delayed.
+	if c.DelayMessages, err = s.count(ctx, runningMessages(name, delayedSince(time.Now()), MessageWorkflow)); err != nil {
 		return Queue{}, Counters{}, fmt.Errorf("counting the delayed messages of queue %s: %w", name, err)
 	}
 	tq, err := s.client.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
@@ -54,6 +56,31 @@ func (s *Store) GetQueue(ctx context.Context, name string) (Queue, Counters, err
 	return q, c, nil
 }
 
+// countMessages counts the running messages of a queue: a message workflow
+// each, and what each group still holds, which visibility cannot sum: the
+// groups holding at least k messages, for k from 1 until none does.
+func (s *Store) countMessages(ctx context.Context, queue string) (int64, error) {
+	total, err := s.count(ctx, runningMessages(queue, "", MessageWorkflow))
+	if err != nil {
+		return 0, err
+	}
+	// A group holds at least one message while it runs, so the first count
+	// needs no search attribute: a namespace that never had groups is not
+	// asked about one it may not have registered.
+	for k := 1; k <= maxGroup; k++ {
+		more := ""
+		if k > 1 {
+			more = fmt.Sprintf("%s >= %d", searchattrs.QueueMessages.GetName(), k)
+		}
+		n, err := s.count(ctx, runningMessages(queue, more, GroupWorkflow))
+		if err != nil || n == 0 {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
 func (s *Store) count(ctx context.Context, query string) (int64, error) {
 	resp, err := s.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: s.cfg.Namespace, Query: query})
 	return resp.GetCount(), err
@@ -64,15 +91,15 @@ func delayedSince(now time.Time) string {
 	return fmt.Sprintf("ExecutionTime > '%s'", now.UTC().Format(time.RFC3339Nano))
 }
 
-// peekScan bounds how many running messages one Peek considers.
+// peekScan bounds how many running message workflows one Peek considers.
 const peekScan = 1000
 
 // PeekMessages returns up to count visible messages, highest priority and
 // oldest first, without receiving them: no ReceiptHandle, no
 // NextVisibleTime. Best effort: it reads visibility (eventually consistent)
-// and considers at most the 1000 most recently sent messages whose delay is
-// over, then reads each candidate's workflow until it has count visible
-// ones.
+// and considers at most the 1000 most recently sent message workflows whose
+// delay is over, in the order of the highest priority each holds, then reads
+// each candidate's workflow until it has count visible messages.
 func (s *Store) PeekMessages(ctx context.Context, queue string, count int) ([]Message, error) {
 	if count < 1 || count > maxBatch {
 		return nil, invalidArgument("the number of messages to peek must be between 1 and %d, not %d", maxBatch, count)
@@ -83,7 +110,8 @@ func (s *Store) PeekMessages(ctx context.Context, queue string, count int) ([]Me
 	resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Namespace: s.cfg.Namespace,
 		PageSize:  peekScan,
-		Query:     runningMessages(queue, "ExecutionTime <= '"+time.Now().UTC().Format(time.RFC3339Nano)+"'"),
+		Query: runningMessages(queue, "ExecutionTime <= '"+time.Now().UTC().Format(time.RFC3339Nano)+"'",
+			MessageWorkflow, GroupWorkflow),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peeking into queue %s: %w", queue, err)
@@ -99,20 +127,23 @@ func (s *Store) PeekMessages(ctx context.Context, queue string, count int) ([]Me
 	})
 	msgs := []Message{}
 	for _, info := range candidates {
-		if len(msgs) == count {
+		if len(msgs) >= count {
 			break
 		}
-		m, visible, err := s.peek(ctx, info.GetExecution().GetWorkflowId())
+		visible, err := s.peek(ctx, info.GetExecution().GetWorkflowId())
 		if err != nil {
 			return msgs, fmt.Errorf("peeking into queue %s: %w", queue, err)
 		}
-		if visible {
-			msgs = append(msgs, m)
-		}
+		msgs = append(msgs, visible...)
 	}
-	return msgs, nil
+	slices.SortStableFunc(msgs, func(a, b Message) int {
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), a.EnqueueTime.Compare(b.EnqueueTime))
+	})
+	return msgs[:min(count, len(msgs))], nil
 }
 
+// memoPriority is the highest priority (lowest number) of the messages a
+// workflow was started with.
 func memoPriority(info *workflowpb.WorkflowExecutionInfo) int {
 	priority := defaultPriority
 	if p, ok := info.GetMemo().GetFields()[priorityMemo]; ok {
@@ -121,60 +152,77 @@ func memoPriority(info *workflowpb.WorkflowExecutionInfo) int {
 	return priority
 }
 
-// peek reads one message workflow: visible when its delivery activity
-// waits for a receiver.
-func (s *Store) peek(ctx context.Context, workflowID string) (Message, bool, error) {
+// peek reads one message or group workflow: its visible messages are those
+// whose delivery activity waits for a receiver.
+func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) {
 	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
-		return Message{}, false, staleAs(err)
+		if errors.Is(staleAs(err), ErrMessageNotExist) {
+			return nil, nil // ended since it was listed
+		}
+		return nil, err
 	}
-	pending := desc.GetPendingActivities()
-	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
-		len(pending) != 1 || pending[0].GetState() != enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
-		return Message{}, false, nil
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil, nil
 	}
-	d, err := s.scheduledDelivery(ctx, workflowID)
+	var waiting []*workflowpb.PendingActivityInfo
+	for _, p := range desc.GetPendingActivities() {
+		if p.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
+			waiting = append(waiting, p)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil, nil
+	}
+	deliveries, err := s.scheduledDeliveries(ctx, workflowID)
 	if err != nil {
-		return Message{}, false, err
+		return nil, err
 	}
-	dequeues := d.PreviousDequeueCount + int(pending[0].GetAttempt()) - 1
-	m := Message{
-		MessageID:    d.MessageId,
-		Body:         d.MessageBody,
-		BodyMD5:      d.MessageBodyMD5,
-		EnqueueTime:  time.UnixMilli(d.EnqueueTime),
-		DequeueCount: dequeues,
-		Priority:     d.Priority,
+	var msgs []Message
+	for _, p := range waiting {
+		d, ok := deliveries[p.GetActivityId()]
+		if !ok {
+			return nil, fmt.Errorf("message %s has no delivery %s in its history", workflowID, p.GetActivityId())
+		}
+		dequeues := d.PreviousDequeueCount + int(p.GetAttempt()) - 1
+		m := Message{
+			MessageID:    d.MessageId,
+			Body:         d.MessageBody,
+			BodyMD5:      d.MessageBodyMD5,
+			EnqueueTime:  time.UnixMilli(d.EnqueueTime),
+			DequeueCount: dequeues,
+			Priority:     d.Priority,
+		}
+		switch {
+		case d.FirstDequeueTime != 0:
+			m.FirstDequeueTime = time.UnixMilli(d.FirstDequeueTime)
+		case dequeues > 0:
+			m.FirstDequeueTime = p.GetScheduledTime().AsTime()
+		}
+		msgs = append(msgs, m)
 	}
-	switch {
-	case d.FirstDequeueTime != 0:
-		m.FirstDequeueTime = time.UnixMilli(d.FirstDequeueTime)
-	case dequeues > 0:
-		m.FirstDequeueTime = pending[0].GetScheduledTime().AsTime()
-	}
-	return m, true, nil
+	return msgs, nil
 }
 
-// scheduledDelivery reads the input of a message workflow's latest delivery
-// activity from its history.
-func (s *Store) scheduledDelivery(ctx context.Context, workflowID string) (Delivery, error) {
-	var scheduled *historypb.ActivityTaskScheduledEventAttributes
+// scheduledDeliveries reads the inputs of a workflow's delivery activities
+// from its history, by activity ID.
+func (s *Store) scheduledDeliveries(ctx context.Context, workflowID string) (map[string]Delivery, error) {
+	deliveries := map[string]Delivery{}
 	iter := s.client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		event, err := iter.Next()
 		if err != nil {
-			return Delivery{}, fmt.Errorf("reading message %s: %w", workflowID, err)
+			return nil, fmt.Errorf("reading message %s: %w", workflowID, err)
 		}
-		if a := event.GetActivityTaskScheduledEventAttributes(); a != nil {
-			scheduled = a
+		scheduled := event.GetActivityTaskScheduledEventAttributes()
+		if scheduled == nil {
+			continue
 		}
+		var d Delivery
+		if err := payload.Converter.FromPayloads(scheduled.GetInput(), &d); err != nil {
+			return nil, fmt.Errorf("decoding a delivery of message %s: %w", workflowID, err)
+		}
+		deliveries[scheduled.GetActivityId()] = d
 	}
-	var d Delivery
-	if scheduled == nil {
-		return d, fmt.Errorf("message %s has no delivery in its history", workflowID)
-	}
-	if err := payload.Converter.FromPayloads(scheduled.GetInput(), &d); err != nil {
-		return d, fmt.Errorf("decoding the delivery of message %s: %w", workflowID, err)
-	}
-	return d, nil
+	return deliveries, nil
 }

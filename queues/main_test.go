@@ -37,7 +37,7 @@ func newStore(t *testing.T) *Store {
 	if workerErr != nil {
 		t.Fatal(workerErr)
 	}
-	return New(env.Client, Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, Identity: "queues-test"})
+	return New(env.Client, Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, Identity: "queues-test", GroupSends: true})
 }
 
 // newQueue creates a queue named after the test (and suffix, if a test

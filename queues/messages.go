@@ -28,15 +28,14 @@ func (s *Store) DeleteMessage(ctx context.Context, queue, receipt string) error 
 	if err != nil {
 		return fmt.Errorf("deleting a message of queue %s: %w", queue, err)
 	}
-	switch h.form {
-	case receiveHandle:
+	if h.receiving() {
 		_, err = s.client.WorkflowService().RespondActivityTaskCompleted(ctx, &workflowservice.RespondActivityTaskCompletedRequest{
 			Namespace: s.cfg.Namespace,
 			TaskToken: h.taskToken,
 			Identity:  s.cfg.Identity,
 		})
-	default:
-		err = s.updateHold(ctx, h, deleteHeld, nil, holdRef{DequeueCount: h.dequeueCount, Moves: h.moves})
+	} else {
+		err = s.updateHold(ctx, h, deleteHeld, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("deleting message %s of queue %s: %w", h.messageID, queue, staleAs(err))
@@ -56,19 +55,16 @@ func (s *Store) ChangeVisibility(ctx context.Context, queue, receipt string, tim
 		return "", time.Time{}, fmt.Errorf("changing the visibility of a message of queue %s: %w", queue, err)
 	}
 	visibleAt := time.Now().Add(timeout).Truncate(time.Millisecond)
-	next := receiptHandle{form: holdHandle, queue: queue, messageID: h.messageID, dequeueCount: h.dequeueCount}
-	switch h.form {
-	case receiveHandle:
+	var moved holdRef
+	if h.receiving() {
 		err = s.failForChange(ctx, h, visibleAt)
-	default:
-		var moved holdRef
-		err = s.updateHold(ctx, h, changeHeld, &moved, holdRef{DequeueCount: h.dequeueCount, Moves: h.moves}, visibleAt)
-		next.moves = moved.Moves
+	} else {
+		err = s.updateHold(ctx, h, changeHeld, &moved, visibleAt)
 	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("changing the visibility of message %s of queue %s: %w", h.messageID, queue, staleAs(err))
 	}
-	return next.sign(s.cfg.Handles), visibleAt, nil
+	return h.holding(moved.Moves).sign(s.cfg.Handles), visibleAt, nil
 }
 
 // failForChange fails a received message's delivery attempt with the change,
@@ -85,11 +81,19 @@ func (s *Store) failForChange(ctx context.Context, h receiptHandle, visibleAt ti
 	return err
 }
 
-// updateHold sends a held message's workflow one of its updates.
-func (s *Store) updateHold(ctx context.Context, h receiptHandle, name string, result any, args ...any) error {
+// updateHold sends the workflow holding a held message update (deleteHeld
+// or changeHeld, or their group's counterparts) with the hold h names and
+// args after it.
+func (s *Store) updateHold(ctx context.Context, h receiptHandle, update string, result any, args ...any) error {
+	ref := holdRef{DequeueCount: h.dequeueCount, Moves: h.moves}
+	args = append([]any{ref}, args...)
+	if h.group != "" {
+		update = map[string]string{deleteHeld: deleteGrouped, changeHeld: changeGrouped}[update]
+		args = append([]any{h.messageID}, args...)
+	}
 	handle, err := s.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   messageWorkflowID(h.queue, h.messageID),
-		UpdateName:   name,
+		WorkflowID:   h.workflowID(),
+		UpdateName:   update,
 		Args:         args,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})

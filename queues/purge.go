@@ -26,17 +26,19 @@ func Register(w worker.Registry, c client.Client) {
 func registerWorkflows(r worker.WorkflowRegistry) {
 	queueKind.Register(r)
 	r.RegisterWorkflowWithOptions(messageWorkflow, workflow.RegisterOptions{Name: MessageWorkflow})
+	r.RegisterWorkflowWithOptions(groupWorkflow, workflow.RegisterOptions{Name: GroupWorkflow})
 }
 
 // runningMessages is the visibility query of a queue's running message
-// workflows, narrowed by more ("" for none).
+// workflows of the given types (MessageWorkflow, GroupWorkflow or both),
+// narrowed by more ("" for none).
 //
 // SQLite's LIKE, which STARTS_WITH becomes there, ignores ASCII case, so on
 // a SQLite visibility store the query also matches queues whose names differ
 // in case only; ownMessage filters those out where it matters.
-func runningMessages(queue, more string) string {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '%s'",
-		MessageWorkflow, messageWorkflowID(queue, ""))
+func runningMessages(queue, more string, workflowTypes ...string) string {
+	q := fmt.Sprintf("WorkflowType IN ('%s') AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '%s'",
+		strings.Join(workflowTypes, "', '"), messageWorkflowID(queue, ""))
 	if more != "" {
 		q += " AND " + more
 	}
@@ -66,9 +68,13 @@ const (
 // deliver it.
 func (p purger) purge(ctx context.Context, queue string) error {
 	for first := true; ; first = false {
-		ended, err := record.TerminateRunning(ctx, p.client, MessageWorkflow, messageWorkflowID(queue, ""), "queue "+queue+" deleted")
-		if err != nil {
-			return fmt.Errorf("ending the messages of deleted queue %s: %w", queue, err)
+		ended := 0
+		for _, workflowType := range []string{MessageWorkflow, GroupWorkflow} {
+			n, err := record.TerminateRunning(ctx, p.client, workflowType, messageWorkflowID(queue, ""), "queue "+queue+" deleted")
+			if err != nil {
+				return fmt.Errorf("ending the messages of deleted queue %s: %w", queue, err)
+			}
+			ended += n
 		}
 		if ended == 0 && !first {
 			return nil

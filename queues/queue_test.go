@@ -173,7 +173,7 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 		return err
 	})
 	testenv.Eventually(t, "no message workflow of the queue runs", 20*time.Second, func() error {
-		n, err := s.count(ctx, runningMessages(name, ""))
+		n, err := s.count(ctx, runningMessages(name, "", MessageWorkflow))
 		if err == nil && n != 0 {
 			err = fmt.Errorf("%d running", n)
 		}

@@ -18,12 +18,16 @@ import (
 //     workflow, which it refuses once the hold is over.
 //
 // Both begin with the form, the queue (so that one queue's handle is refused
-// by another), the message ID and the dequeue count. The form bytes are
-// versions: a new layout takes a new byte, so handles given out by an older
-// gateway stay readable.
+// by another), the message ID and the dequeue count. A message of a group
+// has the same two forms with the group's ID after the dequeue count: its
+// hold's updates go to the group's workflow. The form bytes are versions: a
+// new layout takes a new byte, so handles given out by an older gateway stay
+// readable.
 const (
-	receiveHandle byte = 1
-	holdHandle    byte = 2
+	receiveHandle      byte = 1
+	holdHandle         byte = 2
+	groupReceiveHandle byte = 3
+	groupHoldHandle    byte = 4
 )
 
 type receiptHandle struct {
@@ -31,11 +35,37 @@ type receiptHandle struct {
 	queue        string
 	messageID    string
 	dequeueCount int
-	// receiveHandle only.
+	// group is the ID of the message's group (groupReceiveHandle and
+	// groupHoldHandle); "" for a message of its own.
+	group string
+	// receiveHandle and groupReceiveHandle only.
 	firstDequeueTime int64
 	taskToken        []byte
-	// holdHandle only.
+	// holdHandle and groupHoldHandle only.
 	moves int
+}
+
+// receiving and holding say what a handle's form does, whether or not its
+// message is in a group.
+func (h receiptHandle) receiving() bool {
+	return h.form == receiveHandle || h.form == groupReceiveHandle
+}
+
+// workflowID is the ID of the workflow that holds the handle's message.
+func (h receiptHandle) workflowID() string {
+	if h.group != "" {
+		return groupWorkflowID(h.queue, h.group)
+	}
+	return messageWorkflowID(h.queue, h.messageID)
+}
+
+// holding returns the handle of a hold of h's message, in h's group.
+func (h receiptHandle) holding(moves int) receiptHandle {
+	next := receiptHandle{form: holdHandle, queue: h.queue, messageID: h.messageID, dequeueCount: h.dequeueCount, group: h.group, moves: moves}
+	if h.group != "" {
+		next.form = groupHoldHandle
+	}
+	return next
 }
 
 func (h receiptHandle) sign(s *token.Signer) string {
@@ -43,11 +73,14 @@ func (h receiptHandle) sign(s *token.Signer) string {
 	b = appendString(b, h.queue)
 	b = appendString(b, h.messageID)
 	b = binary.AppendUvarint(b, uint64(h.dequeueCount))
+	if h.form == groupReceiveHandle || h.form == groupHoldHandle {
+		b = appendString(b, h.group)
+	}
 	switch h.form {
-	case receiveHandle:
+	case receiveHandle, groupReceiveHandle:
 		b = binary.AppendUvarint(b, uint64(h.firstDequeueTime))
 		b = append(b, h.taskToken...)
-	case holdHandle:
+	case holdHandle, groupHoldHandle:
 		b = binary.AppendUvarint(b, uint64(h.moves))
 	}
 	return s.SignFor(token.ReceiptHandle, b)
@@ -70,11 +103,16 @@ func openHandle(s *token.Signer, text string) (receiptHandle, error) {
 	h.queue = r.string()
 	h.messageID = r.string()
 	h.dequeueCount = int(r.uvarint())
+	if h.form == groupReceiveHandle || h.form == groupHoldHandle {
+		if h.group = r.string(); h.group == "" && r.err == nil {
+			r.err = errors.New("a group's handle without its group")
+		}
+	}
 	switch h.form {
-	case receiveHandle:
+	case receiveHandle, groupReceiveHandle:
 		h.firstDequeueTime = int64(r.uvarint())
 		h.taskToken = r.rest()
-	case holdHandle:
+	case holdHandle, groupHoldHandle:
 		h.moves = int(r.uvarint())
 		if len(r.rest()) != 0 {
 			r.err = errors.New("trailing bytes")

@@ -3,6 +3,7 @@ package queues
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
@@ -151,6 +152,9 @@ func (s *Store) received(queue string, task *workflowservice.PollActivityTaskQue
 		dequeueCount:     dequeues,
 		firstDequeueTime: firstDequeue,
 		taskToken:        task.GetTaskToken(),
+	}
+	if group, ok := strings.CutPrefix(task.GetWorkflowExecution().GetWorkflowId(), groupWorkflowID(queue, "")); ok {
+		handle.form, handle.group = groupReceiveHandle, group
 	}
 	return Message{
 		MessageID:        d.MessageId,

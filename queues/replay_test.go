@@ -178,5 +178,5 @@ func recordHistory(t *testing.T, workflowID, file string) {
 // here; guard such a change with workflow.GetVersion and record a new
 // history beside the old.
 func TestReplayRecordedHistories(t *testing.T) {
-	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./queues -run RecordMessageHistory -update", registerWorkflows)
+	testenv.ReplayHistories(t, filepath.Join("testdata", "histories", "*.json"), "go test ./queues -run 'RecordMessageHistory|GroupedMessagesAreMessagesOfTheirOwn' -update", registerWorkflows)
 }

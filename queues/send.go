@@ -1,16 +1,21 @@
 package queues
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/fnflow/fnflow/internal/searchattrs"
 )
 
 // Outgoing is a message to send.
@@ -33,29 +38,104 @@ const defaultPriority = 8
 // message's workflow; when the fnflow worker uses this Store's client, as in
 // `fnflow dev`, an undelayed message's first workflow task runs on it at
 // once instead of passing through matching.
+//
+// With Config.GroupSends, an undelayed message sent while another send to
+// the queue is being stored waits for it, and is then stored together with
+// every other message that waited, in one group workflow (up to 16 a
+// group): the rate of a queue under load is bound by its workflows, and a
+// lone send is not made to wait.
 func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent, error) {
 	q, err := s.queue(ctx, queue)
 	if err != nil {
 		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
 	}
+	msg, delay, err := s.prepare(queue, q, m)
+	if err != nil {
+		return Sent{}, err
+	}
+	if delay == 0 && s.cfg.GroupSends {
+		err = s.groups.send(ctx, queue, msg, func(ctx context.Context, msgs []message) error {
+			return s.store(ctx, queue, msgs, s.retention(q))
+		})
+	} else {
+		err = s.startMessage(ctx, msg, delay, s.retention(q))
+	}
+	if err != nil {
+		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
+	}
+	return Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}, nil
+}
+
+// SendMessages sends a batch of up to 16 messages, in order. Each message
+// is checked on its own: a bad one fails alone, in errs. With
+// Config.GroupSends the undelayed ones are stored together in one group
+// workflow, so that a failure to store it fails each of them; the others are
+// stored one by one, and a failure stops the batch, failing the rest.
+func (s *Store) SendMessages(ctx context.Context, queue string, ms []Outgoing) (sent []Sent, errs []error) {
+	sent, errs = make([]Sent, len(ms)), make([]error, len(ms))
+	fail := func(i int, err error) { errs[i] = fmt.Errorf("sending to queue %s: %w", queue, err) }
+	q, err := s.queue(ctx, queue)
+	if err != nil {
+		for i := range ms {
+			fail(i, err)
+		}
+		return sent, errs
+	}
+	var grouped []message
+	var groupedAt []int
+	var stopped error
+	for i, m := range ms {
+		msg, delay, err := s.prepare(queue, q, m)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case delay == 0 && s.cfg.GroupSends:
+			grouped, groupedAt = append(grouped, msg), append(groupedAt, i)
+		case stopped != nil:
+			fail(i, stopped)
+		default:
+			if stopped = s.startMessage(ctx, msg, delay, s.retention(q)); stopped != nil {
+				fail(i, stopped)
+			} else {
+				sent[i] = Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}
+			}
+		}
+	}
+	if len(grouped) == 0 {
+		return sent, errs
+	}
+	err = s.store(ctx, queue, grouped, s.retention(q))
+	for j, i := range groupedAt {
+		if err != nil {
+			fail(i, err)
+		} else {
+			sent[i] = Sent{MessageID: grouped[j].ID, BodyMD5: grouped[j].BodyMD5}
+		}
+	}
+	return sent, errs
+}
+
+// prepare checks a message for queue q and makes it ready to store, with
+// its delay.
+func (s *Store) prepare(queue string, q Queue, m Outgoing) (message, time.Duration, error) {
 	if m.Priority == 0 {
 		m.Priority = defaultPriority
 	}
 	if m.Priority < 1 || m.Priority > 16 {
-		return Sent{}, invalidArgument("Priority must be between 1 and 16, not %d", m.Priority)
+		return message{}, 0, invalidArgument("Priority must be between 1 and 16, not %d", m.Priority)
 	}
 	delay := q.DelaySeconds
 	if m.DelaySeconds != nil {
 		delay = *m.DelaySeconds
 	}
 	if delay < 0 || delay > 604800 {
-		return Sent{}, invalidArgument("DelaySeconds must be between 0 and 604800, not %d", delay)
+		return message{}, 0, invalidArgument("DelaySeconds must be between 0 and 604800, not %d", delay)
 	}
 	if len(m.Body) > q.MaximumMessageSize {
-		return Sent{}, invalidArgument("the message body has %d bytes, more than the queue's MaximumMessageSize of %d", len(m.Body), q.MaximumMessageSize)
+		return message{}, 0, invalidArgument("the message body has %d bytes, more than the queue's MaximumMessageSize of %d", len(m.Body), q.MaximumMessageSize)
 	}
 	sum := md5.Sum([]byte(m.Body))
-	msg := message{
+	return message{
 		Queue:             queue,
 		ID:                newMessageID(),
 		Body:              m.Body,
@@ -63,11 +143,16 @@ func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent
 		Priority:          m.Priority,
 		EnqueueTime:       time.Now().UnixMilli(),
 		VisibilityTimeout: q.VisibilityTimeout,
+	}, time.Duration(delay) * time.Second, nil
+}
+
+// store stores undelayed messages: one in a message workflow, several in a
+// group workflow.
+func (s *Store) store(ctx context.Context, queue string, msgs []message, retention time.Duration) error {
+	if len(msgs) == 1 {
+		return s.startMessage(ctx, msgs[0], 0, retention)
 	}
-	if err := s.startMessage(ctx, msg, time.Duration(delay)*time.Second, s.retention(q)); err != nil {
-		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
-	}
-	return Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}, nil
+	return s.startGroup(ctx, queue, msgs, retention)
 }
 
 // startMessage starts a message's workflow: once StartWorkflow returns, the
@@ -87,6 +172,23 @@ func (s *Store) startMessage(ctx context.Context, m message, delay, retention ti
 		// Temporal refuses it for a delayed start, so it asks only without.
 		EnableEagerStart: delay == 0,
 	}, MessageWorkflow, m)
+	return err
+}
+
+// startGroup starts a group's workflow: once StartWorkflow returns, its
+// messages are stored.
+func (s *Store) startGroup(ctx context.Context, queue string, msgs []message, retention time.Duration) error {
+	first := slices.MinFunc(msgs, func(a, b message) int { return cmp.Compare(a.Priority, b.Priority) })
+	_, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       groupWorkflowID(queue, newMessageID()),
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowExecutionTimeout: retention,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		Memo:                     map[string]any{priorityMemo: first.Priority},
+		TypedSearchAttributes:    temporal.NewSearchAttributes(searchattrs.QueueMessages.ValueSet(int64(len(msgs)))),
+		EnableEagerStart:         true,
+	}, GroupWorkflow, messageGroup{Messages: msgs})
 	return err
 }
 

@@ -119,6 +119,12 @@ func messageWorkflow(ctx workflow.Context, m message) error {
 	if err := run.handleUpdates(ctx); err != nil {
 		return err
 	}
+	return run.offer(ctx)
+}
+
+// offer offers the message, holding it when its visibility is changed,
+// until it is deleted or its retention is over.
+func (run *messageRun) offer(ctx workflow.Context) error {
 	for {
 		change, done, err := run.deliver(ctx)
 		if err != nil || done {
@@ -212,27 +218,12 @@ func (run *messageRun) waitForHold(ctx workflow.Context) error {
 // handleUpdates registers deleteHeld and changeHeld. Both act only on the
 // hold their handle names.
 func (run *messageRun) handleUpdates(ctx workflow.Context) error {
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, deleteHeld,
-		func(ctx workflow.Context, ref holdRef) error {
-			if err := run.awaitHold(ctx, ref); err != nil {
-				return err
-			}
-			run.deleted = true
-			return nil
-		},
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, deleteHeld, run.deleteHeld,
 		workflow.UpdateHandlerOptions{Validator: run.checkHold},
 	); err != nil {
 		return fmt.Errorf("registering %s: %w", deleteHeld, err)
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, changeHeld,
-		func(ctx workflow.Context, ref holdRef, visibleAt time.Time) (holdRef, error) {
-			if err := run.awaitHold(ctx, ref); err != nil {
-				return holdRef{}, err
-			}
-			run.hold.Moves++
-			run.holdUntil = visibleAt
-			return run.hold, nil
-		},
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, changeHeld, run.changeHeld,
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, ref holdRef, _ time.Time) error {
 			return run.checkHold(ctx, ref)
 		}},
@@ -240,6 +231,26 @@ func (run *messageRun) handleUpdates(ctx workflow.Context) error {
 		return fmt.Errorf("registering %s: %w", changeHeld, err)
 	}
 	return nil
+}
+
+// deleteHeld deletes the message held by the hold ref names.
+func (run *messageRun) deleteHeld(ctx workflow.Context, ref holdRef) error {
+	if err := run.awaitHold(ctx, ref); err != nil {
+		return err
+	}
+	run.deleted = true
+	return nil
+}
+
+// changeHeld moves the end of the hold ref names to visibleAt and returns
+// the moved hold.
+func (run *messageRun) changeHeld(ctx workflow.Context, ref holdRef, visibleAt time.Time) (holdRef, error) {
+	if err := run.awaitHold(ctx, ref); err != nil {
+		return holdRef{}, err
+	}
+	run.hold.Moves++
+	run.holdUntil = visibleAt
+	return run.hold, nil
 }
 
 // checkHold refuses an update whose handle names no current or coming hold.

@@ -23,6 +23,7 @@ import (
 	"github.com/fnflow/fnflow/gateway"
 	"github.com/fnflow/fnflow/gateway/mns"
 	"github.com/fnflow/fnflow/internal/acs"
+	"github.com/fnflow/fnflow/internal/searchattrs"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
@@ -186,7 +187,10 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		DataDir: opts.dataDir,
 		Port:    opts.temporalPort,
 		UIPort:  opts.uiPort,
-		Logger:  logger.With("component", "temporal-server"),
+		// fnflow's workflows set these; a production namespace has an
+		// operator register them (docs/deploy.md).
+		SearchAttributes: searchattrs.All(),
+		Logger:           logger.With("component", "temporal-server"),
 	})
 	if err != nil {
 		return err
@@ -234,7 +238,11 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		}
 		logger.Info("flow deployed", "flow", f.name)
 	}
-	queueStore := queues.New(stack.temporal, queues.Config{Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Handles: signer})
+	queueStore := queues.New(stack.temporal, queues.Config{
+		Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Handles: signer,
+		// The embedded server has the search attribute it needs.
+		GroupSends: true,
+	})
 	topicStore := topics.New(stack.temporal, topics.Config{TaskQueue: worker.DefaultTaskQueue})
 	if err := declared.declare(ctx, queueStore, topicStore, logger); err != nil {
 		return err

@@ -27,6 +27,8 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var profiling profilingFlags
 	profiling.register(cmd.flags)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
+	var groupSends bool
+	cmd.flags.BoolVar(&groupSends, "mns-group-sends", false, "store MNS messages sent together in one workflow, for 3-4x the queue rate (the namespace needs the search attribute FnflowQueueMessages, Int)")
 	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
 	if logger == nil {
@@ -72,6 +74,11 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.failure(err)
 	}
 	defer c.Close()
+	if groupSends {
+		if err := queues.CheckGroupSends(ctx, c, temporal.Namespace); err != nil {
+			return cmd.failure(err)
+		}
+	}
 	var gatewayMetrics *gateway.Metrics
 	if reg := metricsServer.registerer(); reg != nil {
 		gatewayMetrics = gateway.NewMetrics(reg)
@@ -82,7 +89,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		TaskQueue: tf.taskQueue,
 		Tokens:    signer,
 		Flows:     flowstore.New(c, tf.taskQueue),
-		Queues:    queues.New(c, queues.Config{Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Handles: signer}),
+		Queues:    queues.New(c, queues.Config{Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Handles: signer, GroupSends: groupSends}),
 		Topics:    topics.New(c, topics.Config{TaskQueue: tf.taskQueue}),
 		// Served for subscribers to check notifications with.
 		PushCertificatePEM: certificate,

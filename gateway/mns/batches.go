@@ -10,8 +10,8 @@ import (
 	"github.com/fnflow/fnflow/queues"
 )
 
-// Batches run their items one by one, in order: a batch of messages is
-// enqueued in the order sent. An item that fails for a reason of its own
+// Batches run their items one by one, in order (a batch of messages is
+// enqueued in the order sent, by queues.Store.SendMessages). An item that fails for a reason of its own
 // (its handle, its body) fails alone; a failure of the whole queue or of
 // the service (the queue is missing, Temporal is unavailable) stops the
 // batch. On the first item it is the request's plain error, so a client's
@@ -73,21 +73,26 @@ func (h *Handler) batchSendMessage(ctx context.Context, r *request) (reply, erro
 	if err != nil {
 		return reply{}, err
 	}
-	entries := make([]sentMessage, len(outs))
-	failures, err := h.runBatch(ctx, len(outs), func(i int) error {
-		sent, err := h.cfg.Queues.SendMessage(ctx, r.queue, outs[i])
-		entries[i] = sentMessage{MessageId: sent.MessageID, MessageBodyMD5: sent.BodyMD5}
-		return err
-	})
-	if err != nil {
-		return reply{}, err
+	sent, errs := h.cfg.Queues.SendMessages(ctx, r.queue, outs)
+	// As runBatch's: a failure of the whole queue or service with nothing
+	// sent is the request's error, so that a retry of the batch is safe.
+	if first := errs[0]; first != nil && !slices.Contains(itemErrorCodes, classify(first).code) &&
+		!slices.ContainsFunc(errs, func(err error) bool { return err == nil }) {
+		return reply{}, first
 	}
+	entries := make([]sentMessage, len(outs))
 	status := http.StatusCreated
-	for i, failure := range failures {
-		if failure != nil {
-			entries[i] = sentMessage{ErrorCode: failure.code, ErrorMessage: failure.message}
-			status = http.StatusBadRequest
+	for i, err := range errs {
+		if err == nil {
+			entries[i] = sentMessage{MessageId: sent[i].MessageID, MessageBodyMD5: sent[i].BodyMD5}
+			continue
 		}
+		failure := classify(err)
+		if !slices.Contains(itemErrorCodes, failure.code) {
+			h.log.Log(ctx, slogLevel(failure), "MNS batch send failed", "item", i, "code", failure.code, "error", err)
+		}
+		entries[i] = sentMessage{ErrorCode: failure.code, ErrorMessage: failure.message}
+		status = http.StatusBadRequest
 	}
 	return reply{status: status, body: sentList{Messages: entries}}, nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/searchattrs"
 	"github.com/fnflow/fnflow/internal/token"
 )
 
@@ -71,7 +72,7 @@ func start() (*Env, error) {
 		return nil, err
 	}
 	OnStop(func() { os.RemoveAll(dir) })
-	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir})
+	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir, SearchAttributes: searchattrs.All()})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,229 @@
+package queues
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/fnflow/fnflow/internal/testenv"
+)
+
+// A batch's undelayed messages share one group workflow; each is still
+// received, counted, peeked, held and deleted on its own, and the group
+// ends with its last message.
+func TestGroupedMessagesAreMessagesOfTheirOwn(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{})
+	sent, errs := s.SendMessages(ctx, q, []Outgoing{{Body: "a", Priority: 2}, {Body: "b", Priority: 1}, {Body: "c", Priority: 3}, {Body: "late", DelaySeconds: ptr(3600)}})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	waitForCounters(t, s, q, Counters{ActiveMessages: 3, DelayMessages: 1})
+	groups, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: s.cfg.Namespace, Query: runningMessages(q, "", GroupWorkflow)})
+	if err != nil || len(groups.GetExecutions()) != 1 {
+		t.Fatalf("running groups: %v, %v; want 1", groups.GetExecutions(), err)
+	}
+	groupID := groups.GetExecutions()[0].GetExecution().GetWorkflowId()
+	peeked, err := s.PeekMessages(ctx, q, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bodies(peeked); !slices.Equal(got, []string{"b", "a", "c"}) {
+		t.Errorf("peeked %v, want [b a c] (priority order)", got)
+	}
+
+	var received []Message
+	for range 3 {
+		received = append(received, receiveOne(t, s, q, 5*time.Second))
+	}
+	if got := bodies(received); !slices.Equal(got, []string{"b", "a", "c"}) {
+		t.Errorf("received %v, want [b a c]", got)
+	}
+	waitForCounters(t, s, q, Counters{InactiveMessages: 3, DelayMessages: 1})
+
+	// b is held, its hold moved, then deleted through the hold's handle; a
+	// and c are deleted through their receipts.
+	held, _, err := s.ChangeVisibility(ctx, q, received[0].ReceiptHandle, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMessage(ctx, q, received[0].ReceiptHandle); !errors.Is(err, ErrMessageNotExist) {
+		t.Errorf("delete with the handle the change replaced: %v, want ErrMessageNotExist", err)
+	}
+	moved, _, err := s.ChangeVisibility(ctx, q, held, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMessage(ctx, q, held); !errors.Is(err, ErrMessageNotExist) {
+		t.Errorf("delete with the hold's first handle: %v, want ErrMessageNotExist", err)
+	}
+	for _, h := range []string{received[1].ReceiptHandle, received[2].ReceiptHandle} {
+		if err := s.DeleteMessage(ctx, q, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The group counts what it holds a moment after a delete.
+	waitForCounters(t, s, q, Counters{InactiveMessages: 1, DelayMessages: 1})
+	if err := s.DeleteMessage(ctx, q, moved); err != nil {
+		t.Fatalf("delete of the held message: %v", err)
+	}
+	waitForCounters(t, s, q, Counters{DelayMessages: 1})
+	testenv.Eventually(t, "the group ended", 20*time.Second, func() error {
+		n, err := s.count(ctx, runningMessages(q, "", GroupWorkflow))
+		if err == nil && n != 0 {
+			err = fmt.Errorf("%d groups running", n)
+		}
+		return err
+	})
+	if sent[0].MessageID == sent[1].MessageID {
+		t.Error("messages of a group share an ID")
+	}
+	recordHistory(t, groupID, "group_hold.json")
+}
+
+// A grouped message that is not deleted in time is received again, with a
+// new handle and its DequeueCount counted up.
+func TestGroupedMessageReappearsAfterVisibilityTimeout(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{VisibilityTimeout: ptr(1)})
+	if _, errs := s.SendMessages(ctx, q, []Outgoing{{Body: "x"}, {Body: "y"}}); errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
+	first := receiveOne(t, s, q, 5*time.Second)
+	second := receiveOne(t, s, q, 5*time.Second)
+	if err := s.DeleteMessage(ctx, q, second.ReceiptHandle); err != nil {
+		t.Fatal(err)
+	}
+	again := receiveOne(t, s, q, 10*time.Second)
+	if again.MessageID != first.MessageID || again.DequeueCount != 2 {
+		t.Errorf("received %s with DequeueCount %d, want %s again with 2", again.MessageID, again.DequeueCount, first.MessageID)
+	}
+	if err := s.DeleteMessage(ctx, q, first.ReceiptHandle); !errors.Is(err, ErrMessageNotExist) {
+		t.Errorf("delete with the expired handle: %v, want ErrMessageNotExist", err)
+	}
+	if err := s.DeleteMessage(ctx, q, again.ReceiptHandle); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Sends that come while another send to the queue is being stored are
+// stored together; every one of them is delivered once.
+func TestConcurrentSendsAreGathered(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	q := newQueue(t, s, AttributeChange{})
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.SendMessage(ctx, q, Outgoing{Body: fmt.Sprint(i)})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for len(seen) < n {
+		msgs, err := s.ReceiveMessages(ctx, q, 16, 5*time.Second)
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("received %d of %d: %v", len(seen), n, err)
+		}
+		for _, m := range msgs {
+			if seen[m.Body] {
+				t.Fatalf("message %s received twice", m.Body)
+			}
+			seen[m.Body] = true
+			if err := s.DeleteMessage(ctx, q, m.ReceiptHandle); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	testenv.Eventually(t, "a group was made", 20*time.Second, func() error {
+		groups, err := s.count(ctx, fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH '%s'", GroupWorkflow, groupWorkflowID(q, "")))
+		if err == nil && groups == 0 {
+			err = errors.New("40 concurrent sends made no group")
+		}
+		return err
+	})
+}
+
+// The gatherer stores one send at once and everything that came meanwhile
+// together, at most maxGroup at a time.
+func TestGathererGroupsWhatWaited(t *testing.T) {
+	var g sendGatherer
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var stores [][]string
+	store := func(_ context.Context, msgs []message) error {
+		ids := make([]string, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
+		}
+		mu.Lock()
+		stores = append(stores, ids)
+		first := len(stores) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = g.send(context.Background(), "q", message{ID: "first"}, store) })
+	testenv.Eventually(t, "the first store runs", 5*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(stores) == 0 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	for i := range 20 {
+		wg.Go(func() { _ = g.send(context.Background(), "q", message{ID: fmt.Sprint(i)}, store) })
+	}
+	testenv.Eventually(t, "20 sends wait", 5*time.Second, func() error {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if n := len(g.queues["q"].waiting); n != 20 {
+			return fmt.Errorf("%d waiting", n)
+		}
+		return nil
+	})
+	close(release)
+	wg.Wait()
+	sizes := []int{}
+	for _, s := range stores {
+		sizes = append(sizes, len(s))
+	}
+	slices.Sort(sizes)
+	if !slices.Equal(sizes, []int{1, 4, 16}) {
+		t.Errorf("stores of %v messages, want 1, then 16 and 4", sizes)
+	}
+	if len(g.queues) != 0 {
+		t.Errorf("the gatherer still tracks %d queues", len(g.queues))
+	}
+}
+
+func bodies(msgs []Message) []string {
+	var b []string
+	for _, m := range msgs {
+		b = append(b, m.Body)
+	}
+	return b
+}
