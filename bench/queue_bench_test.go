@@ -288,7 +288,7 @@ func mnsGateway(b *testing.B) *mnsclient.Client {
 			TaskQueue: taskQueue,
 			Tokens:    env.Signer,
 			Flows:     flowstore.New(env.Client, taskQueue),
-			Queues:    queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer}),
+			Queues:    queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, GroupSends: true}),
 			Topics:    topics.New(env.Client, topics.Config{TaskQueue: taskQueue}),
 			Logger:    env.Logger,
 		}))

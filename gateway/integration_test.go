@@ -137,7 +137,7 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 		TaskQueue: taskQueue,
 		Tokens:    signer,
 		Flows:     flowstore.New(c, taskQueue),
-		Queues:    queues.New(c, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Handles: signer}),
+		Queues:    queues.New(c, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Handles: signer, GroupSends: true}),
 		Topics:    topics.New(c, topics.Config{TaskQueue: taskQueue}),
 		// Served without a signature, for subscribers to check with.
 		PushCertificatePEM: pushSigner.CertificatePEM(),

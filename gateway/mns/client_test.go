@@ -53,7 +53,7 @@ func gateway(t *testing.T) *client {
 	server := testenv.Start(t)
 	envOnce.Do(func() {
 		qs := queues.New(server.Client, queues.Config{Namespace: server.Namespace, TaskQueue: taskQueue,
-			Handles: server.Signer, Identity: "mns-test"})
+			Handles: server.Signer, Identity: "mns-test", GroupSends: true})
 		w := sdkworker.New(server.Client, taskQueue, sdkworker.Options{})
 		queues.Register(w, server.Client)
 		topics.Register(w, topics.Deps{Queues: qs})
