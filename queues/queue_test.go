@@ -151,6 +151,9 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 		}
 	}
 	inFlight := receiveOne(t, s, name, 5*time.Second)
+	if _, errs := s.SendMessages(ctx, name, []Outgoing{{Body: "doomed together"}, {Body: "doomed together"}}); errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
 
 	if err := s.DeleteQueue(ctx, name); err != nil {
 		t.Fatal(err)
@@ -173,7 +176,7 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 		return err
 	})
 	testenv.Eventually(t, "no message workflow of the queue runs", 20*time.Second, func() error {
-		n, err := s.count(ctx, runningMessages(name, "", MessageWorkflow))
+		n, err := s.count(ctx, runningMessages(name, "", MessageWorkflow, GroupWorkflow))
 		if err == nil && n != 0 {
 			err = fmt.Errorf("%d running", n)
 		}
