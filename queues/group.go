@@ -39,6 +39,9 @@ const (
 	maxGroup = maxBatch
 )
 
+// groupedUpdates are the group's counterparts of a message's updates.
+var groupedUpdates = map[string]string{deleteHeld: deleteGrouped, changeHeld: changeGrouped}
+
 // messageGroup is the group workflow's input. Frozen field names.
 type messageGroup struct {
 	// Messages are offered in this order, each with its own priority.

@@ -88,7 +88,7 @@ func (s *Store) updateHold(ctx context.Context, h receiptHandle, update string, 
 	ref := holdRef{DequeueCount: h.dequeueCount, Moves: h.moves}
 	args = append([]any{ref}, args...)
 	if h.group != "" {
-		update = map[string]string{deleteHeld: deleteGrouped, changeHeld: changeGrouped}[update]
+		update = groupedUpdates[update]
 		args = append([]any{h.messageID}, args...)
 	}
 	handle, err := s.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

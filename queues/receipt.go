@@ -45,7 +45,7 @@ type receiptHandle struct {
 	moves int
 }
 
-// receiving and holding say what a handle's form does, whether or not its
+// receiving says whether the handle is a receive's, whether or not its
 // message is in a group.
 func (h receiptHandle) receiving() bool {
 	return h.form == receiveHandle || h.form == groupReceiveHandle
