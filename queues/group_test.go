@@ -227,3 +227,11 @@ func bodies(msgs []Message) []string {
 	}
 	return b
 }
+
+// The shared server, as fnflow dev, has what grouped sends need.
+func TestCheckGroupSendsOnANamespaceWithTheAttribute(t *testing.T) {
+	env := testenv.Start(t)
+	if err := CheckGroupSends(testContext(t), env.Client, env.Namespace); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/devserver/freeport"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
@@ -191,6 +192,26 @@ func TestGatewayRefusesBusyAddress(t *testing.T) {
 	status := runGateway(context.Background(), []string{"--token-key", testTokenKey, "--addr", busy.Addr().String(), "--temporal-address", nothing}, io.Discard, &stderr)
 	if status != 1 || !strings.Contains(stderr.String(), "gateway: listen tcp "+busy.Addr().String()) {
 		t.Errorf("want exit 1 saying the gateway's address is taken, got %d:\n%s", status, stderr.String())
+	}
+}
+
+// A gateway asked to group sends on a namespace without the search
+// attribute groups need refuses to start, saying how to add it, instead of
+// failing every grouped send later.
+func TestGatewayGroupSendsNeedTheSearchAttribute(t *testing.T) {
+	clearEnvironment(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{DataDir: t.TempDir()}) // no search attributes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	var stderr bytes.Buffer
+	status := runGateway(ctx, []string{"--token-key", testTokenKey, "--addr", "127.0.0.1:0", "--mns-group-sends",
+		"--temporal-address", srv.FrontendAddress(), "--namespace", srv.Namespace()}, io.Discard, &stderr)
+	if status != 1 || !strings.Contains(stderr.String(), "temporal operator search-attribute create --namespace "+srv.Namespace()+" --name FnflowQueueMessages --type Int") {
+		t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
 	}
 }
 
