@@ -44,7 +44,7 @@ func (s *subscriber) count() int {
 }
 
 // TestFaultKillDevWithMessages kills `fnflow dev` with SIGKILL while its
-// queue holds messages waiting, messages received but not deleted, delayed
+// queue holds messages waiting (most of them in groups), messages received but not deleted, delayed
 // messages, and its topic has notifications being pushed (the subscriber is
 // failing them). After the restart on the same data every message is
 // delivered and every notification pushed: nothing acknowledged is lost.
@@ -76,8 +76,22 @@ func TestFaultKillDevWithMessages(t *testing.T) {
 		must(t, err)
 		want[body] = true
 	}
+	// Sent by 10 producers at once, so that most are stored in groups
+	// (fnflow dev groups the sends that come together).
+	var producers sync.WaitGroup
+	for p := range 10 {
+		producers.Go(func() {
+			for i := p; i < 150; i += 10 {
+				_, err := c.Send(ctx, "work", mnsclient.Outgoing{MessageBody: fmt.Sprintf("waiting-%d", i)})
+				if err != nil {
+					t.Errorf("sending waiting-%d: %v", i, err)
+				}
+			}
+		})
+	}
+	producers.Wait()
 	for i := range 150 {
-		send(fmt.Sprintf("waiting-%d", i), 0)
+		want[fmt.Sprintf("waiting-%d", i)] = true
 	}
 	for i := range 10 {
 		send(fmt.Sprintf("delayed-%d", i), 5)
