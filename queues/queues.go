@@ -103,7 +103,7 @@ type Config struct {
 	Handles *token.Signer
 	// GroupSends stores undelayed messages sent together (a batch, or sends
 	// to one queue that come while another is being stored) in one group
-	// workflow instead of a workflow each: 3-4x the messages a second a
+	// workflow instead of a workflow each: about 3x the messages a second a
 	// Temporal server carries. The namespace must have the search attribute
 	// searchattrs.QueueMessages; fnflow dev registers it.
 	GroupSends bool
