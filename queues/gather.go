@@ -7,88 +7,180 @@ import (
 	"time"
 )
 
-// sendGatherer gathers the undelayed messages sent to a queue while a send
-// to it is being stored, so that they are stored together: at most one
-// store runs for a queue at a time, and when it ends, everything that
-// waited behind it is stored in groups of up to maxGroup, at once. A send
-// returns when its own message is stored (or could not be).
+// sendGatherer gathers the messages sent to a busy queue so that they are
+// sent together, as batches: one read of the queue's record a batch, and
+// its undelayed messages stored in one group workflow.
+//
+// At most one batch is sent to a queue at a time. A send to a queue that is
+// not busy is sent at once, alone: a lone producer never waits. A queue is
+// busy while a send to it is in flight, and for busyWindow after a batch of
+// several ended: its producers are coming back with their next messages. A
+// send to a busy queue waits with the others that came while it is busy,
+// until gatherWindow has passed since the batch in flight ended (or since
+// the first of them came, if none was in flight), or until maxGroup wait;
+// then they are sent in batches of up to maxGroup, at once. A send returns
+// when its own message is stored (or could not be).
+//
+// Waiting for the batch in flight alone, without gatherWindow, made batches
+// alternate between one message and all the producers' but one: the
+// producer sent alone came back first and was alone again behind the next
+// batch (docs/benchmarks.md §5).
 type sendGatherer struct {
+	// gatherFor and busyFor are gatherWindow and busyWindow but in tests.
+	gatherFor, busyFor time.Duration
+
 	mu     sync.Mutex
 	queues map[string]*gathering
 }
 
-// gatheredStoreTimeout bounds the store of gathered messages, which no
-// caller's deadline does.
-const gatheredStoreTimeout = 30 * time.Second
+const (
+	// busyWindow is how long a queue stays busy after a batch of several
+	// ended: long enough for their producers to get their answers and send
+	// again over HTTP.
+	busyWindow = 20 * time.Millisecond
+	// gatherWindow is how long the sends to a busy queue wait for others.
+	gatherWindow = 2 * time.Millisecond
+	// gatheredSendTimeout bounds the send of gathered messages, which no
+	// caller's deadline does.
+	gatheredSendTimeout = 30 * time.Second
+)
 
-// gathering is what a queue's sends wait on.
+// gathering is a busy queue's state.
 type gathering struct {
 	waiting []*waitingSend
-	// store is the store of the send that came first; the ones gathered
-	// behind it use it too (the queue's attributes as that send read them).
-	store func(ctx context.Context, msgs []message) error
+	// inFlight is how many messages the batch being sent has, 0 when none
+	// is; flush, when set, sends what waits when gatherWindow is over.
+	// idleSince is when the last batch ended.
+	inFlight  int
+	flush     *time.Timer
+	idleSince time.Time
+	// sendBatch is that of the first send that waits.
+	sendBatch func(ctx context.Context, ms []Outgoing) ([]Sent, []error)
 }
 
 type waitingSend struct {
-	m    message
+	m    Outgoing
 	ctx  context.Context
-	done chan error
+	done chan sendResult
 }
 
-// send stores m with store, or with the messages gathered with it.
-func (g *sendGatherer) send(ctx context.Context, queue string, m message, store func(ctx context.Context, msgs []message) error) error {
+type sendResult struct {
+	sent Sent
+	err  error
+}
+
+func newSendGatherer() sendGatherer {
+	return sendGatherer{gatherFor: gatherWindow, busyFor: busyWindow}
+}
+
+// send sends m with sendBatch, alone or in a batch with the messages
+// gathered with it.
+func (g *sendGatherer) send(ctx context.Context, queue string, m Outgoing, sendBatch func(ctx context.Context, ms []Outgoing) ([]Sent, []error)) (Sent, error) {
 	g.mu.Lock()
 	if g.queues == nil {
 		g.queues = map[string]*gathering{}
 	}
 	q := g.queues[queue]
-	if q != nil {
-		w := &waitingSend{m: m, ctx: ctx, done: make(chan error, 1)}
-		q.waiting = append(q.waiting, w)
+	if q == nil {
+		q = &gathering{inFlight: 1}
+		g.queues[queue] = q
 		g.mu.Unlock()
-		// A waiting send is not given up with its caller: it is stored with
-		// its group or fails with it, so that a message is never half sent.
-		return <-w.done
+		sent, errs := sendBatch(ctx, []Outgoing{m})
+		g.sent(queue, q)
+		return sent[0], errs[0]
 	}
-	g.queues[queue] = &gathering{store: store}
+	if len(q.waiting) == 0 {
+		q.sendBatch = sendBatch
+	}
+	w := &waitingSend{m: m, ctx: ctx, done: make(chan sendResult, 1)}
+	q.waiting = append(q.waiting, w)
+	switch {
+	case q.inFlight > 0:
+	case len(q.waiting) >= maxGroup:
+		g.sendWaitingLocked(queue, q)
+	case q.flush == nil:
+		g.flushLaterLocked(queue, q)
+	}
 	g.mu.Unlock()
-	err := store(ctx, []message{m})
-	g.storeGathered(queue)
-	return err
+	// A waiting send is not given up with its caller: it is sent with its
+	// batch, so that a message is never half sent.
+	r := <-w.done
+	return r.sent, r.err
 }
 
-// storeGathered stores what waited for the queue's last store, and so on
-// until nothing waits.
-func (g *sendGatherer) storeGathered(queue string) {
+// sent ends the batch in flight to q: what waited is sent after
+// gatherWindow (at once when it fills a batch). If nothing waits, q stays
+// busy for busyWindow when the batch had several messages, else it is no
+// longer busy.
+func (g *sendGatherer) sent(queue string, q *gathering) {
 	g.mu.Lock()
-	q := g.queues[queue]
-	waiting := q.waiting
-	q.waiting = nil
-	if len(waiting) == 0 {
+	defer g.mu.Unlock()
+	several := q.inFlight > 1
+	q.inFlight = 0
+	q.idleSince = time.Now()
+	switch {
+	case len(q.waiting) >= maxGroup:
+		g.sendWaitingLocked(queue, q)
+	case len(q.waiting) > 0:
+		g.flushLaterLocked(queue, q)
+	case !several:
 		delete(g.queues, queue)
-		g.mu.Unlock()
-		return
+	default:
+		idleSince := q.idleSince
+		time.AfterFunc(g.busyFor, func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if g.queues[queue] == q && q.inFlight == 0 && len(q.waiting) == 0 && q.idleSince.Equal(idleSince) {
+				delete(g.queues, queue)
+			}
+		})
 	}
-	g.mu.Unlock()
+}
+
+// flushLaterLocked sends what waits for q when gatherWindow is over, unless
+// it is sent before.
+func (g *sendGatherer) flushLaterLocked(queue string, q *gathering) {
+	var flush *time.Timer
+	// The timer's function takes g.mu, held here: it sees flush set.
+	flush = time.AfterFunc(g.gatherFor, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if q.flush == flush {
+			g.sendWaitingLocked(queue, q)
+		}
+	})
+	q.flush = flush
+}
+
+// sendWaitingLocked sends everything that waits for q, in batches of up to
+// maxGroup, at once.
+func (g *sendGatherer) sendWaitingLocked(queue string, q *gathering) {
+	if q.flush != nil {
+		q.flush.Stop()
+		q.flush = nil
+	}
+	waiting, sendBatch := q.waiting, q.sendBatch
+	q.waiting = nil
+	q.inFlight = len(waiting)
 	go func() {
 		var wg sync.WaitGroup
-		for group := range slices.Chunk(waiting, maxGroup) {
+		for batch := range slices.Chunk(waiting, maxGroup) {
 			wg.Go(func() {
-				msgs := make([]message, len(group))
-				for i, w := range group {
-					msgs[i] = w.m
+				ms := make([]Outgoing, len(batch))
+				for i, w := range batch {
+					ms[i] = w.m
 				}
 				// The first waiter's context carries its values, not its
-				// deadline, for the store of them all.
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), gatheredStoreTimeout)
-				err := q.store(ctx, msgs)
+				// deadline, for the send of them all.
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), gatheredSendTimeout)
+				sent, errs := sendBatch(ctx, ms)
 				cancel()
-				for _, w := range group {
-					w.done <- err
+				for i, w := range batch {
+					w.done <- sendResult{sent[i], errs[i]}
 				}
 			})
 		}
 		wg.Wait()
-		g.storeGathered(queue)
+		g.sent(queue, q)
 	}()
 }

@@ -163,17 +163,17 @@ func TestConcurrentSendsAreGathered(t *testing.T) {
 	})
 }
 
-// The gatherer stores one send at once and everything that came meanwhile
+// The gatherer sends one send at once and everything that came meanwhile
 // together, at most maxGroup at a time.
 func TestGathererGroupsWhatWaited(t *testing.T) {
-	var g sendGatherer
+	g := newSendGatherer()
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var stores [][]string
-	store := func(_ context.Context, msgs []message) error {
-		ids := make([]string, len(msgs))
-		for i, m := range msgs {
-			ids[i] = m.ID
+	store := func(_ context.Context, ms []Outgoing) ([]Sent, []error) {
+		ids := make([]string, len(ms))
+		for i, m := range ms {
+			ids[i] = m.Body
 		}
 		mu.Lock()
 		stores = append(stores, ids)
@@ -182,10 +182,10 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 		if first {
 			<-release
 		}
-		return nil
+		return make([]Sent, len(ms)), make([]error, len(ms))
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = g.send(context.Background(), "q", message{ID: "first"}, store) })
+	wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: "first"}, store) })
 	testenv.Eventually(t, "the first store runs", 5*time.Second, func() error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -195,7 +195,7 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 		return nil
 	})
 	for i := range 20 {
-		wg.Go(func() { _ = g.send(context.Background(), "q", message{ID: fmt.Sprint(i)}, store) })
+		wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}, store) })
 	}
 	testenv.Eventually(t, "20 sends wait", 5*time.Second, func() error {
 		g.mu.Lock()
@@ -215,8 +215,117 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 	if !slices.Equal(sizes, []int{1, 4, 16}) {
 		t.Errorf("stores of %v messages, want 1, then 16 and 4", sizes)
 	}
+	testenv.Eventually(t, "the queue is forgotten once it is no longer busy", 5*time.Second, func() error {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if len(g.queues) != 0 {
+			return fmt.Errorf("the gatherer still tracks %d queues", len(g.queues))
+		}
+		return nil
+	})
+}
+
+// batchRecorder is a sendBatch that records the batches it is given; each
+// message's body names it.
+type batchRecorder struct {
+	// hold, if set, holds the first batch in flight until it is closed.
+	hold chan struct{}
+
+	mu      sync.Mutex
+	batches [][]string
+}
+
+func (r *batchRecorder) sendBatch(_ context.Context, ms []Outgoing) ([]Sent, []error) {
+	bodies := make([]string, len(ms))
+	sent := make([]Sent, len(ms))
+	for i, m := range ms {
+		bodies[i], sent[i] = m.Body, Sent{MessageID: m.Body}
+	}
+	r.mu.Lock()
+	r.batches = append(r.batches, bodies)
+	first := len(r.batches) == 1
+	r.mu.Unlock()
+	if first && r.hold != nil {
+		<-r.hold
+	}
+	return sent, make([]error, len(ms))
+}
+
+func (r *batchRecorder) sizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sizes := []int{}
+	for _, b := range r.batches {
+		sizes = append(sizes, len(b))
+	}
+	return sizes
+}
+
+// A producer alone never waits for others: with windows of an hour, each of
+// its sends is sent at once, alone, and answered with its own result.
+func TestGathererSendsALoneSendAtOnce(t *testing.T) {
+	g := sendGatherer{gatherFor: time.Hour, busyFor: time.Hour}
+	var r batchRecorder
+	for i := range 3 {
+		sent, err := g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}, r.sendBatch)
+		if err != nil || sent.MessageID != fmt.Sprint(i) {
+			t.Fatalf("send %d: %+v, %v", i, sent, err)
+		}
+	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 1, 1}) {
+		t.Errorf("batches of %v messages, want three of one", got)
+	}
 	if len(g.queues) != 0 {
-		t.Errorf("the gatherer still tracks %d queues", len(g.queues))
+		t.Errorf("the gatherer tracks %d queues after lone sends", len(g.queues))
+	}
+}
+
+// Producers coming back to a queue whose last batch had several messages
+// are gathered again, though nothing is in flight when they come: without
+// that, batches alternated between one and all the producers' but one.
+func TestGathererGathersTheProducersOfABusyQueue(t *testing.T) {
+	g := sendGatherer{gatherFor: 200 * time.Millisecond, busyFor: time.Hour}
+	release := make(chan struct{})
+	r := batchRecorder{hold: release}
+	send := func(wg *sync.WaitGroup, body string) {
+		wg.Go(func() {
+			if sent, err := g.send(context.Background(), "q", Outgoing{Body: body}, r.sendBatch); err != nil || sent.MessageID != body {
+				t.Errorf("send %s: %+v, %v", body, sent, err)
+			}
+		})
+	}
+	waiting := func(n int) func() error {
+		return func() error {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if q := g.queues["q"]; q == nil || len(q.waiting) != n {
+				return errors.New("not yet")
+			}
+			return nil
+		}
+	}
+	// The first send is held in flight while three more come and wait...
+	var wg sync.WaitGroup
+	send(&wg, "first")
+	testenv.Eventually(t, "the first send is in flight", 5*time.Second, waiting(0))
+	for i := range 3 {
+		send(&wg, fmt.Sprint(i))
+	}
+	testenv.Eventually(t, "three sends wait", 5*time.Second, waiting(3))
+	close(release)
+	wg.Wait()
+	// ...and once those three are sent, the queue is busy with nothing in
+	// flight: five sends coming at once are gathered, and wait for it.
+	began := time.Now()
+	for i := range 5 {
+		send(&wg, fmt.Sprint(i))
+	}
+	wg.Wait()
+	if waited := time.Since(began); waited < g.gatherFor {
+		t.Errorf("sends to a busy queue returned after %v, before the gathering window of %v", waited, g.gatherFor)
+	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 3, 5}) {
+		t.Errorf("batches of %v messages, want 1, 3, 5", got)
 	}
 }
 

@@ -102,9 +102,9 @@ type Config struct {
 	// gateway of a deployment must use the same key.
 	Handles *token.Signer
 	// GroupSends stores undelayed messages sent together (a batch, or sends
-	// to one queue that come while another is being stored) in one group
-	// workflow instead of a workflow each: about 3x the messages a second a
-	// Temporal server carries. The namespace must have the search attribute
+	// to a queue that several producers are sending to) in one group
+	// workflow instead of a workflow each: several times the messages a second a
+	// Temporal server carries (docs/benchmarks.md §5). The namespace must have the search attribute
 	// searchattrs.QueueMessages; fnflow dev registers it.
 	GroupSends bool
 	// Identity names who receives, as Temporal shows it on pending
@@ -139,6 +139,7 @@ func New(c client.Client, cfg Config) *Store {
 		cfg:       cfg,
 		records:   queueKind.Store(c, cfg.TaskQueue),
 		recent:    recentQueues{entries: map[string]recentQueue{}},
+		groups:    newSendGatherer(),
 		retention: func(q Queue) time.Duration { return time.Duration(q.MessageRetentionPeriod) * time.Second },
 	}
 }

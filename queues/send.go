@@ -39,12 +39,18 @@ const defaultPriority = 8
 // `fnflow dev`, an undelayed message's first workflow task runs on it at
 // once instead of passing through matching.
 //
-// With Config.GroupSends, an undelayed message sent while another send to
-// the queue is being stored waits for it, and is then stored together with
-// every other message that waited, in one group workflow (up to 16 a
-// group): the rate of a queue under load is bound by its workflows, and a
-// lone send is not made to wait.
+// With Config.GroupSends, a message sent to a busy queue, one being sent to
+// by several producers, is gathered with the others sent meanwhile and sent
+// with them as SendMessages does (up to 16 at a time: one read of the
+// queue's record, the undelayed ones in one group workflow): the rate of a
+// queue under load is bound by its workflows. A lone send is not made to
+// wait (sendGatherer). A message with its own delay is sent alone.
 func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent, error) {
+	if s.cfg.GroupSends && (m.DelaySeconds == nil || *m.DelaySeconds == 0) {
+		return s.groups.send(ctx, queue, m, func(ctx context.Context, ms []Outgoing) ([]Sent, []error) {
+			return s.SendMessages(ctx, queue, ms)
+		})
+	}
 	q, err := s.queue(ctx, queue)
 	if err != nil {
 		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
@@ -53,14 +59,7 @@ func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent
 	if err != nil {
 		return Sent{}, err
 	}
-	if delay == 0 && s.cfg.GroupSends {
-		err = s.groups.send(ctx, queue, msg, func(ctx context.Context, msgs []message) error {
-			return s.store(ctx, queue, msgs, s.retention(q))
-		})
-	} else {
-		err = s.startMessage(ctx, msg, delay, s.retention(q))
-	}
-	if err != nil {
+	if err := s.startMessage(ctx, msg, delay, s.retention(q)); err != nil {
 		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
 	}
 	return Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}, nil
