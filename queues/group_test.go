@@ -116,8 +116,8 @@ func TestGroupedMessageReappearsAfterVisibilityTimeout(t *testing.T) {
 	}
 }
 
-// Sends that come while another send to the queue is being stored are
-// stored together; every one of them is delivered once.
+// Sends that come together to a queue are gathered into groups; every one
+// of them is delivered once.
 func TestConcurrentSendsAreGathered(t *testing.T) {
 	s := newStore(t)
 	ctx := testContext(t)
