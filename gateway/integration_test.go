@@ -119,7 +119,7 @@ func startEnv(server *testenv.Env) (*testEnv, error) {
 	// No step data limit: these tests take inputs and reports up to the
 	// gateway's own 1 MiB through steps, far past the managed service's
 	// 32 KiB; interpreter's tests hold steps to that.
-	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, PushSigner: pushSigner, Logger: quiet,
+	w := worker.New(c, worker.Config{Namespace: server.Namespace, TaskQueue: taskQueue, Functions: bindings, Tokens: signer, PushSigner: pushSigner, Logger: quiet, GroupSends: true,
 		MaxStepData: interpreter.NoStepDataLimit})
 	w.RegisterWorkflowWithOptions(park, workflow.RegisterOptions{Name: parkWorkflow})
 	w.RegisterActivityWithOptions(func(ctx context.Context, key string) (map[string]any, error) {

@@ -2,8 +2,11 @@ package interpreter_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
@@ -13,7 +16,7 @@ import (
 // The queue and topic stores of the package's worker and tests, on the
 // shared server.
 func queueStore(env *testenv.Env) *queues.Store {
-	return queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer})
+	return queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, GroupSends: true})
 }
 
 func topicStore(env *testenv.Env) *topics.Store {
@@ -94,6 +97,66 @@ func receiveOne(t *testing.T, qs *queues.Store, queue string) queues.Message {
 		t.Fatalf("receiving from %s: %v, %d messages", queue, err, len(msgs))
 	}
 	return msgs[0]
+}
+
+const manySendsFlow = `version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.jobs
+      item: job
+    steps:
+      - type: task
+        name: send
+        resourceArn: acs:mns:::/queues/interp-many/messages
+        inputMappings:
+          - target: job
+            source: $input.job
+`
+
+// The queue task steps of a foreach send at once, and the worker stores
+// what comes together in groups, as the gateway does: each message arrives
+// once.
+func TestConcurrentQueueTasksAreGathered(t *testing.T) {
+	env := integration(t)
+	ctx := t.Context()
+	qs := queueStore(env)
+	const queue, n = "interp-many", 12
+	if _, err := qs.CreateQueue(ctx, queue, queues.AttributeChange{}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := make([]any, n)
+	for i := range jobs {
+		jobs[i] = fmt.Sprint(i)
+	}
+	run := start(t, "queue-many", manySendsFlow, map[string]any{"jobs": jobs})
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := env.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: env.Namespace,
+		Query:     fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH 'mns-message:%s/G'", queues.GroupWorkflow, queue),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups.GetExecutions()) == 0 {
+		t.Errorf("%d queue task steps at once made no group", n)
+	}
+	seen := map[string]bool{}
+	for range n {
+		m := receiveOne(t, qs, queue)
+		var body struct{ Job string }
+		if err := json.Unmarshal([]byte(m.Body), &body); err != nil || seen[body.Job] {
+			t.Fatalf("received %q again or unreadable (%v)", m.Body, err)
+		}
+		seen[body.Job] = true
+		if err := qs.DeleteMessage(ctx, queue, m.ReceiptHandle); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 const missingQueueFlow = `version: v1

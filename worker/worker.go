@@ -62,6 +62,9 @@ type Config struct {
 	// Metrics, when set, registers the worker's metrics: its callback
 	// hand-offs by outcome.
 	Metrics prometheus.Registerer
+	// GroupSends is queues.Config.GroupSends for the messages the worker
+	// sends: queue task steps', and topics' fan-out into queues.
+	GroupSends bool
 }
 
 // New returns a worker, not yet started, that runs flow executions with
@@ -74,7 +77,7 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	w.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	flowstore.Register(w)
-	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens})
+	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens, GroupSends: cfg.GroupSends})
 	queues.Register(w, c)
 	topics.Register(w, topics.Deps{Queues: queueStore, Signer: cfg.PushSigner})
 	var handoffs *activities.HandoffMetrics

@@ -215,6 +215,8 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		HandoffTimeout: opts.handoffTimeout,
 		MaxStepData:    opts.maxStepData,
 		Metrics:        reg,
+		// The embedded server has the search attribute it needs.
+		GroupSends: true,
 	})
 	if err := stack.worker.Start(); err != nil {
 		stack.worker = nil

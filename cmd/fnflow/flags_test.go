@@ -195,10 +195,10 @@ func TestGatewayRefusesBusyAddress(t *testing.T) {
 	}
 }
 
-// A gateway asked to group sends on a namespace without the search
-// attribute groups need refuses to start, saying how to add it, instead of
-// failing every grouped send later.
-func TestGatewayGroupSendsNeedTheSearchAttribute(t *testing.T) {
+// A gateway or worker asked to group sends on a namespace without the
+// search attribute groups need refuses to start, saying how to add it,
+// instead of failing every grouped send later.
+func TestGroupSendsNeedTheSearchAttribute(t *testing.T) {
 	clearEnvironment(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -207,11 +207,22 @@ func TestGatewayGroupSendsNeedTheSearchAttribute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	var stderr bytes.Buffer
-	status := runGateway(ctx, []string{"--token-key", testTokenKey, "--addr", "127.0.0.1:0", "--mns-group-sends",
-		"--temporal-address", srv.FrontendAddress(), "--namespace", srv.Namespace()}, io.Discard, &stderr)
-	if status != 1 || !strings.Contains(stderr.String(), "temporal operator search-attribute create --namespace "+srv.Namespace()+" --name FnflowQueueMessages --type Int") {
-		t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
+	for name, c := range map[string]struct {
+		run  func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+		args []string
+	}{
+		"gateway": {runGateway, []string{"--addr", "127.0.0.1:0"}},
+		"worker":  {runWorker, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			args := append([]string{"--token-key", testTokenKey, "--mns-group-sends",
+				"--temporal-address", srv.FrontendAddress(), "--namespace", srv.Namespace()}, c.args...)
+			status := c.run(ctx, args, io.Discard, &stderr)
+			if status != 1 || !strings.Contains(stderr.String(), "temporal operator search-attribute create --namespace "+srv.Namespace()+" --name FnflowQueueMessages --type Int") {
+				t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
+			}
+		})
 	}
 }
 

@@ -28,7 +28,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	profiling.register(cmd.flags)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
 	var groupSends bool
-	cmd.flags.BoolVar(&groupSends, "mns-group-sends", false, "store MNS messages sent together in one workflow, for several times the queue rate (the namespace needs the search attribute FnflowQueueMessages, Int)")
+	registerGroupSends(cmd.flags, &groupSends)
 	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
 	if logger == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fnflow/fnflow/activities"
+	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -24,6 +25,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	registerMaxStepData(cmd.flags, &maxStepData)
 	registerWorkflowCacheSize(cmd.flags, &workflowCacheSize)
+	var groupSends bool
+	registerGroupSends(cmd.flags, &groupSends)
 	metrics.register(cmd.flags, true)
 	var profiling profilingFlags
 	profiling.register(cmd.flags)
@@ -55,6 +58,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer c.Close()
+	if groupSends {
+		if err := queues.CheckGroupSends(ctx, c, temporal.Namespace); err != nil {
+			return cmd.failure(err)
+		}
+	}
 	metricsServer, err := metrics.serve(logger)
 	if err != nil {
 		return cmd.failure(err)
@@ -64,7 +72,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	w := worker.New(c, worker.Config{
 		Namespace: temporal.Namespace, TaskQueue: tf.taskQueue, Functions: bindings, Tokens: signer,
 		PushSigner: pushSigner, Logger: logger, HandoffTimeout: handoffTimeout, MaxStepData: maxStepData,
-		Metrics: metricsServer.registerer(),
+		Metrics: metricsServer.registerer(), GroupSends: groupSends,
 	})
 	if err := w.Start(); err != nil {
 		return cmd.failure(fmt.Errorf("starting: %w", err))
