@@ -299,15 +299,22 @@ func mnsGateway(b *testing.B) *mnsclient.Client {
 }
 
 // BenchmarkQueueBacklog fills a queue with b.N waiting messages (10
-// producers, straight through the queue store) and then takes 100 of them
-// from the full queue: it shows how deep a queue one machine holds, and that
-// a deep queue answers a receive as a shallow one does. `make bench` does not
-// run it (100,000 messages take a quarter of an hour); docs/benchmarks.md
-// says how it was run.
+// producers, straight through the queue store), a workflow a message
+// (singles, as `fnflow gateway` without --mns-group-sends stores them) or
+// gathered into groups (grouped, as `fnflow dev` does), and then takes 100
+// of them from the full queue: it shows how deep a queue one machine holds,
+// and that a deep queue answers a receive as a shallow one does. `make
+// bench` does not run it (100,000 singles take a quarter of an hour);
+// docs/benchmarks.md says how it was run.
 func BenchmarkQueueBacklog(b *testing.B) {
 	integration(b)
+	b.Run("singles", func(b *testing.B) { measureBacklog(b, false) })
+	b.Run("grouped", func(b *testing.B) { measureBacklog(b, true) })
+}
+
+func measureBacklog(b *testing.B, grouped bool) {
 	env := testenv.Start(b)
-	store := queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer})
+	store := queues.New(env.Client, queues.Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, GroupSends: grouped})
 	ctx := b.Context()
 	queue := fmt.Sprintf("backlog-%d", time.Now().UnixNano())
 	if _, err := store.CreateQueue(ctx, queue, queues.AttributeChange{}); err != nil {
