@@ -304,7 +304,7 @@ func mnsGateway(b *testing.B) *mnsclient.Client {
 // gathered into groups (grouped, as `fnflow dev` does), and then takes 100
 // of them from the full queue: it shows how deep a queue one machine holds,
 // and that a deep queue answers a receive as a shallow one does. `make
-// bench` does not run it (100,000 singles take a quarter of an hour);
+// bench` does not run it (100,000 singles take over twenty minutes);
 // docs/benchmarks.md says how it was run.
 func BenchmarkQueueBacklog(b *testing.B) {
 	integration(b)
