@@ -328,7 +328,7 @@ func ensureNamespace(ctx context.Context, frontendAddr string, opts Options, log
 	if err := ensureRetention(ctx, c, opts.Namespace, opts.Retention); err != nil {
 		return err
 	}
-	return ensureSearchAttributes(ctx, c, opts.Namespace, opts.SearchAttributes)
+	return EnsureSearchAttributes(ctx, c, opts.Namespace, opts.SearchAttributes)
 }
 
 func ensureRetention(ctx context.Context, c client.Client, namespace string, retention time.Duration) error {
@@ -349,7 +349,11 @@ func ensureRetention(ctx context.Context, c client.Client, namespace string, ret
 	return nil
 }
 
-func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) error {
+// EnsureSearchAttributes adds to namespace those of want, by name and type,
+// that it lacks. The server's operator service does it: a server of one's
+// own, as the embedded one, or a self-hosted one the benchmarks run on
+// (package testenv); on Temporal Cloud an operator adds them.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) error {
 	if len(want) == 0 {
 		return nil
 	}

@@ -7,6 +7,12 @@
 // devserver's own tests cannot use it (testenv imports devserver) and need
 // servers with options of their own anyway; cmd/fnflow's tests run the
 // real commands, which start their own servers.
+//
+// With FNFLOW_TEST_TEMPORAL_ADDRESS set (and FNFLOW_TEST_NAMESPACE, default
+// "default"), the environment is that server's instead of an embedded one,
+// with fnflow's search attributes added: that is how the benchmarks run
+// against the production shape (bench/postgres.sh). Tests assume a server of
+// their own; point only benchmarks at a shared one.
 package testenv
 
 import (
@@ -16,6 +22,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
@@ -59,40 +66,56 @@ func Start(tb testing.TB) *Env {
 	tb.Helper()
 	once.Do(func() { env, startErr = start() })
 	if startErr != nil {
-		tb.Fatalf("starting the embedded Temporal server: %v", startErr)
+		tb.Fatalf("starting the tests' Temporal server: %v", startErr)
 	}
 	return env
 }
 
 // start runs devserver with its defaults, tuned as `fnflow dev` is, on a
-// fresh data directory.
+// fresh data directory, or reaches FNFLOW_TEST_TEMPORAL_ADDRESS.
 func start() (*Env, error) {
-	dir, err := os.MkdirTemp("", "fnflow-test")
-	if err != nil {
-		return nil, err
+	address, namespace := os.Getenv("FNFLOW_TEST_TEMPORAL_ADDRESS"), os.Getenv("FNFLOW_TEST_NAMESPACE")
+	external := address != ""
+	if !external {
+		dir, err := os.MkdirTemp("", "fnflow-test")
+		if err != nil {
+			return nil, err
+		}
+		OnStop(func() { os.RemoveAll(dir) })
+		srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir, SearchAttributes: searchattrs.All()})
+		if err != nil {
+			return nil, err
+		}
+		OnStop(func() { _ = srv.Stop() })
+		address, namespace = srv.FrontendAddress(), srv.Namespace()
 	}
-	OnStop(func() { os.RemoveAll(dir) })
-	srv, err := devserver.Start(context.Background(), devserver.Options{DataDir: dir, SearchAttributes: searchattrs.All()})
-	if err != nil {
-		return nil, err
+	if namespace == "" {
+		namespace = "default"
 	}
-	OnStop(func() { _ = srv.Stop() })
 	quiet := slog.New(slog.DiscardHandler)
 	c, err := client.Dial(client.Options{
-		HostPort:      srv.FrontendAddress(),
-		Namespace:     srv.Namespace(),
+		HostPort:      address,
+		Namespace:     namespace,
 		Logger:        temporallog.NewStructuredLogger(quiet),
 		DataConverter: payload.Converter,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dialing the server: %w", err)
+		return nil, fmt.Errorf("dialing the server at %s: %w", address, err)
 	}
 	OnStop(c.Close)
+	if external {
+		// devserver registered them on the embedded one.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := devserver.EnsureSearchAttributes(ctx, c, namespace, searchattrs.All()); err != nil {
+			return nil, err
+		}
+	}
 	signer, err := token.NewSigner([]byte(signingKey))
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Client: c, Namespace: srv.Namespace(), Signer: signer, Logger: quiet}, nil
+	return &Env{Client: c, Namespace: namespace, Signer: signer, Logger: quiet}, nil
 }
 
 // OnStop has f run when the tests are done, before everything registered
