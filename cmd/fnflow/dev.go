@@ -175,7 +175,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 	}
 	// Subscribers fetch the certificate from the gateway to check
 	// notifications' signatures.
-	pushSigner, err := topics.LoadOrCreatePushSigner(opts.dataDir, "http://"+opts.gatewayAddr+mns.CertificatePath)
+	pushSigner, err := topics.LoadOrCreatePushSigner(opts.dataDir, localCertificateURL(stack.gatewayListener.Addr()))
 	if err != nil {
 		return err
 	}
@@ -371,4 +371,20 @@ Next, with the echo function running (go run ./samples/functions/echo):
   go run ./cmd/fnflow task succeed --step fnf-demo-callback/run1/mytask --output '{"status":"ok"}'%[1]s
 
 `, endpoint)
+}
+
+// localCertificateURL is where subscribers on this machine fetch the
+// certificate of fnflow dev's notifications from its gateway, listening on
+// addr: the address it really listens on (a port of 0 is the one the system
+// gave), and 127.0.0.1 for a gateway on every interface, which names no
+// host a subscriber could dial.
+func localCertificateURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + mns.CertificatePath
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + mns.CertificatePath
 }

@@ -353,3 +353,22 @@ func TestBanner(t *testing.T) {
 		t.Errorf("banner still shows curl:\n%s", out.String())
 	}
 }
+
+// Notifications name a certificate URL a subscriber on this machine can
+// fetch, whatever address the gateway was given.
+func TestLocalCertificateURL(t *testing.T) {
+	for _, c := range []struct {
+		addr *net.TCPAddr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080/mns/notification-cert.pem"},
+		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 7), Port: 8080}, "http://192.168.1.7:8080/mns/notification-cert.pem"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 41234}, "http://127.0.0.1:41234/mns/notification-cert.pem"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 41234}, "http://127.0.0.1:41234/mns/notification-cert.pem"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, "http://[::1]:8080/mns/notification-cert.pem"},
+	} {
+		if got := localCertificateURL(c.addr); got != c.want {
+			t.Errorf("%v: %s, want %s", c.addr, got, c.want)
+		}
+	}
+}
