@@ -131,6 +131,12 @@ func (c *Client) CreateQueue(ctx context.Context, name string, attrs QueueAttrib
 	return c.do(ctx, http.MethodPut, "/queues/"+name, &attrs, nil)
 }
 
+// DeleteQueue deletes a queue and its messages; one that does not exist is
+// no error (MNS's answer).
+func (c *Client) DeleteQueue(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodDelete, "/queues/"+name, nil, nil)
+}
+
 // Queue is what GetQueueAttributes answers.
 type Queue struct {
 	QueueName         string

@@ -10,6 +10,8 @@
 //
 //   - polling: a long job watched by a polling loop and by a callback;
 //
+//   - queue: messages through an MNS queue, sent, received and deleted;
+//
 //   - idle: many executions waiting on a callback, their memory and CPU.
 //
 //     go run ./bench/fnflow-bench                      # starts `fnflow dev` itself
@@ -39,7 +41,7 @@ import (
 )
 
 // scenarios are the scenarios in the order a run takes them.
-var scenarios = []string{"throughput", "latency", "polling", "idle"}
+var scenarios = []string{"throughput", "latency", "polling", "queue", "idle"}
 
 type options struct {
 	scenarios       []string
@@ -66,6 +68,8 @@ type options struct {
 	pollSeconds       int
 	keepUpSeconds     int
 	jobSpreadSeconds  int
+	// queue
+	queueMessages, queueRounds int
 	// idle
 	idleExecutions int
 	idleSeconds    int
@@ -117,6 +121,8 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&opts.pollSeconds, "poll-seconds", 30, "polling: how long the polling loops wait between two status calls")
 	fs.IntVar(&opts.jobSpreadSeconds, "job-spread-seconds", -1, "polling: the jobs end spread evenly over this many seconds, as independent jobs would (-1: one --poll-seconds)")
 	fs.IntVar(&opts.keepUpSeconds, "keep-up-seconds", 0, "polling: how long after its job's end an execution may take to go on before it is stopped as not keeping up (0: twice --poll-seconds and a minute)")
+	fs.IntVar(&opts.queueMessages, "queue-messages", 1000, "queue: messages per variant and round")
+	fs.IntVar(&opts.queueRounds, "queue-rounds", 3, "queue: turns each variant takes")
 	fs.IntVar(&opts.idleExecutions, "idle-executions", 10000, "idle: executions per variant waiting at once")
 	fs.IntVar(&opts.idleSeconds, "idle-seconds", 60, "idle: how long their CPU is counted while all wait")
 	fs.BoolVar(&short, "short", false, "a smoke run of every scenario, a few seconds each (checks that it works, not its speed); sizes what other flags leave unset")
@@ -129,7 +135,7 @@ func parseFlags(args []string) (options, error) {
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		for name, value := range map[string]string{
 			"executions": "6", "concurrency": "2", "rounds": "1", "latency-executions": "3",
-			"polling-executions": "10", "job-seconds": "1", "poll-seconds": "1",
+			"polling-executions": "10", "job-seconds": "1", "poll-seconds": "1", "queue-messages": "20", "queue-rounds": "1",
 			"idle-executions": "20", "idle-seconds": "2",
 		} {
 			if !given[name] {
@@ -177,6 +183,7 @@ func parseFlags(args []string) (options, error) {
 		"--executions": opts.executions, "--rounds": opts.rounds, "--steps": opts.steps,
 		"--latency-executions": opts.latencyExecutions, "--polling-executions": opts.pollingExecutions,
 		"--job-seconds": opts.jobSeconds, "--poll-seconds": opts.pollSeconds, "--idle-executions": opts.idleExecutions, "--idle-seconds": opts.idleSeconds,
+		"--queue-messages": opts.queueMessages, "--queue-rounds": opts.queueRounds,
 	} {
 		if n < 1 {
 			return opts, fmt.Errorf("%s must be positive", name)
@@ -208,6 +215,7 @@ type Report struct {
 	Throughput *ThroughputReport `json:",omitempty"`
 	Latency    *LatencyReport    `json:",omitempty"`
 	Polling    *PollingReport    `json:",omitempty"`
+	Queue      *QueueReport      `json:",omitempty"`
 	Idle       *IdleReport       `json:",omitempty"`
 }
 
@@ -304,6 +312,11 @@ func run(ctx context.Context, opts options, stdout io.Writer) (Report, error) {
 			report.Polling, err = runPolling(ctx, opts, env)
 			if err == nil {
 				printPolling(stdout, report.Polling)
+			}
+		case "queue":
+			report.Queue, err = runQueue(ctx, opts, env)
+			if err == nil {
+				printQueue(stdout, report.Queue)
 			}
 		case "idle":
 			report.Idle, err = runIdle(ctx, opts, fn, shared, logger)

@@ -74,8 +74,16 @@ func TestSmoke(t *testing.T) {
 	if !written.Machine.EmbeddedStack || written.Machine.Cores < 1 {
 		t.Errorf("machine %+v", written.Machine)
 	}
-	if written.Throughput == nil || written.Latency == nil || written.Polling == nil || written.Idle == nil {
+	if written.Throughput == nil || written.Latency == nil || written.Polling == nil || written.Queue == nil || written.Idle == nil {
 		t.Fatalf("a scenario is missing: %+v", written)
+	}
+	if n := len(written.Queue.Results); n != 3 {
+		t.Errorf("the queue scenario measured %d variants, want 3", n)
+	}
+	for _, r := range written.Queue.Results {
+		if r.MessagesPerSecond <= 0 || r.P50 <= 0 {
+			t.Errorf("queue: %+v", r)
+		}
 	}
 
 	seen := map[string]bool{}
@@ -141,7 +149,7 @@ func TestIdleAlone(t *testing.T) {
 	if started := devStarts.Load() - before; started != 2 {
 		t.Errorf("%d fnflow dev started for the two idle sets, want 2", started)
 	}
-	if report.Throughput != nil || report.Latency != nil || report.Polling != nil {
+	if report.Throughput != nil || report.Latency != nil || report.Polling != nil || report.Queue != nil {
 		t.Errorf("scenarios not asked for ran: %+v", report)
 	}
 	if i := report.Idle; i == nil || !i.HeapMeasured || len(i.Variants) != 2 || i.Variants[0].CompleteSeconds <= 0 || i.Variants[1].CompleteSeconds <= 0 {
@@ -188,13 +196,14 @@ func TestFlags(t *testing.T) {
 		"no poll interval":         {"--poll-seconds", "0"},
 		"negative keep-up":         {"--keep-up-seconds", "-1"},
 		"negative spread":          {"--job-spread-seconds", "-2"},
+		"no queue messages":        {"--queue-messages", "0"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("%s: want an error", name)
 		}
 	}
 	opts, err := parseFlags([]string{"--concurrency", "10, 50", "--pids", "7,8"})
-	if err != nil || len(opts.concurrency) != 2 || opts.concurrency[1] != 50 || len(opts.pids) != 2 || len(opts.scenarios) != 4 {
+	if err != nil || len(opts.concurrency) != 2 || opts.concurrency[1] != 50 || len(opts.pids) != 2 || len(opts.scenarios) != 5 {
 		t.Errorf("got %+v, %v", opts, err)
 	}
 	opts, err = parseFlags([]string{"--scenarios", "idle, latency", "--short"})

@@ -173,7 +173,8 @@ func printThroughput(w io.Writer, report *ThroughputReport) {
 	fmt.Fprintln(w)
 }
 
-func median(rs []Result, figure func(Result) float64) float64 {
+// median is the median of a figure of rs.
+func median[T any](rs []T, figure func(T) float64) float64 {
 	if len(rs) == 0 {
 		return 0
 	}

@@ -105,7 +105,8 @@ func Measure(ctx context.Context, n int, send Send, receive Receive) (Result, er
 		}
 	}
 	r.MessagesPerSecond = float64(n) / time.Since(start).Seconds()
-	cancel(nil)
+	// Not canceled: a consumer deletes what it received after counting it,
+	// and ends once its last receive's wait is over.
 	return r, nil
 }
 

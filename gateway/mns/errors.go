@@ -59,8 +59,10 @@ func (h *Handler) renderError(err error, c echo.Context) {
 	}
 	apiErr := classify(err)
 	level := slogLevel(apiErr)
-	if errors.Is(err, context.Canceled) {
-		// The caller went away (a long poll it gave up on): nothing failed.
+	if errors.Is(err, context.Canceled) || c.Request().Context().Err() != nil {
+		// The caller went away (a long poll it gave up on, a client that
+		// stopped): nothing failed. Temporal's answer to a call its caller
+		// canceled is its own Canceled error, not context.Canceled.
 		level = slog.LevelDebug
 	}
 	h.log.Log(c.Request().Context(), level, "MNS request failed", "requestId", requestID(c),

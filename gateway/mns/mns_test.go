@@ -1,6 +1,7 @@
 package mns
 
 import (
+	"context"
 	"encoding/xml"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/fnflow/fnflow/internal/acs"
 	"github.com/fnflow/fnflow/queues"
@@ -217,5 +220,35 @@ func TestListHeaders(t *testing.T) {
 		if !tt.ok {
 			wantCode(t, err, 400, "InvalidArgument")
 		}
+	}
+}
+
+// A call Temporal answers with its Canceled error because the caller went
+// away is no failure of ours: logged at debug, where a failure with the
+// caller still there is an error.
+func TestCallerGoneIsNotLoggedAsAnError(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		callerGone bool
+		want       string
+	}{
+		{"caller gone", true, "level=DEBUG"},
+		{"caller waiting", false, "level=ERROR"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs strings.Builder
+			h := New(Config{Queues: queues.New(nil, queues.Config{}),
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.callerGone {
+				cancel()
+			}
+			defer cancel()
+			r := httptest.NewRequest(http.MethodDelete, "/queues/q1/messages?ReceiptHandle=x", nil).WithContext(ctx)
+			h.renderError(serviceerror.NewCanceled("context canceled"), h.echo.NewContext(r, httptest.NewRecorder()))
+			if !strings.Contains(logs.String(), c.want) {
+				t.Errorf("logged %q, want %s", logs.String(), c.want)
+			}
+		})
 	}
 }
