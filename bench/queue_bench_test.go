@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -37,21 +36,8 @@ func BenchmarkQueue(b *testing.B) {
 		if err := c.CreateQueue(b.Context(), queue, mnsclient.QueueAttributes{}); err != nil {
 			b.Fatal(err)
 		}
-		measureQueue(b, func(ctx context.Context, sentAt int64) error {
-			_, err := c.Send(ctx, queue, mnsclient.Outgoing{MessageBody: strconv.FormatInt(sentAt, 10)})
-			return err
-		}, func(ctx context.Context, received func(sentAt int64)) error {
-			m, err := c.Receive(ctx, queue, 5*time.Second)
-			if mnsclient.Code(err) == "MessageNotExist" {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			sentAt, _ := strconv.ParseInt(m.MessageBody, 10, 64)
-			received(sentAt)
-			return c.Delete(ctx, queue, m.ReceiptHandle)
-		})
+		send, receive := queueload.MNS(c, queue)
+		measureQueue(b, send, receive)
 	})
 	b.Run("raw-temporal-activities", func(b *testing.B) {
 		raw := startRaw(b)

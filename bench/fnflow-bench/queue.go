@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
-	"time"
 
 	"github.com/fnflow/fnflow/bench/queueload"
 	"github.com/fnflow/fnflow/mnsclient"
@@ -81,24 +79,8 @@ func measureMNSQueue(ctx context.Context, mns *mnsclient.Client, n int) (queuelo
 		return queueload.Result{}, fmt.Errorf("creating queue %s: %w", queue, err)
 	}
 	defer func() { _ = mns.DeleteQueue(context.WithoutCancel(ctx), queue) }()
-	return queueload.Measure(ctx, n, func(ctx context.Context, sentAt int64) error {
-		_, err := mns.Send(ctx, queue, mnsclient.Outgoing{MessageBody: strconv.FormatInt(sentAt, 10)})
-		return err
-	}, func(ctx context.Context, received func(sentAt int64)) error {
-		m, err := mns.Receive(ctx, queue, 5*time.Second)
-		if mnsclient.Code(err) == "MessageNotExist" {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		sentAt, err := strconv.ParseInt(m.MessageBody, 10, 64)
-		if err != nil {
-			return fmt.Errorf("message %s: a body that is no send time: %q", m.MessageID, m.MessageBody)
-		}
-		received(sentAt)
-		return mns.Delete(ctx, queue, m.ReceiptHandle)
-	})
+	send, receive := queueload.MNS(mns, queue)
+	return queueload.Measure(ctx, n, send, receive)
 }
 
 // measureRaw runs the load through a raw Temporal shape, on a plain worker
