@@ -51,7 +51,7 @@ fuzz-gateway:
 # bench runs the measurements of docs/benchmarks.md, each with its baseline in
 # the same run, into bench/results/: the Go benchmarks (bench/run.sh says how),
 # then fnflow-bench's scenarios over the HTTP API (throughput, latency,
-# polling vs callback, idle).
+# polling vs callback, queue, idle).
 bench:
 	bench/run.sh
 	go run ./bench/fnflow-bench --json bench/results/fnflow-bench.json | tee bench/results/fnflow-bench.md
