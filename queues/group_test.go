@@ -337,6 +337,37 @@ func bodies(msgs []Message) []string {
 	return b
 }
 
+// Only what will not be delayed is gathered: a message with a delay of its
+// own, or sent to a queue that delays what does not say, has a workflow of
+// its own, and a batch would only start those one after another.
+func TestOnlyUndelayedSendsAreGathered(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	delaying := newQueue(t, s, AttributeChange{DelaySeconds: ptr(5)}, "-delaying")
+	plain := newQueue(t, s, AttributeChange{}, "-plain")
+	for _, c := range []struct {
+		queue string
+		delay *int
+		want  bool
+	}{
+		{plain, nil, true},
+		{plain, ptr(0), true},
+		{plain, ptr(3), false},
+		{delaying, nil, false},
+		{delaying, ptr(0), true},
+		{delaying, ptr(3), false},
+		{"no-such-queue", nil, true}, // the batch's read reports it
+	} {
+		if got := s.gathers(ctx, c.queue, Outgoing{DelaySeconds: c.delay}); got != c.want {
+			t.Errorf("queue %s, DelaySeconds %v: gathered %v, want %v", c.queue, c.delay, got, c.want)
+		}
+	}
+	ungrouped := New(s.client, Config{Namespace: s.cfg.Namespace, TaskQueue: s.cfg.TaskQueue, Handles: s.cfg.Handles})
+	if ungrouped.gathers(ctx, plain, Outgoing{}) {
+		t.Error("a store without GroupSends gathers")
+	}
+}
+
 // The shared server, as fnflow dev, has what grouped sends need.
 func TestCheckGroupSendsOnANamespaceWithTheAttribute(t *testing.T) {
 	env := testenv.Start(t)

@@ -44,9 +44,9 @@ const defaultPriority = 8
 // with them as SendMessages does (up to 16 at a time: one read of the
 // queue's record, the undelayed ones in one group workflow): the rate of a
 // queue under load is bound by its workflows. A lone send is not made to
-// wait (sendGatherer). A message with its own delay is sent alone.
+// wait (sendGatherer). A message that will be delayed is sent alone.
 func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent, error) {
-	if s.cfg.GroupSends && (m.DelaySeconds == nil || *m.DelaySeconds == 0) {
+	if s.gathers(ctx, queue, m) {
 		return s.groups.send(ctx, queue, m, func(ctx context.Context, ms []Outgoing) ([]Sent, []error) {
 			return s.SendMessages(ctx, queue, ms)
 		})
@@ -63,6 +63,25 @@ func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent
 		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
 	}
 	return Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}, nil
+}
+
+// gathers tells whether SendMessage gathers m with other sends: with
+// Config.GroupSends, when m will not be delayed. A delayed message has a
+// workflow of its own, and a batch starts those one after another, so
+// gathering would only make them wait for each other. Whether the queue
+// delays what does not say is read from the queue's record as receives
+// cache it (recentFor): it only routes the send, which reads the record
+// anew either way. A queue that cannot be read is left to that read to
+// report.
+func (s *Store) gathers(ctx context.Context, queue string, m Outgoing) bool {
+	if !s.cfg.GroupSends {
+		return false
+	}
+	if m.DelaySeconds != nil {
+		return *m.DelaySeconds == 0
+	}
+	q, err := s.recentQueue(ctx, queue)
+	return err != nil || q.DelaySeconds == 0
 }
 
 // SendMessages sends a batch of up to 16 messages, in order. Each message
