@@ -135,16 +135,18 @@ func TestConcurrentQueueTasksAreGathered(t *testing.T) {
 	if err := run.Get(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	groups, err := env.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: env.Namespace,
-		Query:     fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH 'mns-message:%s/G'", queues.GroupWorkflow, queue),
+	// Visibility records a workflow's start a moment after it: ask until it
+	// shows.
+	testenv.Eventually(t, "a group was made", 20*time.Second, func() error {
+		groups, err := env.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: env.Namespace,
+			Query:     fmt.Sprintf("WorkflowType = '%s' AND WorkflowId STARTS_WITH 'mns-message:%s/G'", queues.GroupWorkflow, queue),
+		})
+		if err == nil && len(groups.GetExecutions()) == 0 {
+			err = fmt.Errorf("%d queue task steps at once made no group", n)
+		}
+		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(groups.GetExecutions()) == 0 {
-		t.Errorf("%d queue task steps at once made no group", n)
-	}
 	seen := map[string]bool{}
 	for range n {
 		m := receiveOne(t, qs, queue)
