@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	enumspb "go.temporal.io/api/enums/v1"
 	"log/slog"
 	"net"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/temporal"
 )
 

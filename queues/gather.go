@@ -26,6 +26,8 @@ import (
 // producer sent alone came back first and was alone again behind the next
 // batch (docs/benchmarks.md §5).
 type sendGatherer struct {
+	// sendBatch sends a batch to a queue: Store.SendMessages.
+	sendBatch func(ctx context.Context, queue string, ms []Outgoing) ([]Sent, []error)
 	// gatherFor and busyFor are gatherWindow and busyWindow but in tests.
 	gatherFor, busyFor time.Duration
 
@@ -54,8 +56,6 @@ type gathering struct {
 	inFlight  int
 	flush     *time.Timer
 	idleSince time.Time
-	// sendBatch is that of the first send that waits.
-	sendBatch func(ctx context.Context, ms []Outgoing) ([]Sent, []error)
 }
 
 type waitingSend struct {
@@ -69,13 +69,13 @@ type sendResult struct {
 	err  error
 }
 
-func newSendGatherer() sendGatherer {
-	return sendGatherer{gatherFor: gatherWindow, busyFor: busyWindow}
+func newSendGatherer(sendBatch func(ctx context.Context, queue string, ms []Outgoing) ([]Sent, []error)) *sendGatherer {
+	return &sendGatherer{sendBatch: sendBatch, gatherFor: gatherWindow, busyFor: busyWindow}
 }
 
-// send sends m with sendBatch, alone or in a batch with the messages
-// gathered with it.
-func (g *sendGatherer) send(ctx context.Context, queue string, m Outgoing, sendBatch func(ctx context.Context, ms []Outgoing) ([]Sent, []error)) (Sent, error) {
+// send sends m to queue, alone or in a batch with the messages gathered
+// with it.
+func (g *sendGatherer) send(ctx context.Context, queue string, m Outgoing) (Sent, error) {
 	g.mu.Lock()
 	if g.queues == nil {
 		g.queues = map[string]*gathering{}
@@ -85,12 +85,9 @@ func (g *sendGatherer) send(ctx context.Context, queue string, m Outgoing, sendB
 		q = &gathering{inFlight: 1}
 		g.queues[queue] = q
 		g.mu.Unlock()
-		sent, errs := sendBatch(ctx, []Outgoing{m})
+		sent, errs := g.sendBatch(ctx, queue, []Outgoing{m})
 		g.sent(queue, q)
 		return sent[0], errs[0]
-	}
-	if len(q.waiting) == 0 {
-		q.sendBatch = sendBatch
 	}
 	w := &waitingSend{m: m, ctx: ctx, done: make(chan sendResult, 1)}
 	q.waiting = append(q.waiting, w)
@@ -159,7 +156,7 @@ func (g *sendGatherer) sendWaitingLocked(queue string, q *gathering) {
 		q.flush.Stop()
 		q.flush = nil
 	}
-	waiting, sendBatch := q.waiting, q.sendBatch
+	waiting := q.waiting
 	q.waiting = nil
 	q.inFlight = len(waiting)
 	go func() {
@@ -173,7 +170,7 @@ func (g *sendGatherer) sendWaitingLocked(queue string, q *gathering) {
 				// The first waiter's context carries its values, not its
 				// deadline, for the send of them all.
 				ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), gatheredSendTimeout)
-				sent, errs := sendBatch(ctx, ms)
+				sent, errs := g.sendBatch(ctx, queue, ms)
 				cancel()
 				for i, w := range batch {
 					w.done <- sendResult{sent[i], errs[i]}

@@ -166,11 +166,10 @@ func TestConcurrentSendsAreGathered(t *testing.T) {
 // The gatherer sends one send at once and everything that came meanwhile
 // together, at most maxGroup at a time.
 func TestGathererGroupsWhatWaited(t *testing.T) {
-	g := newSendGatherer()
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var stores [][]string
-	store := func(_ context.Context, ms []Outgoing) ([]Sent, []error) {
+	g := newSendGatherer(func(_ context.Context, _ string, ms []Outgoing) ([]Sent, []error) {
 		ids := make([]string, len(ms))
 		for i, m := range ms {
 			ids[i] = m.Body
@@ -183,9 +182,9 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 			<-release
 		}
 		return make([]Sent, len(ms)), make([]error, len(ms))
-	}
+	})
 	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: "first"}, store) })
+	wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: "first"}) })
 	testenv.Eventually(t, "the first store runs", 5*time.Second, func() error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -195,7 +194,7 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 		return nil
 	})
 	for i := range 20 {
-		wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}, store) })
+		wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}) })
 	}
 	testenv.Eventually(t, "20 sends wait", 5*time.Second, func() error {
 		g.mu.Lock()
@@ -235,7 +234,7 @@ type batchRecorder struct {
 	batches [][]string
 }
 
-func (r *batchRecorder) sendBatch(_ context.Context, ms []Outgoing) ([]Sent, []error) {
+func (r *batchRecorder) sendBatch(_ context.Context, _ string, ms []Outgoing) ([]Sent, []error) {
 	bodies := make([]string, len(ms))
 	sent := make([]Sent, len(ms))
 	for i, m := range ms {
@@ -264,10 +263,10 @@ func (r *batchRecorder) sizes() []int {
 // A producer alone never waits for others: with windows of an hour, each of
 // its sends is sent at once, alone, and answered with its own result.
 func TestGathererSendsALoneSendAtOnce(t *testing.T) {
-	g := sendGatherer{gatherFor: time.Hour, busyFor: time.Hour}
 	var r batchRecorder
+	g := sendGatherer{sendBatch: r.sendBatch, gatherFor: time.Hour, busyFor: time.Hour}
 	for i := range 3 {
-		sent, err := g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}, r.sendBatch)
+		sent, err := g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)})
 		if err != nil || sent.MessageID != fmt.Sprint(i) {
 			t.Fatalf("send %d: %+v, %v", i, sent, err)
 		}
@@ -284,12 +283,12 @@ func TestGathererSendsALoneSendAtOnce(t *testing.T) {
 // are gathered again, though nothing is in flight when they come: without
 // that, batches alternated between one and all the producers' but one.
 func TestGathererGathersTheProducersOfABusyQueue(t *testing.T) {
-	g := sendGatherer{gatherFor: 200 * time.Millisecond, busyFor: time.Hour}
 	release := make(chan struct{})
 	r := batchRecorder{hold: release}
+	g := sendGatherer{sendBatch: r.sendBatch, gatherFor: 200 * time.Millisecond, busyFor: time.Hour}
 	send := func(wg *sync.WaitGroup, body string) {
 		wg.Go(func() {
-			if sent, err := g.send(context.Background(), "q", Outgoing{Body: body}, r.sendBatch); err != nil || sent.MessageID != body {
+			if sent, err := g.send(context.Background(), "q", Outgoing{Body: body}); err != nil || sent.MessageID != body {
 				t.Errorf("send %s: %+v, %v", body, sent, err)
 			}
 		})

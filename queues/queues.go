@@ -121,7 +121,7 @@ type Store struct {
 	cfg     Config
 	records *record.Store[Queue, AttributeChange]
 	recent  recentQueues
-	groups  sendGatherer
+	groups  *sendGatherer
 	// retention is how long a message of q lives; tests shorten it below
 	// MNS's 60 s minimum.
 	retention func(q Queue) time.Duration
@@ -134,14 +134,15 @@ func New(c client.Client, cfg Config) *Store {
 		host, _ := os.Hostname()
 		cfg.Identity = "fnflow-queues@" + host
 	}
-	return &Store{
+	s := &Store{
 		client:    c,
 		cfg:       cfg,
 		records:   queueKind.Store(c, cfg.TaskQueue),
 		recent:    recentQueues{entries: map[string]recentQueue{}},
-		groups:    newSendGatherer(),
 		retention: func(q Queue) time.Duration { return time.Duration(q.MessageRetentionPeriod) * time.Second },
 	}
+	s.groups = newSendGatherer(s.SendMessages)
+	return s
 }
 
 // TaskQueue is the Temporal task queue on which a queue's messages are

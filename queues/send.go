@@ -47,22 +47,10 @@ const defaultPriority = 8
 // wait (sendGatherer). A message that will be delayed is sent alone.
 func (s *Store) SendMessage(ctx context.Context, queue string, m Outgoing) (Sent, error) {
 	if s.gathers(ctx, queue, m) {
-		return s.groups.send(ctx, queue, m, func(ctx context.Context, ms []Outgoing) ([]Sent, []error) {
-			return s.SendMessages(ctx, queue, ms)
-		})
+		return s.groups.send(ctx, queue, m)
 	}
-	q, err := s.queue(ctx, queue)
-	if err != nil {
-		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
-	}
-	msg, delay, err := s.prepare(queue, q, m)
-	if err != nil {
-		return Sent{}, err
-	}
-	if err := s.startMessage(ctx, msg, delay, s.retention(q)); err != nil {
-		return Sent{}, fmt.Errorf("sending to queue %s: %w", queue, err)
-	}
-	return Sent{MessageID: msg.ID, BodyMD5: msg.BodyMD5}, nil
+	sent, errs := s.SendMessages(ctx, queue, []Outgoing{m})
+	return sent[0], errs[0]
 }
 
 // gathers tells whether SendMessage gathers m with other sends: with
