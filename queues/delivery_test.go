@@ -155,6 +155,49 @@ func TestPeekAndCounters(t *testing.T) {
 	}
 }
 
+// A peek right after a send, through the Store that sent it, sees what it
+// sent, as on MNS, before visibility lists the message's workflow and before
+// that workflow has offered it: a message alone, a group, and not a delayed
+// message. Without the Store's memory of its sends most of these peeks found
+// nothing.
+func TestPeekRightAfterASend(t *testing.T) {
+	s := newStore(t)
+	ctx := testContext(t)
+	for round := range 20 {
+		q := newQueue(t, s, AttributeChange{}, fmt.Sprint(round))
+		batch := []Outgoing{{Body: "only", Priority: 3}}
+		want := []string{"only"}
+		if round%2 == 1 {
+			batch = []Outgoing{{Body: "low", Priority: 9}, {Body: "high", Priority: 2}, {Body: "later", DelaySeconds: ptr(3600)}}
+			want = []string{"high", "low"}
+		}
+		if _, errs := s.SendMessages(ctx, q, batch); errors.Join(errs...) != nil {
+			t.Fatal(errors.Join(errs...))
+		}
+		msgs, err := s.PeekMessages(ctx, q, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bodies(msgs); !slices.Equal(got, want) {
+			t.Errorf("round %d: peeked %v right after the send, want %v", round, got, want)
+		}
+		for _, m := range msgs {
+			if m.DequeueCount != 0 || m.BodyMD5 == "" || m.EnqueueTime.IsZero() || m.ReceiptHandle != "" {
+				t.Errorf("round %d: peeked %+v", round, m)
+			}
+		}
+		// What was received is not visible, and the peek sees that at once too.
+		receiveOne(t, s, q, 5*time.Second)
+		msgs, err = s.PeekMessages(ctx, q, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != len(want)-1 {
+			t.Errorf("round %d: peeked %v after one receive, want %d messages", round, bodies(msgs), len(want)-1)
+		}
+	}
+}
+
 // TestConcurrentReceivers sends 200 messages from 10 senders to 10
 // receivers that receive one message at a time and delete it: every message
 // is received, none is lost, and the figures are logged.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -96,10 +97,12 @@ const peekScan = 1000
 
 // PeekMessages returns up to count visible messages, highest priority and
 // oldest first, without receiving them: no ReceiptHandle, no
-// NextVisibleTime. Best effort: it reads visibility (eventually consistent)
-// and considers at most the 1000 most recently sent message workflows whose
-// delay is over, in the order of the highest priority each holds, then reads
-// each candidate's workflow until it has count visible messages.
+// NextVisibleTime. Best effort: it considers at most the 1000 most recently
+// sent message workflows whose delay is over, as visibility (eventually
+// consistent) lists them together with those this Store sent that it does
+// not list yet (recentSends), in the order of the highest priority each
+// holds, then reads each candidate's workflow until it has count visible
+// messages.
 func (s *Store) PeekMessages(ctx context.Context, queue string, count int) ([]Message, error) {
 	if count < 1 || count > maxBatch {
 		return nil, invalidArgument("the number of messages to peek must be between 1 and %d, not %d", maxBatch, count)
@@ -107,30 +110,39 @@ func (s *Store) PeekMessages(ctx context.Context, queue string, count int) ([]Me
 	if _, err := s.recentQueue(ctx, queue); err != nil {
 		return nil, fmt.Errorf("peeking into queue %s: %w", queue, err)
 	}
+	now := time.Now()
 	resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Namespace: s.cfg.Namespace,
 		PageSize:  peekScan,
-		Query: runningMessages(queue, "ExecutionTime <= '"+time.Now().UTC().Format(time.RFC3339Nano)+"'",
+		Query: runningMessages(queue, "ExecutionTime <= '"+now.UTC().Format(time.RFC3339Nano)+"'",
 			MessageWorkflow, GroupWorkflow),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peeking into queue %s: %w", queue, err)
 	}
-	candidates := slices.DeleteFunc(resp.GetExecutions(), func(info *workflowpb.WorkflowExecutionInfo) bool {
-		return !ownMessage(queue, info.GetExecution().GetWorkflowId())
-	})
-	slices.SortStableFunc(candidates, func(a, b *workflowpb.WorkflowExecutionInfo) int {
-		return cmp.Or(
-			cmp.Compare(memoPriority(a), memoPriority(b)),
-			a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime()),
-		)
+	var candidates []sentWorkflow
+	listed := map[string]bool{}
+	for _, info := range resp.GetExecutions() {
+		id := info.GetExecution().GetWorkflowId()
+		if ownMessage(queue, id) {
+			listed[id] = true
+			candidates = append(candidates, sentWorkflow{workflowID: id, priority: memoPriority(info), startTime: info.GetStartTime().AsTime()})
+		}
+	}
+	for _, w := range s.sent.visible(queue, now) {
+		if !listed[w.workflowID] {
+			candidates = append(candidates, w)
+		}
+	}
+	slices.SortStableFunc(candidates, func(a, b sentWorkflow) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), a.startTime.Compare(b.startTime))
 	})
 	msgs := []Message{}
-	for _, info := range candidates {
+	for _, c := range candidates {
 		if len(msgs) >= count {
 			break
 		}
-		visible, err := s.peek(ctx, info.GetExecution().GetWorkflowId())
+		visible, err := s.peek(ctx, c.workflowID)
 		if err != nil {
 			return msgs, fmt.Errorf("peeking into queue %s: %w", queue, err)
 		}
@@ -153,7 +165,9 @@ func memoPriority(info *workflowpb.WorkflowExecutionInfo) int {
 }
 
 // peek reads one message or group workflow: its visible messages are those
-// whose delivery activity waits for a receiver.
+// whose delivery activity waits for a receiver, or all of them when it has
+// not yet offered any (it started a moment ago and its first workflow task
+// has not run).
 func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) {
 	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
@@ -165,18 +179,25 @@ func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) 
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return nil, nil
 	}
+	pending := desc.GetPendingActivities()
 	var waiting []*workflowpb.PendingActivityInfo
-	for _, p := range desc.GetPendingActivities() {
+	for _, p := range pending {
 		if p.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
 			waiting = append(waiting, p)
 		}
 	}
-	if len(waiting) == 0 {
+	if len(waiting) == 0 && len(pending) > 0 {
 		return nil, nil
 	}
-	deliveries, err := s.scheduledDeliveries(ctx, workflowID)
+	sent, deliveries, err := s.readMessages(ctx, workflowID)
 	if err != nil {
 		return nil, err
+	}
+	if len(pending) == 0 {
+		if len(deliveries) > 0 {
+			return nil, nil // all held after a visibility change
+		}
+		return unoffered(sent), nil
 	}
 	var msgs []Message
 	for _, p := range waiting {
@@ -204,15 +225,37 @@ func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) 
 	return msgs, nil
 }
 
-// scheduledDeliveries reads the inputs of a workflow's delivery activities
-// from its history, by activity ID.
-func (s *Store) scheduledDeliveries(ctx context.Context, workflowID string) (map[string]Delivery, error) {
-	deliveries := map[string]Delivery{}
+// unoffered are the messages of a workflow that has offered none yet: none
+// was received, so all are visible.
+func unoffered(sent []message) []Message {
+	msgs := make([]Message, 0, len(sent))
+	for _, m := range sent {
+		msgs = append(msgs, Message{
+			MessageID:   m.ID,
+			Body:        m.Body,
+			BodyMD5:     m.BodyMD5,
+			EnqueueTime: time.UnixMilli(m.EnqueueTime),
+			Priority:    m.Priority,
+		})
+	}
+	return msgs
+}
+
+// readMessages reads a message or group workflow's history: the messages
+// it was started with, and the inputs of its delivery activities by
+// activity ID.
+func (s *Store) readMessages(ctx context.Context, workflowID string) (sent []message, deliveries map[string]Delivery, err error) {
+	deliveries = map[string]Delivery{}
 	iter := s.client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		event, err := iter.Next()
 		if err != nil {
-			return nil, fmt.Errorf("reading message %s: %w", workflowID, err)
+			return nil, nil, fmt.Errorf("reading message %s: %w", workflowID, err)
+		}
+		if started := event.GetWorkflowExecutionStartedEventAttributes(); started != nil {
+			if sent, err = startedWith(started); err != nil {
+				return nil, nil, fmt.Errorf("decoding the messages of %s: %w", workflowID, err)
+			}
 		}
 		scheduled := event.GetActivityTaskScheduledEventAttributes()
 		if scheduled == nil {
@@ -220,9 +263,21 @@ func (s *Store) scheduledDeliveries(ctx context.Context, workflowID string) (map
 		}
 		var d Delivery
 		if err := payload.Converter.FromPayloads(scheduled.GetInput(), &d); err != nil {
-			return nil, fmt.Errorf("decoding a delivery of message %s: %w", workflowID, err)
+			return nil, nil, fmt.Errorf("decoding a delivery of message %s: %w", workflowID, err)
 		}
 		deliveries[scheduled.GetActivityId()] = d
 	}
-	return deliveries, nil
+	return sent, deliveries, nil
+}
+
+// startedWith decodes the input of a message or group workflow.
+func startedWith(started *historypb.WorkflowExecutionStartedEventAttributes) ([]message, error) {
+	if started.GetWorkflowType().GetName() == GroupWorkflow {
+		var g messageGroup
+		err := payload.Converter.FromPayloads(started.GetInput(), &g)
+		return g.Messages, err
+	}
+	var m message
+	err := payload.Converter.FromPayloads(started.GetInput(), &m)
+	return []message{m}, err
 }

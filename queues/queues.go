@@ -115,12 +115,14 @@ type Config struct {
 
 // Store creates queues and sends, receives and deletes their messages
 // through a Temporal client. It keeps no state but a short cache of queue
-// attributes for receives; any number of Stores (gateways) agree.
+// attributes for receives and a short memory of its own sends for peeks;
+// any number of Stores (gateways) agree.
 type Store struct {
 	client  client.Client
 	cfg     Config
 	records *record.Store[Queue, AttributeChange]
 	recent  recentQueues
+	sent    recentSends
 	groups  *sendGatherer
 	// retention is how long a message of q lives; tests shorten it below
 	// MNS's 60 s minimum.

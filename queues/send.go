@@ -164,8 +164,9 @@ func (s *Store) store(ctx context.Context, queue string, msgs []message, retenti
 // startMessage starts a message's workflow: once StartWorkflow returns, the
 // message is stored.
 func (s *Store) startMessage(ctx context.Context, m message, delay, retention time.Duration) error {
+	id := messageWorkflowID(m.Queue, m.ID)
 	_, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       messageWorkflowID(m.Queue, m.ID),
+		ID:                       id,
 		TaskQueue:                s.cfg.TaskQueue,
 		StartDelay:               delay,
 		WorkflowExecutionTimeout: retention,
@@ -178,6 +179,9 @@ func (s *Store) startMessage(ctx context.Context, m message, delay, retention ti
 		// Temporal refuses it for a delayed start, so it asks only without.
 		EnableEagerStart: delay == 0,
 	}, MessageWorkflow, m)
+	if err == nil {
+		s.remember(m.Queue, id, m.Priority, delay)
+	}
 	return err
 }
 
@@ -185,8 +189,9 @@ func (s *Store) startMessage(ctx context.Context, m message, delay, retention ti
 // messages are stored.
 func (s *Store) startGroup(ctx context.Context, queue string, msgs []message, retention time.Duration) error {
 	first := slices.MinFunc(msgs, func(a, b message) int { return cmp.Compare(a.Priority, b.Priority) })
+	id := groupWorkflowID(queue, newMessageID())
 	_, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       groupWorkflowID(queue, newMessageID()),
+		ID:                       id,
 		TaskQueue:                s.cfg.TaskQueue,
 		WorkflowExecutionTimeout: retention,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -195,7 +200,17 @@ func (s *Store) startGroup(ctx context.Context, queue string, msgs []message, re
 		TypedSearchAttributes:    temporal.NewSearchAttributes(searchattrs.QueueMessages.ValueSet(int64(len(msgs)))),
 		EnableEagerStart:         true,
 	}, GroupWorkflow, messageGroup{Messages: msgs})
+	if err == nil {
+		s.remember(queue, id, first.Priority, 0)
+	}
 	return err
+}
+
+// remember keeps a started message or group workflow for this Store's
+// peeks (recentSends).
+func (s *Store) remember(queue, workflowID string, priority int, delay time.Duration) {
+	now := time.Now()
+	s.sent.add(queue, sentWorkflow{workflowID: workflowID, priority: priority, startTime: now, visibleAt: now.Add(delay)})
 }
 
 // newMessageID returns 32 random uppercase hex digits, as MNS's IDs look.
