@@ -166,38 +166,41 @@ func memoPriority(info *workflowpb.WorkflowExecutionInfo) int {
 
 // peek reads one message or group workflow: its visible messages are those
 // whose delivery activity waits for a receiver, or all of them when it has
-// not yet offered any (it started a moment ago and its first workflow task
+// not offered any yet (it started a moment ago and its first workflow task
 // has not run).
 func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) {
-	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
-	if err != nil {
-		if errors.Is(staleAs(err), ErrMessageNotExist) {
-			return nil, nil // ended since it was listed
-		}
+	desc, err := s.describeRunning(ctx, workflowID)
+	if desc == nil || err != nil {
 		return nil, err
 	}
-	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return nil, nil
+	if len(desc.GetPendingActivities()) == 0 {
+		// Not offered yet, or every message held after a visibility change;
+		// the history tells, unless the first workflow task offered them
+		// between the describe and the read, which a describe after the
+		// read shows.
+		sent, deliveries, err := s.readMessages(ctx, workflowID)
+		if err != nil {
+			return nil, err
+		}
+		if len(deliveries) == 0 {
+			return unoffered(sent), nil
+		}
+		if desc, err = s.describeRunning(ctx, workflowID); desc == nil || err != nil {
+			return nil, err
+		}
 	}
-	pending := desc.GetPendingActivities()
 	var waiting []*workflowpb.PendingActivityInfo
-	for _, p := range pending {
+	for _, p := range desc.GetPendingActivities() {
 		if p.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
 			waiting = append(waiting, p)
 		}
 	}
-	if len(waiting) == 0 && len(pending) > 0 {
+	if len(waiting) == 0 {
 		return nil, nil
 	}
-	sent, deliveries, err := s.readMessages(ctx, workflowID)
+	_, deliveries, err := s.readMessages(ctx, workflowID)
 	if err != nil {
 		return nil, err
-	}
-	if len(pending) == 0 {
-		if len(deliveries) > 0 {
-			return nil, nil // all held after a visibility change
-		}
-		return unoffered(sent), nil
 	}
 	var msgs []Message
 	for _, p := range waiting {
@@ -223,6 +226,22 @@ func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) 
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// describeRunning describes a message or group workflow, or returns nil
+// when it is no longer running.
+func (s *Store) describeRunning(ctx context.Context, workflowID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		if errors.Is(staleAs(err), ErrMessageNotExist) {
+			return nil, nil // ended since it was listed
+		}
+		return nil, err
+	}
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil, nil
+	}
+	return desc, nil
 }
 
 // unoffered are the messages of a workflow that has offered none yet: none
