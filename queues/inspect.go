@@ -178,12 +178,12 @@ func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) 
 		// the history tells, unless the first workflow task offered them
 		// between the describe and the read, which a describe after the
 		// read shows.
-		sent, deliveries, err := s.readMessages(ctx, workflowID)
+		started, deliveries, err := s.readHistory(ctx, workflowID)
 		if err != nil {
 			return nil, err
 		}
 		if len(deliveries) == 0 {
-			return unoffered(sent), nil
+			return unoffered(workflowID, started)
 		}
 		if desc, err = s.describeRunning(ctx, workflowID); desc == nil || err != nil {
 			return nil, err
@@ -198,7 +198,7 @@ func (s *Store) peek(ctx context.Context, workflowID string) ([]Message, error) 
 	if len(waiting) == 0 {
 		return nil, nil
 	}
-	_, deliveries, err := s.readMessages(ctx, workflowID)
+	_, deliveries, err := s.readHistory(ctx, workflowID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,9 +244,23 @@ func (s *Store) describeRunning(ctx context.Context, workflowID string) (*workfl
 	return desc, nil
 }
 
-// unoffered are the messages of a workflow that has offered none yet: none
-// was received, so all are visible.
-func unoffered(sent []message) []Message {
+// unoffered are the messages a workflow that has offered none yet was
+// started with: none was received, so all are visible.
+func unoffered(workflowID string, started *historypb.WorkflowExecutionStartedEventAttributes) ([]Message, error) {
+	var sent []message
+	if started.GetWorkflowType().GetName() == GroupWorkflow {
+		var g messageGroup
+		if err := payload.Converter.FromPayloads(started.GetInput(), &g); err != nil {
+			return nil, fmt.Errorf("decoding the messages of %s: %w", workflowID, err)
+		}
+		sent = g.Messages
+	} else {
+		var m message
+		if err := payload.Converter.FromPayloads(started.GetInput(), &m); err != nil {
+			return nil, fmt.Errorf("decoding the message of %s: %w", workflowID, err)
+		}
+		sent = []message{m}
+	}
 	msgs := make([]Message, 0, len(sent))
 	for _, m := range sent {
 		msgs = append(msgs, Message{
@@ -257,13 +271,13 @@ func unoffered(sent []message) []Message {
 			Priority:    m.Priority,
 		})
 	}
-	return msgs
+	return msgs, nil
 }
 
-// readMessages reads a message or group workflow's history: the messages
-// it was started with, and the inputs of its delivery activities by
-// activity ID.
-func (s *Store) readMessages(ctx context.Context, workflowID string) (sent []message, deliveries map[string]Delivery, err error) {
+// readHistory reads a message or group workflow's history: its start,
+// whose input holds the messages it was started with, and the inputs of its
+// delivery activities by activity ID.
+func (s *Store) readHistory(ctx context.Context, workflowID string) (started *historypb.WorkflowExecutionStartedEventAttributes, deliveries map[string]Delivery, err error) {
 	deliveries = map[string]Delivery{}
 	iter := s.client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
@@ -271,10 +285,8 @@ func (s *Store) readMessages(ctx context.Context, workflowID string) (sent []mes
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading message %s: %w", workflowID, err)
 		}
-		if started := event.GetWorkflowExecutionStartedEventAttributes(); started != nil {
-			if sent, err = startedWith(started); err != nil {
-				return nil, nil, fmt.Errorf("decoding the messages of %s: %w", workflowID, err)
-			}
+		if a := event.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			started = a
 		}
 		scheduled := event.GetActivityTaskScheduledEventAttributes()
 		if scheduled == nil {
@@ -286,17 +298,5 @@ func (s *Store) readMessages(ctx context.Context, workflowID string) (sent []mes
 		}
 		deliveries[scheduled.GetActivityId()] = d
 	}
-	return sent, deliveries, nil
-}
-
-// startedWith decodes the input of a message or group workflow.
-func startedWith(started *historypb.WorkflowExecutionStartedEventAttributes) ([]message, error) {
-	if started.GetWorkflowType().GetName() == GroupWorkflow {
-		var g messageGroup
-		err := payload.Converter.FromPayloads(started.GetInput(), &g)
-		return g.Messages, err
-	}
-	var m message
-	err := payload.Converter.FromPayloads(started.GetInput(), &m)
-	return []message{m}, err
+	return started, deliveries, nil
 }
