@@ -193,6 +193,13 @@ func (c *Client) Receive(ctx context.Context, queue string, wait time.Duration) 
 	return &m, c.do(ctx, http.MethodGet, resource, nil, &m)
 }
 
+// Peek returns the message a Receive would get next, without receiving it.
+// No message is an *Error with Code MessageNotExist.
+func (c *Client) Peek(ctx context.Context, queue string) (*Message, error) {
+	var m Message
+	return &m, c.do(ctx, http.MethodGet, "/queues/"+queue+"/messages?peekonly=true", nil, &m)
+}
+
 // Delete deletes a received message by its receipt handle.
 func (c *Client) Delete(ctx context.Context, queue, receiptHandle string) error {
 	return c.do(ctx, http.MethodDelete, "/queues/"+queue+"/messages?ReceiptHandle="+url.QueryEscape(receiptHandle), nil, nil)

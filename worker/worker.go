@@ -65,6 +65,12 @@ type Config struct {
 	// GroupSends is queues.Config.GroupSends for the messages the worker
 	// sends: queue task steps', and topics' fan-out into queues.
 	GroupSends bool
+	// Queues, when set, is the Store the worker sends messages through,
+	// instead of one of its own made from the fields above: a process that
+	// runs a gateway too (fnflow dev) shares its Store, so that the
+	// gateway's peeks see what a flow sent a moment ago and sends from both
+	// to a busy queue are gathered together.
+	Queues *queues.Store
 }
 
 // New returns a worker, not yet started, that runs flow executions with
@@ -77,7 +83,10 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	w.RegisterWorkflowWithOptions(interpreter.AsyncInvocation, workflow.RegisterOptions{Name: interpreter.AsyncInvocationWorkflow})
 	flowstore.Register(w)
-	queueStore := queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens, GroupSends: cfg.GroupSends})
+	queueStore := cfg.Queues
+	if queueStore == nil {
+		queueStore = queues.New(c, queues.Config{Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Handles: cfg.Tokens, GroupSends: cfg.GroupSends})
+	}
 	queues.Register(w, c)
 	topics.Register(w, topics.Deps{Queues: queueStore, Signer: cfg.PushSigner})
 	var handoffs *activities.HandoffMetrics

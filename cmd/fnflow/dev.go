@@ -205,6 +205,14 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		return err
 	}
 	reg := stack.metrics.registerer()
+	// One Store for the worker and the gateway: a peek through the gateway
+	// sees what a flow's queue step sent a moment ago, and a busy queue's
+	// sends from both are gathered together.
+	queueStore := queues.New(stack.temporal, queues.Config{
+		Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Handles: signer,
+		// The embedded server has the search attribute it needs.
+		GroupSends: true,
+	})
 	stack.worker = worker.New(stack.temporal, worker.Config{
 		Namespace:      stack.server.Namespace(),
 		PushSigner:     pushSigner,
@@ -215,8 +223,7 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		HandoffTimeout: opts.handoffTimeout,
 		MaxStepData:    opts.maxStepData,
 		Metrics:        reg,
-		// The embedded server has the search attribute it needs.
-		GroupSends: true,
+		Queues:         queueStore,
 	})
 	if err := stack.worker.Start(); err != nil {
 		stack.worker = nil
@@ -240,11 +247,6 @@ func (stack *localStack) start(ctx context.Context, opts devOptions, bindings *a
 		}
 		logger.Info("flow deployed", "flow", f.name)
 	}
-	queueStore := queues.New(stack.temporal, queues.Config{
-		Namespace: stack.server.Namespace(), TaskQueue: worker.DefaultTaskQueue, Handles: signer,
-		// The embedded server has the search attribute it needs.
-		GroupSends: true,
-	})
 	topicStore := topics.New(stack.temporal, topics.Config{TaskQueue: worker.DefaultTaskQueue})
 	if err := declared.declare(ctx, queueStore, topicStore, logger); err != nil {
 		return err

@@ -100,11 +100,13 @@ func deployCallbackFlow(t *testing.T, stack *localStack) {
 }
 
 // waitForToken polls the history until the step waits and returns its token.
-func waitForToken(t *testing.T, stack *localStack, execution string) string {
+// It polls often, so that what a test does next comes right after the step
+// handed its work over.
+func waitForToken(t *testing.T, stack *localStack, flow, execution string) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		status, body := api(t, stack, "GetExecutionHistory", url.Values{"FlowName": {"fnf-demo-callback"}, "ExecutionName": {execution}})
+		status, body := api(t, stack, "GetExecutionHistory", url.Values{"FlowName": {flow}, "ExecutionName": {execution}})
 		if status == http.StatusOK {
 			events, _ := body["Events"].([]any)
 			for _, e := range events {
@@ -119,7 +121,7 @@ func waitForToken(t *testing.T, stack *localStack, execution string) string {
 				}
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("execution %s never reported a TaskSubmitted event with a token", execution)
 	return ""
@@ -144,7 +146,7 @@ func TestCallbackExampleEndToEnd(t *testing.T) {
 
 	t.Run("report success", func(t *testing.T) {
 		mustAPI(t, stack, "StartExecution", url.Values{"FlowName": {"fnf-demo-callback"}, "ExecutionName": {"run1"}, "Input": {`{"order":"o-1"}`}})
-		tok := waitForToken(t, stack, "run1")
+		tok := waitForToken(t, stack, "fnf-demo-callback", "run1")
 		var handedOver bool
 		for _, in := range echo.received() {
 			handedOver = handedOver || in["taskToken"] == tok
@@ -166,7 +168,7 @@ func TestCallbackExampleEndToEnd(t *testing.T) {
 
 	t.Run("report failure", func(t *testing.T) {
 		mustAPI(t, stack, "StartExecution", url.Values{"FlowName": {"fnf-demo-callback"}, "ExecutionName": {"run2"}})
-		tok := waitForToken(t, stack, "run2")
+		tok := waitForToken(t, stack, "fnf-demo-callback", "run2")
 
 		forged := []byte(tok)
 		forged[len(forged)/2] ^= 1
@@ -207,7 +209,7 @@ func TestWaitingExecutionSurvivesRestart(t *testing.T) {
 	first := startStack(t, dataDir, fn.URL, "")
 	deployCallbackFlow(t, first)
 	mustAPI(t, first, "StartExecution", url.Values{"FlowName": {"fnf-demo-callback"}, "ExecutionName": {"across-restart"}})
-	tok := waitForToken(t, first, "across-restart")
+	tok := waitForToken(t, first, "fnf-demo-callback", "across-restart")
 	if err := first.stop(); err != nil {
 		t.Fatalf("stopping: %v", err)
 	}
