@@ -40,11 +40,11 @@ func newStore(t *testing.T) *Store {
 	return New(env.Client, Config{Namespace: env.Namespace, TaskQueue: taskQueue, Handles: env.Signer, Identity: "queues-test", GroupSends: true})
 }
 
-// newQueue creates a queue named after the test (and suffix, if a test
-// needs more than one).
+// newQueue creates a queue of the test's own (testenv.ResourceName, with
+// suffix, if a test needs more than one).
 func newQueue(t *testing.T, s *Store, attrs AttributeChange, suffix ...string) string {
 	t.Helper()
-	name := strings.NewReplacer("/", "-", "_", "-").Replace(t.Name() + strings.Join(suffix, ""))
+	name := testenv.ResourceName(t, strings.Join(suffix, ""))
 	if _, err := s.CreateQueue(testContext(t), name, attrs); err != nil {
 		t.Fatal(err)
 	}

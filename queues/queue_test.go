@@ -15,7 +15,7 @@ import (
 func TestCreateQueueIdenticalOrDifferent(t *testing.T) {
 	s := newStore(t)
 	ctx := testContext(t)
-	name := "create-identical"
+	name := testenv.ResourceName(t, "")
 	created, err := s.CreateQueue(ctx, name, AttributeChange{VisibilityTimeout: ptr(10), LoggingEnabled: ptr(true)})
 	if err != nil || !created {
 		t.Fatalf("create: %v, %v", created, err)
@@ -195,8 +195,9 @@ func TestDeleteQueuePurgesItsMessages(t *testing.T) {
 func TestListQueuesPages(t *testing.T) {
 	s := newStore(t)
 	ctx := testContext(t)
+	run := testenv.ResourceName(t, "-")
 	for _, name := range []string{"listed-c", "listed-a", "listed-b", "listedx", "unlisted-a"} {
-		if _, err := s.CreateQueue(ctx, name, AttributeChange{}); err != nil {
+		if _, err := s.CreateQueue(ctx, run+name, AttributeChange{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,13 +206,13 @@ func TestListQueuesPages(t *testing.T) {
 		pages = nil
 		marker := ""
 		for {
-			queues, next, err := s.ListQueues(ctx, "listed-", marker, 2)
+			queues, next, err := s.ListQueues(ctx, run+"listed-", marker, 2)
 			if err != nil {
 				return err
 			}
 			var names []string
 			for _, q := range queues {
-				names = append(names, q.Name)
+				names = append(names, strings.TrimPrefix(q.Name, run))
 			}
 			pages = append(pages, strings.Join(names, " "))
 			if next == "" {
@@ -224,7 +225,7 @@ func TestListQueuesPages(t *testing.T) {
 		}
 		return nil
 	})
-	if _, _, err := s.ListQueues(ctx, "listed-", "unlisted-a", 2); !isInvalid(err, "InvalidArgument", "marker") {
+	if _, _, err := s.ListQueues(ctx, run+"listed-", run+"unlisted-a", 2); !isInvalid(err, "InvalidArgument", "marker") {
 		t.Errorf("a marker outside the prefix: %v", err)
 	}
 }

@@ -2,12 +2,10 @@ package topics_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -87,27 +85,6 @@ func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-var (
-	notNameChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
-
-	runsMu sync.Mutex
-	// runs numbers each run of a test, which -count=N repeats on one server.
-	runs = map[*testing.T]int{}
-)
-
-// topicName is a name (of a topic, or a queue) of this run of the test's
-// own, so that tests sharing the server never see each other's topics.
-func topicName(t *testing.T, suffix string) string {
-	runsMu.Lock()
-	run, ok := runs[t]
-	if !ok {
-		run = len(runs) + 1
-		runs[t] = run
-	}
-	runsMu.Unlock()
-	return fmt.Sprintf("%s-%d%s", notNameChars.ReplaceAllString(t.Name(), "-"), run, suffix)
 }
 
 // received is one request a subscriber got.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -123,7 +124,7 @@ var commonMNSHeaders = []string{"x-mns-publish-time", "x-mns-request-id", "x-mns
 func TestPushFormats(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestPushFormats(t *testing.T) {
 func TestPushWithoutTag(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func TestPushWithoutTag(t *testing.T) {
 func TestFilterTag(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestFilterTag(t *testing.T) {
 func TestRetryAfterFailure(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestRetryAfterFailure(t *testing.T) {
 func TestBackoffRetryGivesUp(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/topics"
 )
@@ -18,7 +19,7 @@ import (
 func TestQueueEndpoint(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic, queue := topicName(t, ""), topicName(t, "-queue")
+	topic, queue := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-queue")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestQueueEndpoint(t *testing.T) {
 	}
 	for _, sub := range []topics.Subscription{
 		{TopicName: topic, Name: "to-queue", Endpoint: "acs:mns:cn-test:1234567890:queues/" + queue, NotifyContentFormat: topics.FormatJSON},
-		{TopicName: topic, Name: "to-no-queue", Endpoint: "acs:mns:::/queues/" + topicName(t, "-missing")},
+		{TopicName: topic, Name: "to-no-queue", Endpoint: "acs:mns:::/queues/" + testenv.ResourceName(t, "-missing")},
 	} {
 		if _, err := h.store.Subscribe(ctx, sub); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "record topic and publication histories 
 func TestRecordHistories(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -14,7 +15,7 @@ func strPtr(s string) *string { return &s }
 func TestSubscriptionLifecycle(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 func TestSubscriptionArgumentsChecked(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestSubscriptionArgumentsChecked(t *testing.T) {
 func TestListSubscriptions(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	topic := topicName(t, "")
+	topic := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}

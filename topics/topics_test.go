@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/topics"
 )
 
@@ -28,7 +29,7 @@ func invalidCode(err error) string {
 func TestTopicLifecycle(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	name := topicName(t, "")
+	name := testenv.ResourceName(t, "")
 	created, err := h.store.CreateTopic(ctx, name, topics.TopicChange{LoggingEnabled: boolPtr(true)})
 	if err != nil || !created {
 		t.Fatalf("create: %v, %v", created, err)
@@ -127,7 +128,7 @@ func TestTopicArgumentsChecked(t *testing.T) {
 func TestListTopics(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	prefix := topicName(t, "-")
+	prefix := testenv.ResourceName(t, "-")
 	names := []string{prefix + "c", prefix + "a", prefix + "b", prefix + "d"}
 	for _, name := range names {
 		if _, err := h.store.CreateTopic(ctx, name, topics.TopicChange{}); err != nil {
@@ -176,7 +177,7 @@ func TestListTopics(t *testing.T) {
 func TestDeleteTopicDropsUndelivered(t *testing.T) {
 	h := setup(t)
 	ctx := testContext(t)
-	name := topicName(t, "")
+	name := testenv.ResourceName(t, "")
 	if _, err := h.store.CreateTopic(ctx, name, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}

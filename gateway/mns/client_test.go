@@ -13,10 +13,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,14 +222,11 @@ func (d document) wantNames(t *testing.T, names ...string) {
 	}
 }
 
-// name is a new resource name for the test, MNS-valid, unique even when
-// the tests run again on the same server (-count).
+// name is a resource name of the test's own (testenv.ResourceName), in
+// lower case.
 func name(t *testing.T, suffix ...string) string {
-	n := strings.NewReplacer("/", "-", "_", "-").Replace(t.Name() + strings.Join(suffix, ""))
-	return strings.ToLower(n) + "-" + strconv.FormatInt(names.Add(1), 10)
+	return strings.ToLower(testenv.ResourceName(t, strings.Join(suffix, "")))
 }
-
-var names atomic.Int64
 
 // eventually retries check until it holds or 20 s have passed.
 func eventually(t *testing.T, what string, check func() bool) {
