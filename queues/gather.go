@@ -19,7 +19,9 @@ import (
 // until gatherWindow has passed since the batch in flight ended (or since
 // the first of them came, if none was in flight), or until maxGroup wait;
 // then they are sent in batches of up to maxGroup, at once. A send returns
-// when its own message is stored (or could not be).
+// when its own message is stored (or could not be); one whose caller gives
+// up while it waits is withdrawn and never sent, and one whose batch has
+// left returns with the batch.
 //
 // Waiting for the batch in flight alone, without gatherWindow, made batches
 // alternate between one message and all the producers' but one: the
@@ -99,10 +101,32 @@ func (g *sendGatherer) send(ctx context.Context, queue string, m Outgoing) (Sent
 		g.flushLaterLocked(queue, q)
 	}
 	g.mu.Unlock()
-	// A waiting send is not given up with its caller: it is sent with its
-	// batch, so that a message is never half sent.
-	r := <-w.done
-	return r.sent, r.err
+	select {
+	case r := <-w.done:
+		return r.sent, r.err
+	case <-ctx.Done():
+		if g.withdraw(q, w) {
+			return Sent{}, ctx.Err()
+		}
+		// Its batch is being sent: the send is not given up with its
+		// caller, so that a message is never half sent, and its result
+		// is the batch's.
+		r := <-w.done
+		return r.sent, r.err
+	}
+}
+
+// withdraw takes a send whose caller gave up out of what waits for q, and
+// tells whether it was still waiting: then it is never sent.
+func (g *sendGatherer) withdraw(q *gathering, w *waitingSend) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(q.waiting, w)
+	if i < 0 {
+		return false
+	}
+	q.waiting = slices.Delete(q.waiting, i, i+1)
+	return true
 }
 
 // sent ends the batch in flight to q: what waited is sent after

@@ -328,6 +328,58 @@ func TestGathererGathersTheProducersOfABusyQueue(t *testing.T) {
 	}
 }
 
+// A send whose caller gives up while it waits for the batch in flight is
+// withdrawn: it returns at once and its message is never sent, while the
+// others that waited with it are.
+func TestGathererWithdrawsASendItsCallerGaveUp(t *testing.T) {
+	release := make(chan struct{})
+	r := batchRecorder{hold: release}
+	g := sendGatherer{sendBatch: r.sendBatch, gatherFor: time.Millisecond, busyFor: time.Hour}
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: "first"}) })
+	testenv.Eventually(t, "the first send is in flight", 5*time.Second, func() error {
+		if len(r.sizes()) == 0 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	ctx, giveUp := context.WithCancel(context.Background())
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := g.send(ctx, "q", Outgoing{Body: "given-up"})
+		gaveUp <- err
+	}()
+	wg.Go(func() {
+		if sent, err := g.send(context.Background(), "q", Outgoing{Body: "kept"}); err != nil || sent.MessageID != "kept" {
+			t.Errorf("send kept: %+v, %v", sent, err)
+		}
+	})
+	testenv.Eventually(t, "two sends wait", 5*time.Second, func() error {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if n := len(g.queues["q"].waiting); n != 2 {
+			return fmt.Errorf("%d waiting", n)
+		}
+		return nil
+	})
+	giveUp()
+	select {
+	case err := <-gaveUp:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the send whose caller gave up returned %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the send whose caller gave up still waits for the batch in flight")
+	}
+	close(release)
+	wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if want := [][]string{{"first"}, {"kept"}}; !slices.EqualFunc(r.batches, want, slices.Equal) {
+		t.Errorf("batches %v, want %v: a withdrawn send is never sent", r.batches, want)
+	}
+}
+
 func bodies(msgs []Message) []string {
 	var b []string
 	for _, m := range msgs {
