@@ -43,9 +43,12 @@
 // = 1 for the "mns:" task queues (both can be constrained by task queue
 // name). With more partitions, priorities hold per partition only.
 //
-// Delivery is at least once. A receive that ends (its wait is over) at the
-// very moment Temporal matched a message to it leaves that message received
-// by no one: it becomes visible again after one visibility timeout.
+// Delivery is at least once. A receive that waits 9 s or more is ended by
+// Temporal itself and never loses a message. One that cancels its poll (a
+// shorter wait, the further messages of a batch, a caller that gives up) at
+// the very moment Temporal matched a message to it leaves that message
+// received by no one: it becomes visible again after one visibility timeout
+// (see poll).
 package queues
 
 import (

@@ -36,6 +36,14 @@ const (
 	// batchGrace is how long a batch receive waits for each further message
 	// once it has one.
 	batchGrace = 30 * time.Millisecond
+	// pollTailRoom is how long before a poll's deadline Temporal's matching
+	// service ends its wait, answering empty (its returnEmptyTaskTimeBudget),
+	// so that a task matched at the last moment still reaches the poller.
+	pollTailRoom = time.Second
+	// endedByServer is the shortest wait a poll leaves Temporal to end: a
+	// poll RPC with a deadline under 10 s makes Temporal's frontend log a
+	// warning (under 2 s it refuses it).
+	endedByServer = 10*time.Second - pollTailRoom
 )
 
 // ReceiveMessages waits up to wait (wait < 0: the queue's
@@ -91,8 +99,16 @@ func (s *Store) receiveOne(ctx context.Context, queue string, budget time.Durati
 }
 
 // poll returns the next delivery task of the queue, waiting up to budget,
-// or nil when none came. The RPC runs with a deadline of its own and is
-// canceled when budget is over or ctx is done.
+// or nil when none came.
+//
+// Canceling a poll can lose a message: Temporal may have matched a task to
+// the poll and recorded it started, and the answer goes nowhere; the
+// message is visible again only when its visibility timeout runs out. So a
+// wait of endedByServer or more (a consumer's long poll of an idle queue)
+// is ended by Temporal itself, which answers empty pollTailRoom before the
+// RPC's deadline and hands over what it matched until then. A shorter wait
+// (wait 0's grace, a batch's further messages, waits of a few seconds),
+// and a caller that gives up, cancel the RPC.
 func (s *Store) poll(ctx context.Context, queue string, budget time.Duration) (*workflowservice.PollActivityTaskQueueResponse, error) {
 	deadline := time.Now().Add(budget)
 	for {
@@ -104,30 +120,45 @@ func (s *Store) poll(ctx context.Context, queue string, budget time.Duration) (*
 		if err != nil || len(task.GetTaskToken()) > 0 {
 			return task, err
 		}
+		if left >= endedByServer && time.Until(deadline) < noWaitGrace {
+			// Temporal ended the wait at its end: the little left of it
+			// is the RPC's latency, not worth a canceled poll.
+			return nil, nil
+		}
 		// The server's long poll ended empty before our budget did.
 	}
 }
 
-// pollOnce is one poll RPC, canceled after budget.
+// pollOnce is one poll RPC for up to budget: one Temporal ends, if budget
+// allows, else one canceled after budget.
 func (s *Store) pollOnce(ctx context.Context, queue string, budget time.Duration) (*workflowservice.PollActivityTaskQueueResponse, error) {
-	pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pollTimeout)
+	timeout, cancelAfterBudget := min(budget+pollTailRoom, pollTimeout), budget < endedByServer
+	if cancelAfterBudget {
+		timeout = pollTimeout
+	}
+	pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	stopWithCaller := context.AfterFunc(ctx, cancel)
 	defer stopWithCaller()
-	timer := time.AfterFunc(budget, cancel)
-	defer timer.Stop()
+	if cancelAfterBudget {
+		timer := time.AfterFunc(budget, cancel)
+		defer timer.Stop()
+	}
 	task, err := s.client.WorkflowService().PollActivityTaskQueue(pollCtx, &workflowservice.PollActivityTaskQueueRequest{
 		Namespace: s.cfg.Namespace,
 		TaskQueue: &taskqueuepb.TaskQueue{Name: TaskQueue(queue)},
 		Identity:  s.cfg.Identity,
 	})
-	if pollCtx.Err() != nil {
+	switch {
+	case err == nil:
+		// A task that came back as the wait ended is the receiver's:
+		// dropped, it would be lost until its visibility timeout.
+		return task, nil
+	case pollCtx.Err() != nil:
 		return nil, nil // our wait, or the caller's, is over
-	}
-	if err != nil {
+	default:
 		return nil, fmt.Errorf("polling for a message: %w", err)
 	}
-	return task, nil
 }
 
 // received turns a delivery task into the message it delivers.
