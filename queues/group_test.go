@@ -196,14 +196,7 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 	for i := range 20 {
 		wg.Go(func() { _, _ = g.send(context.Background(), "q", Outgoing{Body: fmt.Sprint(i)}) })
 	}
-	testenv.Eventually(t, "20 sends wait", 5*time.Second, func() error {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		if n := len(g.queues["q"].waiting); n != 20 {
-			return fmt.Errorf("%d waiting", n)
-		}
-		return nil
-	})
+	testenv.Eventually(t, "20 sends wait", 5*time.Second, g.waitingFor("q", 20))
 	close(release)
 	wg.Wait()
 	sizes := []int{}
@@ -222,6 +215,23 @@ func TestGathererGroupsWhatWaited(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// waitingFor is a check for testenv.Eventually: n sends wait for queue,
+// which the gatherer tracks as busy.
+func (g *sendGatherer) waitingFor(queue string, n int) func() error {
+	return func() error {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		q := g.queues[queue]
+		if q == nil {
+			return errors.New("the queue is not busy")
+		}
+		if len(q.waiting) != n {
+			return fmt.Errorf("%d sends wait, not %d", len(q.waiting), n)
+		}
+		return nil
+	}
 }
 
 // batchRecorder is a sendBatch that records the batches it is given; each
@@ -293,24 +303,14 @@ func TestGathererGathersTheProducersOfABusyQueue(t *testing.T) {
 			}
 		})
 	}
-	waiting := func(n int) func() error {
-		return func() error {
-			g.mu.Lock()
-			defer g.mu.Unlock()
-			if q := g.queues["q"]; q == nil || len(q.waiting) != n {
-				return errors.New("not yet")
-			}
-			return nil
-		}
-	}
 	// The first send is held in flight while three more come and wait...
 	var wg sync.WaitGroup
 	send(&wg, "first")
-	testenv.Eventually(t, "the first send is in flight", 5*time.Second, waiting(0))
+	testenv.Eventually(t, "the first send is in flight", 5*time.Second, g.waitingFor("q", 0))
 	for i := range 3 {
 		send(&wg, fmt.Sprint(i))
 	}
-	testenv.Eventually(t, "three sends wait", 5*time.Second, waiting(3))
+	testenv.Eventually(t, "three sends wait", 5*time.Second, g.waitingFor("q", 3))
 	close(release)
 	wg.Wait()
 	// ...and once those three are sent, the queue is busy with nothing in
@@ -354,14 +354,7 @@ func TestGathererWithdrawsASendItsCallerGaveUp(t *testing.T) {
 			t.Errorf("send kept: %+v, %v", sent, err)
 		}
 	})
-	testenv.Eventually(t, "two sends wait", 5*time.Second, func() error {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		if n := len(g.queues["q"].waiting); n != 2 {
-			return fmt.Errorf("%d waiting", n)
-		}
-		return nil
-	})
+	testenv.Eventually(t, "two sends wait", 5*time.Second, g.waitingFor("q", 2))
 	giveUp()
 	select {
 	case err := <-gaveUp:
