@@ -203,14 +203,6 @@ func (d *positiveDuration) Set(text string) error {
 	return nil
 }
 
-// registerGroupSends registers --mns-group-sends, for the commands that
-// send MNS messages against a Temporal cluster: the gateway (the MNS API) and
-// the worker (queue task steps, topic fan-out into queues). A command given
-// it runs queues.CheckGroupSends before it serves.
-func registerGroupSends(fs *flag.FlagSet, on *bool) {
-	fs.BoolVar(on, "mns-group-sends", false, "store MNS messages sent together in one workflow, for several times the queue rate (the namespace needs the search attribute FnflowQueueMessages, Int; checked at start)")
-}
-
 // registerMaxStepData registers --max-step-data, for the commands that run a
 // worker. limit takes interpreter.Options' meaning: NoStepDataLimit for 0.
 func registerMaxStepData(fs *flag.FlagSet, limit *int) {

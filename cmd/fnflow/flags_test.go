@@ -14,6 +14,7 @@ import (
 
 	"github.com/fnflow/fnflow/devserver"
 	"github.com/fnflow/fnflow/devserver/freeport"
+	"github.com/fnflow/fnflow/internal/searchattrs"
 	"github.com/fnflow/fnflow/internal/token"
 	"github.com/fnflow/fnflow/interpreter"
 )
@@ -223,6 +224,74 @@ func TestGroupSendsNeedTheSearchAttribute(t *testing.T) {
 				t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
 			}
 		})
+	}
+}
+
+// --mns-group-sends is auto unless told: a gateway or worker on a namespace
+// without the search attribute still starts, sending a workflow a message,
+// and says so; on one with it, it groups. The flag alone means true.
+func TestGroupSendsAuto(t *testing.T) {
+	clearEnvironment(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	bare, err := devserver.Start(ctx, devserver.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Stop()
+	ready, err := devserver.Start(ctx, devserver.Options{DataDir: t.TempDir(), SearchAttributes: searchattrs.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ready.Stop()
+	for name, c := range map[string]struct {
+		run    func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+		args   []string
+		server *devserver.Server
+		says   string
+	}{
+		"gateway without the attribute": {runGateway, []string{"--addr", "127.0.0.1:0"}, bare, "MNS sends are not grouped"},
+		"worker without the attribute":  {runWorker, nil, bare, "MNS sends are not grouped"},
+		"gateway with it":               {runGateway, []string{"--addr", "127.0.0.1:0"}, ready, "MNS sends to a busy queue are grouped"},
+		"worker with it, flag given":    {runWorker, []string{"--mns-group-sends"}, ready, "MNS sends to a busy queue are grouped"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			runCtx, stop := context.WithCancel(ctx)
+			defer stop()
+			logs := &syncBuffer{}
+			args := append([]string{"--token-key", testTokenKey, "--temporal-address", c.server.FrontendAddress(), "--namespace", c.server.Namespace()}, c.args...)
+			exited := make(chan int, 1)
+			go func() { exited <- c.run(runCtx, args, io.Discard, logs) }()
+			for !strings.Contains(logs.String(), c.says) {
+				select {
+				case status := <-exited:
+					t.Fatalf("exited %d before saying %q:\n%s", status, c.says, logs.String())
+				case <-runCtx.Done():
+					t.Fatalf("never said %q:\n%s", c.says, logs.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			stop()
+			if status := <-exited; status != 0 {
+				t.Errorf("exit %d once stopped:\n%s", status, logs.String())
+			}
+		})
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var mode groupSendsMode
+	registerGroupSends(fs, &mode)
+	for _, c := range []struct {
+		args []string
+		want groupSendsMode
+	}{{nil, groupSendsAuto}, {[]string{"--mns-group-sends"}, groupSendsOn}, {[]string{"--mns-group-sends=false"}, groupSendsOff}, {[]string{"--mns-group-sends=AUTO"}, groupSendsAuto}} {
+		mode = groupSendsAuto
+		if err := fs.Parse(c.args); err != nil || mode != c.want {
+			t.Errorf("%v: %q, %v; want %q", c.args, mode, err, c.want)
+		}
+	}
+	if err := fs.Parse([]string{"--mns-group-sends=maybe"}); err == nil {
+		t.Error("--mns-group-sends=maybe was accepted")
 	}
 }
 

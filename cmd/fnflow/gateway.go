@@ -27,8 +27,8 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var profiling profilingFlags
 	profiling.register(cmd.flags)
 	cmd.flags.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; one other machines can reach needs --access-keys or --insecure-no-auth")
-	var groupSends bool
-	registerGroupSends(cmd.flags, &groupSends)
+	var groupSendsFlag groupSendsMode
+	registerGroupSends(cmd.flags, &groupSendsFlag)
 	cmd.flags.BoolVar(&consoleOn, "console", false, "serve the console in the browser under /console (HTTP Basic with an access key: put TLS in front)")
 	logger, status := cmd.parse(args)
 	if logger == nil {
@@ -74,10 +74,9 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.failure(err)
 	}
 	defer c.Close()
-	if groupSends {
-		if err := queues.CheckGroupSends(ctx, c, temporal.Namespace); err != nil {
-			return cmd.failure(err)
-		}
+	groupSends, err := groupSendsFlag.decide(ctx, c, temporal.Namespace, logger)
+	if err != nil {
+		return cmd.failure(err)
 	}
 	var gatewayMetrics *gateway.Metrics
 	if reg := metricsServer.registerer(); reg != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/fnflow/fnflow/activities"
-	"github.com/fnflow/fnflow/queues"
 	"github.com/fnflow/fnflow/worker"
 )
 
@@ -25,8 +24,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	registerHandoffTimeout(cmd.flags, &handoffTimeout)
 	registerMaxStepData(cmd.flags, &maxStepData)
 	registerWorkflowCacheSize(cmd.flags, &workflowCacheSize)
-	var groupSends bool
-	registerGroupSends(cmd.flags, &groupSends)
+	var groupSendsFlag groupSendsMode
+	registerGroupSends(cmd.flags, &groupSendsFlag)
 	metrics.register(cmd.flags, true)
 	var profiling profilingFlags
 	profiling.register(cmd.flags)
@@ -58,10 +57,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return cmd.failure(err)
 	}
 	defer c.Close()
-	if groupSends {
-		if err := queues.CheckGroupSends(ctx, c, temporal.Namespace); err != nil {
-			return cmd.failure(err)
-		}
+	groupSends, err := groupSendsFlag.decide(ctx, c, temporal.Namespace, logger)
+	if err != nil {
+		return cmd.failure(err)
 	}
 	metricsServer, err := metrics.serve(logger)
 	if err != nil {
