@@ -132,9 +132,9 @@ func (s *Store) poll(ctx context.Context, queue string, budget time.Duration) (*
 // pollOnce is one poll RPC for up to budget: one Temporal ends, if budget
 // allows, else one canceled after budget.
 func (s *Store) pollOnce(ctx context.Context, queue string, budget time.Duration) (*workflowservice.PollActivityTaskQueueResponse, error) {
-	timeout, cancelAfterBudget := min(budget+pollTailRoom, pollTimeout), budget < endedByServer
-	if cancelAfterBudget {
-		timeout = pollTimeout
+	cancelAfterBudget, timeout := budget < endedByServer, pollTimeout
+	if !cancelAfterBudget {
+		timeout = min(budget+pollTailRoom, pollTimeout)
 	}
 	pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
