@@ -113,8 +113,15 @@ func (d *dyingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // task queue, so that no other test's worker takes its tasks.
 func startHandoffWorker(t *testing.T, c client.Client, queue string, fn *handoffFunction, httpClient *http.Client, logger *slog.Logger) sdkworker.Worker {
 	t.Helper()
+	return startHandoffWorkerWithTimeout(t, c, queue, fn, httpClient, logger, testHandoffTimeout)
+}
+
+// startHandoffWorkerWithTimeout is startHandoffWorker for a test whose
+// hand-offs must not be abandoned: one whose function takes its time.
+func startHandoffWorkerWithTimeout(t *testing.T, c client.Client, queue string, fn *handoffFunction, httpClient *http.Client, logger *slog.Logger, handoffTimeout time.Duration) sdkworker.Worker {
+	t.Helper()
 	w := sdkworker.New(c, queue, sdkworker.Options{})
-	opts := interpreter.Options{HandoffTimeout: testHandoffTimeout}
+	opts := interpreter.Options{HandoffTimeout: handoffTimeout}
 	w.RegisterWorkflowWithOptions(opts.Execution, workflow.RegisterOptions{Name: interpreter.ExecutionWorkflow})
 	(&activities.Activities{Functions: fn.bindings(t), Tokens: testenv.Start(t).Signer, Temporal: c, HTTP: httpClient, Logger: logger}).Register(w)
 	if err := w.Start(); err != nil {
@@ -381,7 +388,10 @@ func TestReportBeforeSubmittedNoticeLogsNoError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := startHandoffWorker(t, c, queue, fn, http.DefaultClient, logged)
+	// The function answers only once the execution has ended, which takes
+	// more than testHandoffTimeout on a loaded machine: then the hand-off
+	// was abandoned and the test could not see the outcome it is about.
+	w := startHandoffWorkerWithTimeout(t, c, queue, fn, http.DefaultClient, logged, time.Minute)
 	run := startOn(t, queue, "fast-report", callbackFlow)
 	started <- run
 	var out map[string]any
