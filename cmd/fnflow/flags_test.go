@@ -196,41 +196,13 @@ func TestGatewayRefusesBusyAddress(t *testing.T) {
 	}
 }
 
-// A gateway or worker asked to group sends on a namespace without the
-// search attribute groups need refuses to start, saying how to add it,
-// instead of failing every grouped send later.
-func TestGroupSendsNeedTheSearchAttribute(t *testing.T) {
-	clearEnvironment(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{DataDir: t.TempDir()}) // no search attributes
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	for name, c := range map[string]struct {
-		run  func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-		args []string
-	}{
-		"gateway": {runGateway, []string{"--addr", "127.0.0.1:0"}},
-		"worker":  {runWorker, nil},
-	} {
-		t.Run(name, func(t *testing.T) {
-			var stderr bytes.Buffer
-			args := append([]string{"--token-key", testTokenKey, "--mns-group-sends",
-				"--temporal-address", srv.FrontendAddress(), "--namespace", srv.Namespace()}, c.args...)
-			status := c.run(ctx, args, io.Discard, &stderr)
-			if status != 1 || !strings.Contains(stderr.String(), "temporal operator search-attribute create --namespace "+srv.Namespace()+" --name FnflowQueueMessages --type Int") {
-				t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
-			}
-		})
-	}
-}
-
 // --mns-group-sends is auto unless told: a gateway or worker on a namespace
 // without the search attribute still starts, sending a workflow a message,
-// and says so; on one with it, it groups. The flag alone means true.
-func TestGroupSendsAuto(t *testing.T) {
+// and says so; on one with it, it groups. The flag alone means true: asked
+// to group on a namespace without the attribute, a gateway or worker
+// refuses to start, saying how to add it, instead of failing every grouped
+// send later.
+func TestGroupSendsDecidedAtStart(t *testing.T) {
 	clearEnvironment(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -274,6 +246,19 @@ func TestGroupSendsAuto(t *testing.T) {
 			stop()
 			if status := <-exited; status != 0 {
 				t.Errorf("exit %d once stopped:\n%s", status, logs.String())
+			}
+		})
+	}
+	for name, run := range map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{"gateway": runGateway, "worker": runWorker} {
+		t.Run(name+" told to group without the attribute", func(t *testing.T) {
+			var stderr bytes.Buffer
+			args := []string{"--token-key", testTokenKey, "--mns-group-sends", "--temporal-address", bare.FrontendAddress(), "--namespace", bare.Namespace()}
+			if name == "gateway" {
+				args = append(args, "--addr", "127.0.0.1:0")
+			}
+			status := run(ctx, args, io.Discard, &stderr)
+			if status != 1 || !strings.Contains(stderr.String(), "temporal operator search-attribute create --namespace "+bare.Namespace()+" --name FnflowQueueMessages --type Int") {
+				t.Errorf("want exit 1 naming the search attribute to create, got %d:\n%s", status, stderr.String())
 			}
 		})
 	}
