@@ -54,22 +54,23 @@ func TestLifecycle(t *testing.T) {
 	c := integration(t)
 	ctx := testContext(t)
 	store := flowstore.New(c, taskQueue)
-	created, err := store.Create(ctx, flowstore.Flow{Name: "lifecycle", Definition: "v1", Description: "first", Type: "FDL", ExecutionMode: "Standard"})
+	name := testenv.ResourceName(t, "")
+	created, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1", Description: "first", Type: "FDL", ExecutionMode: "Standard"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if created.ID == "" || created.CreatedTime.IsZero() || !created.LastModifiedTime.Equal(created.CreatedTime) {
 		t.Errorf("created %+v", created)
 	}
-	if _, err := store.Create(ctx, flowstore.Flow{Name: "lifecycle", Definition: "other"}); !errors.Is(err, flowstore.ErrFlowExists) {
+	if _, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "other"}); !errors.Is(err, flowstore.ErrFlowExists) {
 		t.Errorf("second create: want ErrFlowExists, got %v", err)
 	}
-	got, err := store.Get(ctx, "lifecycle")
+	got, err := store.Get(ctx, name)
 	if err != nil || got != created {
 		t.Errorf("get\n got %+v, %v\nwant %+v", got, err, created)
 	}
 
-	updated, err := store.Update(ctx, "lifecycle", flowstore.Change{Definition: "v2"})
+	updated, err := store.Update(ctx, name, flowstore.Change{Definition: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,23 +78,23 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("updated %+v", updated)
 	}
 	// Get reads the memo the update mirrored.
-	if got, err := store.Get(ctx, "lifecycle"); err != nil || got != updated {
+	if got, err := store.Get(ctx, name); err != nil || got != updated {
 		t.Errorf("get after update\n got %+v, %v\nwant %+v", got, err, updated)
 	}
 
-	if err := store.Delete(ctx, "lifecycle"); err != nil {
+	if err := store.Delete(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Get(ctx, "lifecycle"); !errors.Is(err, flowstore.ErrFlowNotFound) {
+	if _, err := store.Get(ctx, name); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("get after delete: want ErrFlowNotFound, got %v", err)
 	}
-	if _, err := store.Update(ctx, "lifecycle", flowstore.Change{Definition: "v3"}); !errors.Is(err, flowstore.ErrFlowNotFound) {
+	if _, err := store.Update(ctx, name, flowstore.Change{Definition: "v3"}); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("update after delete: want ErrFlowNotFound, got %v", err)
 	}
-	if err := store.Delete(ctx, "lifecycle"); !errors.Is(err, flowstore.ErrFlowNotFound) {
+	if err := store.Delete(ctx, name); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("second delete: want ErrFlowNotFound, got %v", err)
 	}
-	again, err := store.Create(ctx, flowstore.Flow{Name: "lifecycle", Definition: "v1"})
+	again, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1"})
 	if err != nil || again.ID == created.ID {
 		t.Errorf("create after delete: %+v, %v (old ID %s)", again, err, created.ID)
 	}
@@ -123,14 +124,15 @@ func TestReadsNeedNoWorker(t *testing.T) {
 	c := testenv.Start(t).Client
 	ctx := testContext(t)
 	store := flowstore.New(c, "no-worker-here")
-	created, err := store.Create(ctx, flowstore.Flow{Name: "unattended", Definition: "v1"})
+	name := testenv.ResourceName(t, "")
+	created, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.Get(ctx, "unattended"); err != nil || got != created {
+	if got, err := store.Get(ctx, name); err != nil || got != created {
 		t.Errorf("get\n got %+v, %v\nwant %+v", got, err, created)
 	}
-	if err := c.TerminateWorkflow(ctx, flowstore.WorkflowID("unattended"), "", "test cleanup"); err != nil {
+	if err := c.TerminateWorkflow(ctx, flowstore.WorkflowID(name), "", "test cleanup"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -139,15 +141,16 @@ func TestPut(t *testing.T) {
 	c := integration(t)
 	ctx := testContext(t)
 	store := flowstore.New(c, taskQueue)
-	first, err := store.Put(ctx, flowstore.Flow{Name: "put", Definition: "v1", Type: "FDL"})
+	name := testenv.ResourceName(t, "")
+	first, err := store.Put(ctx, flowstore.Flow{Name: name, Definition: "v1", Type: "FDL"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	same, err := store.Put(ctx, flowstore.Flow{Name: "put", Definition: "v1", Type: "FDL"})
+	same, err := store.Put(ctx, flowstore.Flow{Name: name, Definition: "v1", Type: "FDL"})
 	if err != nil || same != first {
 		t.Errorf("putting the same flow again changed it:\n got %+v, %v\nwant %+v", same, err, first)
 	}
-	changed, err := store.Put(ctx, flowstore.Flow{Name: "put", Definition: "v2", Type: "FDL"})
+	changed, err := store.Put(ctx, flowstore.Flow{Name: name, Definition: "v2", Type: "FDL"})
 	if err != nil || changed.Definition != "v2" || changed.ID != first.ID || !changed.LastModifiedTime.After(first.LastModifiedTime) {
 		t.Errorf("put v2: %+v, %v", changed, err)
 	}
@@ -157,17 +160,18 @@ func TestList(t *testing.T) {
 	c := integration(t)
 	ctx := testContext(t)
 	store := flowstore.New(c, taskQueue)
-	names := []string{"list_a", "list_b", "list_c"}
-	for _, name := range names {
+	run := testenv.ResourceName(t, "-")
+	listA, listB, listC := run+"a", run+"b", run+"c"
+	for _, name := range []string{listA, listB, listC} {
 		if _, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Delete(ctx, "list_b"); err != nil {
+	if err := store.Delete(ctx, listB); err != nil {
 		t.Fatal(err)
 	}
 	// Visibility is eventually consistent: page through until it shows
-	// list_a and list_c and no more list_b.
+	// listA and listC and no more listB.
 	var seen map[string]bool
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -189,12 +193,12 @@ func TestList(t *testing.T) {
 				break
 			}
 		}
-		if seen["list_a"] && seen["list_c"] && !seen["list_b"] && pages >= 2 {
+		if seen[listA] && seen[listC] && !seen[listB] && pages >= 2 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !seen["list_a"] || !seen["list_c"] || seen["list_b"] {
+	if !seen[listA] || !seen[listC] || seen[listB] {
 		t.Errorf("listed %v", seen)
 	}
 	if _, _, err := store.List(ctx, "not a token!", 10); !errors.Is(err, flowstore.ErrBadNextToken) {
@@ -212,25 +216,26 @@ func TestRecordHistory(t *testing.T) {
 	c := integration(t)
 	ctx := testContext(t)
 	store := flowstore.New(c, taskQueue)
-	if _, err := store.Create(ctx, flowstore.Flow{Name: "recorded", Definition: "v1", Type: "FDL"}); err != nil {
+	name := testenv.ResourceName(t, "")
+	if _, err := store.Create(ctx, flowstore.Flow{Name: name, Definition: "v1", Type: "FDL"}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := c.DescribeWorkflowExecution(ctx, flowstore.WorkflowID("recorded"), "")
+	desc, err := c.DescribeWorkflowExecution(ctx, flowstore.WorkflowID(name), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, change := range []flowstore.Change{{Definition: "v2"}, {Definition: "v2"}} {
-		if _, err := store.Update(ctx, "recorded", change); err != nil {
+		if _, err := store.Update(ctx, name, change); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Delete(ctx, "recorded"); err != nil {
+	if err := store.Delete(ctx, name); err != nil {
 		t.Fatal(err)
 	}
 	if !*update {
 		return
 	}
-	testenv.RecordHistory(t, c, flowstore.WorkflowID("recorded"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), filepath.Join("testdata", "histories", "flow_lifecycle.json"))
+	testenv.RecordHistory(t, c, flowstore.WorkflowID(name), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), filepath.Join("testdata", "histories", "flow_lifecycle.json"))
 }
 
 // TestReplayRecordedHistories replays the recorded flow histories. A change to

@@ -21,16 +21,17 @@ func TestWriteConflict(t *testing.T) {
 	env := testenv.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	flow := testenv.ResourceName(t, "")
 	flows := flowstore.New(env.Client, "schedules-conflict-test")
-	f, err := flows.Create(ctx, flowstore.Flow{Name: "conflicted", Definition: "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n"})
+	f, err := flows.Create(ctx, flowstore.Flow{Name: flow, Definition: "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := New(env.Client, env.Namespace, "schedules-conflict-test", flows)
-	if _, err := s.Create(ctx, Schedule{Flow: "conflicted", Name: "s", CronExpression: "@daily", Description: "first"}); err != nil {
+	if _, err := s.Create(ctx, Schedule{Flow: flow, Name: "s", CronExpression: "@daily", Description: "first"}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Delete(context.Background(), "conflicted", "s") })
+	t.Cleanup(func() { _ = s.Delete(context.Background(), flow, "s") })
 	first, err := s.read(ctx, f, "s")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestWriteConflict(t *testing.T) {
 	if _, err := s.write(ctx, f, second, loser, second.spec); !errors.Is(err, ErrConflict) {
 		t.Fatalf("the write from a stale reading: %v, want ErrConflict", err)
 	}
-	got, err := s.Get(ctx, "conflicted", "s")
+	got, err := s.Get(ctx, flow, "s")
 	if err != nil || got.Description != "the first writer's" {
 		t.Errorf("after the conflict: %+v, %v", got, err)
 	}

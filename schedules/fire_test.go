@@ -25,21 +25,22 @@ var fireName = regexp.MustCompile(`^hourly-\d{8}T\d{6}Z-[0-9a-f]{8}$`)
 func TestFire(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "fired")
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "fired", Name: "hourly", CronExpression: "@yearly", Payload: json.RawMessage(`{"n":12345678901234567890}`), Enable: true}); err != nil {
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: "hourly", CronExpression: "@yearly", Payload: json.RawMessage(`{"n":12345678901234567890}`), Enable: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Changed after the schedule was made: the fire runs this one.
-	if _, err := fx.flows.Update(ctx, "fired", flowstore.Change{Definition: versioned(2)}); err != nil {
+	if _, err := fx.flows.Update(ctx, flow, flowstore.Change{Definition: versioned(2)}); err != nil {
 		t.Fatal(err)
 	}
 	// Temporal starts one fire for triggers in the same second while the
 	// first runs; once it is done, a second trigger in that second is a fire
 	// of its own, which must not reuse the first one's execution name.
-	fx.trigger(t, "fired", "hourly")
-	fx.executionsOf(t, "fired", 1)
+	fx.trigger(t, flow, "hourly")
+	fx.executionsOf(t, flow, 1)
 	testenv.Eventually(t, "the first fire to end", 30*time.Second, func() error {
-		desc, err := fx.describe(t, "fired", "hourly")
+		desc, err := fx.describe(t, flow, "hourly")
 		if err != nil {
 			return err
 		}
@@ -52,8 +53,8 @@ func TestFire(t *testing.T) {
 		}
 		return nil
 	})
-	fx.trigger(t, "fired", "hourly")
-	ran := fx.executionsOf(t, "fired", 2)
+	fx.trigger(t, flow, "hourly")
+	ran := fx.executionsOf(t, flow, 2)
 	if ran[0].Name == ran[1].Name {
 		t.Errorf("two fires, one name: %s", ran[0].Name)
 	}
@@ -76,14 +77,15 @@ var update = flag.Bool("update", false, "record a fire's history into testdata/h
 func TestRecordHistory(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "recorded")
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "recorded", Name: "s", CronExpression: "@yearly", Payload: json.RawMessage(`{"n":1}`), Enable: true}); err != nil {
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: "s", CronExpression: "@yearly", Payload: json.RawMessage(`{"n":1}`), Enable: true}); err != nil {
 		t.Fatal(err)
 	}
-	fx.trigger(t, "recorded", "s")
+	fx.trigger(t, flow, "s")
 	var fireID string
 	testenv.Eventually(t, "the fire", 30*time.Second, func() error {
-		desc, err := fx.describe(t, "recorded", "s")
+		desc, err := fx.describe(t, flow, "s")
 		if err != nil {
 			return err
 		}
@@ -116,12 +118,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 func TestEverySecondFires(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "every_second")
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "every_second", Name: "s", CronExpression: "* * * * * *", Payload: json.RawMessage(`{"n":7}`), Enable: true}); err != nil {
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: "s", CronExpression: "* * * * * *", Payload: json.RawMessage(`{"n":7}`), Enable: true}); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, "a fire of its own", 30*time.Second, func() error {
-		page, err := fx.executions.List(ctx, "every_second", executions.Filter{Status: executions.Succeeded}, 10, nil)
+		page, err := fx.executions.List(ctx, flow, executions.Filter{Status: executions.Succeeded}, 10, nil)
 		if err != nil {
 			return err
 		}
@@ -130,7 +133,7 @@ func TestEverySecondFires(t *testing.T) {
 		}
 		return nil
 	})
-	if err := fx.schedules.Delete(ctx, "every_second", "s"); err != nil {
+	if err := fx.schedules.Delete(ctx, flow, "s"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,11 +130,12 @@ func (fx *fixture) executionsOf(t *testing.T, flow string, want int) []execution
 func TestLifecycle(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "lifecycle")
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
 	s := fx.schedules
 
 	created, err := s.Create(ctx, schedules.Schedule{
-		Flow: "lifecycle", Name: "weekday_mornings", Description: "first",
+		Flow: flow, Name: "weekday_mornings", Description: "first",
 		CronExpression: "CRON_TZ=Asia/Shanghai 0 30 8 * * MON-FRI", Payload: json.RawMessage(`{"n":1}`), Enable: true,
 	})
 	if err != nil {
@@ -142,7 +144,7 @@ func TestLifecycle(t *testing.T) {
 	if created.ID == "" || created.CreatedTime.IsZero() || !created.LastModifiedTime.Equal(created.CreatedTime) {
 		t.Errorf("created %+v", created)
 	}
-	got, err := s.Get(ctx, "lifecycle", "weekday_mornings")
+	got, err := s.Get(ctx, flow, "weekday_mornings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// Temporal fires it at 08:30 Shanghai time (00:30 UTC) on weekdays.
-	desc, err := fx.describe(t, "lifecycle", "weekday_mornings")
+	desc, err := fx.describe(t, flow, "weekday_mornings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +172,7 @@ func TestLifecycle(t *testing.T) {
 		t.Error("an enabled schedule is paused")
 	}
 
-	if _, err := s.Create(ctx, schedules.Schedule{Flow: "lifecycle", Name: "weekday_mornings", CronExpression: "@daily"}); !errors.Is(err, schedules.ErrExists) {
+	if _, err := s.Create(ctx, schedules.Schedule{Flow: flow, Name: "weekday_mornings", CronExpression: "@daily"}); !errors.Is(err, schedules.ErrExists) {
 		t.Errorf("creating it again: %v, want ErrExists", err)
 	}
 	if _, err := s.Create(ctx, schedules.Schedule{Flow: "no_such_flow", Name: "s", CronExpression: "@daily"}); !errors.Is(err, flowstore.ErrFlowNotFound) {
@@ -178,7 +180,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	off := false
-	updated, err := s.Update(ctx, "lifecycle", "weekday_mornings", schedules.Change{Description: "second", CronExpression: "@every 5m", Enable: &off})
+	updated, err := s.Update(ctx, flow, "weekday_mornings", schedules.Change{Description: "second", CronExpression: "@every 5m", Enable: &off})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,36 +188,36 @@ func TestLifecycle(t *testing.T) {
 		updated.ID != created.ID || !updated.LastModifiedTime.After(created.LastModifiedTime) {
 		t.Errorf("updated %+v", updated)
 	}
-	desc, err = fx.describe(t, "lifecycle", "weekday_mornings")
+	desc, err = fx.describe(t, flow, "weekday_mornings")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !desc.GetSchedule().GetState().GetPaused() || len(desc.GetSchedule().GetSpec().GetInterval()) != 1 {
 		t.Errorf("Temporal has %v", desc.GetSchedule())
 	}
-	same, err := s.Update(ctx, "lifecycle", "weekday_mornings", schedules.Change{Description: "second"})
+	same, err := s.Update(ctx, flow, "weekday_mornings", schedules.Change{Description: "second"})
 	if err != nil || !same.LastModifiedTime.Equal(updated.LastModifiedTime) {
 		t.Errorf("a change that changes nothing: %+v, %v", same, err)
 	}
 	var cronErr *schedules.CronError
-	if _, err := s.Update(ctx, "lifecycle", "weekday_mornings", schedules.Change{CronExpression: "0 * * * *"}); !errors.As(err, &cronErr) {
+	if _, err := s.Update(ctx, flow, "weekday_mornings", schedules.Change{CronExpression: "0 * * * *"}); !errors.As(err, &cronErr) {
 		t.Errorf("updating to a bad expression: %v, want a CronError", err)
 	}
 
-	if err := s.Delete(ctx, "lifecycle", "weekday_mornings"); err != nil {
+	if err := s.Delete(ctx, flow, "weekday_mornings"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, "lifecycle", "weekday_mornings"); !errors.Is(err, schedules.ErrNotFound) {
+	if _, err := s.Get(ctx, flow, "weekday_mornings"); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("Get after Delete: %v, want ErrNotFound", err)
 	}
-	if err := s.Delete(ctx, "lifecycle", "weekday_mornings"); !errors.Is(err, schedules.ErrNotFound) {
+	if err := s.Delete(ctx, flow, "weekday_mornings"); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("deleting again: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Update(ctx, "lifecycle", "weekday_mornings", schedules.Change{Description: "third"}); !errors.Is(err, schedules.ErrNotFound) {
+	if _, err := s.Update(ctx, flow, "weekday_mornings", schedules.Change{Description: "third"}); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("updating a deleted schedule: %v, want ErrNotFound", err)
 	}
 	// The name is free again.
-	if _, err := s.Create(ctx, schedules.Schedule{Flow: "lifecycle", Name: "weekday_mornings", CronExpression: "@hourly"}); err != nil {
+	if _, err := s.Create(ctx, schedules.Schedule{Flow: flow, Name: "weekday_mornings", CronExpression: "@hourly"}); err != nil {
 		t.Errorf("creating it after the delete: %v", err)
 	}
 }
@@ -238,21 +240,22 @@ func TestBadExpressionReadsNothing(t *testing.T) {
 func TestList(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "lister")
-	fx.createFlow(t, "LISTER")
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
+	fx.createFlow(t, strings.ToUpper(flow))
 	for _, name := range []string{"a", "b", "c"} {
-		if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "lister", Name: name, CronExpression: "@daily", Description: "of lister"}); err != nil {
+		if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: name, CronExpression: "@daily", Description: "of lister"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "LISTER", Name: "d", CronExpression: "@daily"}); err != nil {
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: strings.ToUpper(flow), Name: "d", CronExpression: "@daily"}); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, "the schedules of lister, one a page", 20*time.Second, func() error {
 		var names []string
 		var token []byte
 		for {
-			page, next, err := fx.schedules.List(ctx, "lister", token, 1)
+			page, next, err := fx.schedules.List(ctx, flow, token, 1)
 			if err != nil {
 				return err
 			}
@@ -260,7 +263,7 @@ func TestList(t *testing.T) {
 				return fmt.Errorf("a page of %d", len(page))
 			}
 			for _, sch := range page {
-				if sch.Description != "of lister" || sch.Flow != "lister" {
+				if sch.Description != "of lister" || sch.Flow != flow {
 					return fmt.Errorf("listed %+v", sch)
 				}
 				names = append(names, sch.Name)
@@ -287,42 +290,43 @@ func TestList(t *testing.T) {
 func TestDeletedFlow(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "doomed")
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
 	for _, name := range []string{"kept", "left"} {
-		if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "doomed", Name: name, CronExpression: "@yearly", Enable: true}); err != nil {
+		if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: name, CronExpression: "@yearly", Enable: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := fx.flows.Delete(ctx, "doomed"); err != nil {
+	if err := fx.flows.Delete(ctx, flow); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fx.schedules.Get(ctx, "doomed", "kept"); !errors.Is(err, flowstore.ErrFlowNotFound) {
+	if _, err := fx.schedules.Get(ctx, flow, "kept"); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("a schedule of a deleted flow: %v, want flowstore.ErrFlowNotFound", err)
 	}
-	fx.createFlow(t, "doomed")
-	if _, err := fx.schedules.Get(ctx, "doomed", "kept"); !errors.Is(err, schedules.ErrNotFound) {
+	fx.createFlow(t, flow)
+	if _, err := fx.schedules.Get(ctx, flow, "kept"); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("the old flow's schedule in the new flow: %v, want ErrNotFound", err)
 	}
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "doomed", Name: "kept", CronExpression: "@monthly", Enable: true}); err != nil {
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: "kept", CronExpression: "@monthly", Enable: true}); err != nil {
 		t.Fatalf("creating over the old flow's schedule: %v", err)
 	}
-	if got, err := fx.schedules.Get(ctx, "doomed", "kept"); err != nil || got.CronExpression != "@monthly" {
+	if got, err := fx.schedules.Get(ctx, flow, "kept"); err != nil || got.CronExpression != "@monthly" {
 		t.Errorf("the new schedule: %+v, %v", got, err)
 	}
 
-	fx.trigger(t, "doomed", "left")
+	fx.trigger(t, flow, "left")
 	testenv.Eventually(t, "the old flow's schedule deleting itself", 30*time.Second, func() error {
-		_, err := fx.describe(t, "doomed", "left")
+		_, err := fx.describe(t, flow, "left")
 		var notFound *serviceerror.NotFound
 		if errors.As(err, &notFound) {
 			return nil
 		}
 		return fmt.Errorf("still there: %v", err)
 	})
-	if page, err := fx.executions.List(ctx, "doomed", executions.Filter{}, 10, nil); err != nil || len(page.Executions) != 0 {
+	if page, err := fx.executions.List(ctx, flow, executions.Filter{}, 10, nil); err != nil || len(page.Executions) != 0 {
 		t.Errorf("the old schedule's fire started %v, %v", page.Executions, err)
 	}
-	if _, err := fx.schedules.Get(ctx, "doomed", "kept"); err != nil {
+	if _, err := fx.schedules.Get(ctx, flow, "kept"); err != nil {
 		t.Errorf("the new flow's schedule after the old one's fire: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/schedules"
 )
 
@@ -13,19 +14,20 @@ import (
 func TestPausedSchedule(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "paused")
-	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "paused", Name: "s", CronExpression: "0 * * * * *"}); err != nil {
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
+	if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: "s", CronExpression: "0 * * * * *"}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := fx.describe(t, "paused", "s")
+	desc, err := fx.describe(t, flow, "s")
 	if err != nil || !desc.GetSchedule().GetState().GetPaused() {
 		t.Fatalf("created with Enable false: %v, %v", desc.GetSchedule().GetState(), err)
 	}
 	on := true
-	if _, err := fx.schedules.Update(ctx, "paused", "s", schedules.Change{Enable: &on}); err != nil {
+	if _, err := fx.schedules.Update(ctx, flow, "s", schedules.Change{Enable: &on}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err = fx.describe(t, "paused", "s")
+	desc, err = fx.describe(t, flow, "s")
 	if err != nil || desc.GetSchedule().GetState().GetPaused() {
 		t.Fatalf("enabled: %v, %v", desc.GetSchedule().GetState(), err)
 	}
@@ -36,7 +38,8 @@ func TestPausedSchedule(t *testing.T) {
 func TestSpecsFireAsDocumented(t *testing.T) {
 	fx := start(t)
 	ctx := testContext(t)
-	fx.createFlow(t, "specs")
+	flow := testenv.ResourceName(t, "")
+	fx.createFlow(t, flow)
 	tests := []struct {
 		name, expr string
 		// fires says whether a fire at the time is one the expression means.
@@ -63,10 +66,10 @@ func TestSpecsFireAsDocumented(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Disabled: Temporal computes the times all the same.
-			if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: "specs", Name: tt.name, CronExpression: tt.expr}); err != nil {
+			if _, err := fx.schedules.Create(ctx, schedules.Schedule{Flow: flow, Name: tt.name, CronExpression: tt.expr}); err != nil {
 				t.Fatal(err)
 			}
-			desc, err := fx.describe(t, "specs", tt.name)
+			desc, err := fx.describe(t, flow, tt.name)
 			if err != nil {
 				t.Fatal(err)
 			}

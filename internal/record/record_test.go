@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func start(t *testing.T) (*record.Store[counter, add], *purger) {
 func TestCreateUpdateDelete(t *testing.T) {
 	s, p := start(t)
 	ctx := t.Context()
-	name := "c1"
+	name := testenv.ResourceName(t, "")
 	if err := s.Create(ctx, name, counter{Name: name, N: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,19 +140,20 @@ func TestCreateUpdateDelete(t *testing.T) {
 func TestConcurrentUpdatesAllApply(t *testing.T) {
 	s, _ := start(t)
 	ctx := t.Context()
-	if err := s.Create(ctx, "c2", counter{Name: "c2"}); err != nil {
+	name := testenv.ResourceName(t, "")
+	if err := s.Create(ctx, name, counter{Name: name}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			if _, err := s.Update(ctx, "c2", add{By: 1}); err != nil {
+			if _, err := s.Update(ctx, name, add{By: 1}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if got, _ := s.Get(ctx, "c2"); got.N != 10 {
+	if got, _ := s.Get(ctx, name); got.N != 10 {
 		t.Fatalf("after 10 concurrent updates N = %d", got.N)
 	}
 }
@@ -159,9 +161,11 @@ func TestConcurrentUpdatesAllApply(t *testing.T) {
 func TestListPagesInNameOrder(t *testing.T) {
 	s, _ := start(t)
 	ctx := t.Context()
-	// L-e differs from the prefix only in case: not listed.
+	// The names of this run of the test begin with run; L-e differs from
+	// the prefix only in case: not listed.
+	run := testenv.ResourceName(t, "-")
 	for _, name := range []string{"l-c", "l-a", "other", "l-b", "L-e", "l-d"} {
-		if err := s.Create(ctx, name, counter{Name: name}); err != nil {
+		if err := s.Create(ctx, run+name, counter{Name: run + name}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,13 +174,13 @@ func TestListPagesInNameOrder(t *testing.T) {
 		pages = nil
 		marker := ""
 		for {
-			page, next, err := s.List(ctx, "l-", marker, 3)
+			page, next, err := s.List(ctx, run+"l-", marker, 3)
 			if err != nil {
 				return err
 			}
 			var names []string
 			for _, c := range page {
-				names = append(names, c.Name)
+				names = append(names, strings.TrimPrefix(c.Name, run))
 			}
 			pages = append(pages, names)
 			if next == "" {
@@ -189,7 +193,7 @@ func TestListPagesInNameOrder(t *testing.T) {
 		}
 		return nil
 	})
-	if _, _, err := s.List(ctx, "l-", "zz", 3); !errors.Is(err, record.ErrBadMarker) {
+	if _, _, err := s.List(ctx, run+"l-", "zz", 3); !errors.Is(err, record.ErrBadMarker) {
 		t.Errorf("List with a marker outside the prefix: %v, want ErrBadMarker", err)
 	}
 }
