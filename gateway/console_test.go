@@ -92,12 +92,13 @@ func startWaiting(t *testing.T, e *testEnv, base, flow, name string) string {
 
 func TestConsolePages(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	base := consoleGateway(t, e)
-	e.createFlow(t, "console_pages", callbackFlow)
-	tok := startWaiting(t, e, base, "console_pages", "run1")
+	e.createFlow(t, flow, callbackFlow)
+	tok := startWaiting(t, e, base, flow, "run1")
 
-	status, body := page(t, base, "/console/flows/console_pages/executions/run1")
-	for _, want := range []string{"status-Running", "<svg", `data-state="waiting"`, "wait_here", "TaskSubmitted", `&#34;taskToken&#34;:&#34;(hidden)&#34;`, `&#34;key&#34;: &#34;console_pages/run1&#34;`} {
+	status, body := page(t, base, "/console/flows/"+flow+"/executions/run1")
+	for _, want := range []string{"status-Running", "<svg", `data-state="waiting"`, "wait_here", "TaskSubmitted", `&#34;taskToken&#34;:&#34;(hidden)&#34;`, `&#34;key&#34;: &#34;` + flow + `/run1&#34;`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("execution page (status %d) lacks %s:\n%s", status, want, body)
 		}
@@ -106,27 +107,27 @@ func TestConsolePages(t *testing.T) {
 		t.Errorf("the execution page shows the task token")
 	}
 	testenv.Eventually(t, "the flow and its running execution are listed", 10*time.Second, func() error {
-		if _, body := page(t, base, "/console/"); !strings.Contains(body, `href="/console/flows/console_pages"`) || !strings.Contains(body, "data:image/svg") {
+		if _, body := page(t, base, "/console/"); !strings.Contains(body, `href="/console/flows/`+flow+`"`) || !strings.Contains(body, "data:image/svg") {
 			return fmt.Errorf("flows page: %s", body)
 		}
-		if _, body := page(t, base, "/console/flows/console_pages?status=Running"); !strings.Contains(body, `href="/console/flows/console_pages/executions/run1"`) {
+		if _, body := page(t, base, "/console/flows/"+flow+"?status=Running"); !strings.Contains(body, `href="/console/flows/`+flow+`/executions/run1"`) {
 			return fmt.Errorf("flow page, Running: %s", body)
 		}
-		if _, body := page(t, base, "/console/inbox"); !strings.Contains(body, "/console/flows/console_pages/executions/run1/tasks/") {
+		if _, body := page(t, base, "/console/inbox"); !strings.Contains(body, "/console/flows/"+flow+"/executions/run1/tasks/") {
 			return fmt.Errorf("inbox: %s", body)
 		}
 		return nil
 	})
 	for _, filter := range []string{"Succeeded", "Starting"} {
-		_, body := page(t, base, "/console/flows/console_pages?status="+filter)
+		_, body := page(t, base, "/console/flows/"+flow+"?status="+filter)
 		if strings.Contains(body, "executions/run1") {
 			t.Errorf("the %s filter lists an execution a worker runs:\n%s", filter, body)
 		}
-		if !strings.Contains(body, `href="/console/flows/console_pages?status=Starting"`) {
+		if !strings.Contains(body, `href="/console/flows/`+flow+`?status=Starting"`) {
 			t.Errorf("the flow page offers no Starting filter, for executions no worker has begun:\n%s", body)
 		}
 	}
-	if status, _ := page(t, base, "/console/flows/console_pages?status=Bogus"); status != http.StatusBadRequest {
+	if status, _ := page(t, base, "/console/flows/"+flow+"?status=Bogus"); status != http.StatusBadRequest {
 		t.Errorf("an unknown status filter: %d, want 400", status)
 	}
 	if status, _ := page(t, base, "/console/flows/no_such_flow"); status != http.StatusNotFound {
@@ -147,11 +148,12 @@ func taskPath(t *testing.T, body string) string {
 
 func TestConsoleApproveAndReject(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	base := consoleGateway(t, e)
-	e.createFlow(t, "console_reports", callbackFlow)
-	execPath := "/console/flows/console_reports/executions/"
+	e.createFlow(t, flow, callbackFlow)
+	execPath := "/console/flows/" + flow + "/executions/"
 
-	startWaiting(t, e, base, "console_reports", "yes")
+	startWaiting(t, e, base, flow, "yes")
 	_, body := page(t, base, execPath+"yes")
 	task := taskPath(t, body)
 	if resp := post(t, base, task+"/approve", url.Values{"output": {`{"status": "approved", "n": 1e400}`}}); resp.StatusCode != http.StatusBadRequest {
@@ -164,7 +166,7 @@ func TestConsoleApproveAndReject(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/inbox" {
 		t.Fatalf("approve: %d to %q, want 303 to the inbox", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	described := ok(t, e.get(t, "DescribeExecution", "FlowName", "console_reports", "ExecutionName", "yes", "WaitTimeSeconds", "10"))
+	described := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "yes", "WaitTimeSeconds", "10"))
 	if described["Status"] != "Succeeded" || jsonText(t, described["Output"])["s"] != "approved" {
 		t.Errorf("approved: %v", described)
 	}
@@ -172,7 +174,7 @@ func TestConsoleApproveAndReject(t *testing.T) {
 		t.Errorf("approving again: %d, want 409", resp.StatusCode)
 	}
 
-	startWaiting(t, e, base, "console_reports", "no")
+	startWaiting(t, e, base, flow, "no")
 	_, body = page(t, base, execPath+"no")
 	resp = post(t, base, taskPath(t, body)+"/reject", url.Values{"error": {"Rejected"}, "cause": {"not this time"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != execPath+"no" {
@@ -208,9 +210,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal("this test drives Debian's chromium (apt-get install -y chromium; .ci/run installs it):", err)
 	}
+	flow := testenv.ResourceName(t, "")
 	base := consoleGateway(t, e)
-	e.createFlow(t, "console_browser", callbackFlow)
-	startWaiting(t, e, base, "console_browser", "run1")
+	e.createFlow(t, flow, callbackFlow)
+	startWaiting(t, e, base, flow, "run1")
 
 	allocator, cancel := chromedp.NewExecAllocator(context.Background(),
 		append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)...)
@@ -238,7 +241,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/console/flows/console_browser/executions/run1"),
+		chromedp.Navigate(base+"/console/flows/"+flow+"/executions/run1"),
 		chromedp.WaitVisible(`form.approve button`),
 		screenshot("waiting"),
 		chromedp.SetValue(`form.approve textarea`, `{"status": "approved in the browser"}`),
@@ -257,7 +260,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(output, `"s": "approved in the browser"`) {
 		t.Errorf("the page shows the output %q", output)
 	}
-	for _, path := range []string{"/console/", "/console/flows/console_browser", "/console/inbox"} {
+	for _, path := range []string{"/console/", "/console/flows/" + flow, "/console/inbox"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), screenshot(strings.NewReplacer("/", "_").Replace(strings.Trim(path, "/")))); err != nil {
 			t.Fatal(err)
 		}

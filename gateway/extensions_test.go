@@ -103,10 +103,11 @@ func (e *testEnv) awaitWaiting(t *testing.T, flow, execution string, n int) []ma
 
 func TestReportTaskHeartbeat(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "heartbeats", heartbeatFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "heartbeats", "ExecutionName", "h1", "Input", `{"key":"heartbeats/h1"}`))
-	tok := e.tokens.next(t, "heartbeats/h1")
-	waiting := e.awaitWaiting(t, "heartbeats", "h1", 1)[0]
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, heartbeatFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "h1", "Input", `{"key":"`+flow+`/h1"}`))
+	tok := e.tokens.next(t, flow+"/h1")
+	waiting := e.awaitWaiting(t, flow, "h1", 1)[0]
 	if waiting["LastHeartbeat"] != nil || waiting["HeartbeatDetails"] != nil {
 		t.Errorf("a heartbeat before any was reported: %v", waiting)
 	}
@@ -119,7 +120,7 @@ func TestReportTaskHeartbeat(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	waiting = e.waitingTasks(t, "heartbeats", "h1")[0]
+	waiting = e.waitingTasks(t, flow, "h1")[0]
 	if waiting["HeartbeatDetails"] != `{"progress":7,"note":"ü"}` || waiting["TaskToken"] != tok {
 		t.Errorf("waiting task after heartbeats: %v", waiting)
 	}
@@ -137,13 +138,13 @@ func TestReportTaskHeartbeat(t *testing.T) {
 
 	// Heartbeats stop: the step fails with FnF.HeartbeatTimeout, caught.
 	// The last heartbeat had no details, so the cause quotes none.
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "heartbeats", "ExecutionName", "h1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "h1", "WaitTimeSeconds", "30"))
 	out := jsonText(t, done["Output"])
 	if lost := fmt.Sprint(out["lost"]); done["Status"] != "Succeeded" || !strings.Contains(lost, "heartbeatSeconds (3 s)") || strings.Contains(lost, "details") {
 		t.Errorf("DescribeExecution: %v", done)
 	}
 	timedOut := false
-	for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", "heartbeats", "ExecutionName", "h1"))["Events"].([]any) {
+	for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "h1"))["Events"].([]any) {
 		ev := ev.(map[string]any)
 		if ev["Type"] == "TaskTimedOut" && jsonText(t, ev["EventDetail"])["error"] == "FnF.HeartbeatTimeout" {
 			timedOut = true
@@ -153,17 +154,18 @@ func TestReportTaskHeartbeat(t *testing.T) {
 		t.Error("the history has no TaskTimedOut with FnF.HeartbeatTimeout")
 	}
 	wantError(t, e.call(t, "ReportTaskHeartbeat", "TaskToken", tok), 400, "TaskAlreadyCompleted")
-	if got := e.waitingTasks(t, "heartbeats", "h1"); len(got) != 0 {
+	if got := e.waitingTasks(t, flow, "h1"); len(got) != 0 {
 		t.Errorf("an ended execution still waits: %v", got)
 	}
 }
 
 func TestReportStepByPath(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "approvals", approvalsFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "approvals", "ExecutionName", "a1", "Input", `{"key":"approvals/a1","items":["x","y"]}`))
-	tokens := []string{e.tokens.next(t, "approvals/a1"), e.tokens.next(t, "approvals/a1")}
-	waiting := e.awaitWaiting(t, "approvals", "a1", 2)
+	flow, failing := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-fails")
+	e.createFlow(t, flow, approvalsFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "a1", "Input", `{"key":"`+flow+`/a1","items":["x","y"]}`))
+	tokens := []string{e.tokens.next(t, flow+"/a1"), e.tokens.next(t, flow+"/a1")}
+	waiting := e.awaitWaiting(t, flow, "a1", 2)
 	var ids []string
 	for _, w := range waiting {
 		if w["StepPath"] != "each/approve" || w["StepName"] != "approve" || w["Attempt"] != 1.0 || !slices.Contains(tokens, w["TaskToken"].(string)) {
@@ -174,7 +176,7 @@ func TestReportStepByPath(t *testing.T) {
 	}
 
 	// Two iterations wait at each/approve: a report must say which.
-	ambiguous := e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"yes"}`)
+	ambiguous := e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"yes"}`)
 	wantError(t, ambiguous, 400, "AmbiguousTask")
 	for _, id := range ids {
 		if !strings.Contains(ambiguous.body["Message"].(string), "TaskEventId "+id+" ") {
@@ -182,39 +184,39 @@ func TestReportStepByPath(t *testing.T) {
 		}
 	}
 	// The second iteration first, by its TaskEventId.
-	reported := ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1], "Output", `{"verdict":"second"}`))
+	reported := ok(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1], "Output", `{"verdict":"second"}`))
 	if reported["StepPath"] != "each/approve" || fmt.Sprint(reported["TaskEventId"]) != ids[1] {
 		t.Errorf("ReportStepSucceeded reply %v", reported)
 	}
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1]), 400, "TaskAlreadyCompleted")
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/nope"), 400, "TaskNotWaiting")
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", "[1]"), 400, "InvalidArgument")
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1"), 400, "MissingRequiredParams")
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", "0"), 400, "InvalidArgument")
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "nope", "StepPath", "each/approve"), 404, "ExecutionNotExists")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", ids[1]), 400, "TaskAlreadyCompleted")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/nope"), 400, "TaskNotWaiting")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "Output", "[1]"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1"), 400, "MissingRequiredParams")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "TaskEventId", "0"), 400, "InvalidArgument")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "nope", "StepPath", "each/approve"), 404, "ExecutionNotExists")
 	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "nope", "ExecutionName", "a1", "StepPath", "each/approve"), 404, "FlowNotExists")
 	// One left: the path alone names it.
-	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"first"}`))
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "approvals", "ExecutionName", "a1", "WaitTimeSeconds", "30"))
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve", "Output", `{"verdict":"first"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "a1", "WaitTimeSeconds", "30"))
 	// In collection order, whichever iteration was scheduled first.
 	if done["Status"] != "Succeeded" || done["Output"] != `{"verdicts":["first","second"]}` && done["Output"] != `{"verdicts":["second","first"]}` {
 		t.Errorf("DescribeExecution: %v", done)
 	}
-	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", "approvals", "ExecutionName", "a1", "StepPath", "each/approve"), 400, "TaskNotWaiting")
+	wantError(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "a1", "StepPath", "each/approve"), 400, "TaskNotWaiting")
 	for _, tok := range tokens {
 		wantError(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok), 400, "TaskAlreadyCompleted")
 	}
 
 	// ReportStepFailed fails the step with the report's error.
-	e.createFlow(t, "step_fails", callbackFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "step_fails", "ExecutionName", "f1", "Input", `{"key":"step_fails/f1"}`))
-	e.tokens.next(t, "step_fails/f1")
-	e.awaitWaiting(t, "step_fails", "f1", 1)
-	wantError(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here"), 400, "MissingRequiredParams")
-	wantError(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here", "Error", strings.Repeat("E", 129)), 400, "InvalidArgument")
-	ok(t, e.call(t, "ReportStepFailed", "FlowName", "step_fails", "ExecutionName", "f1", "StepPath", "wait_here", "Error", "Approval.Denied", "Cause", "no budget"))
-	ok(t, e.get(t, "DescribeExecution", "FlowName", "step_fails", "ExecutionName", "f1", "WaitTimeSeconds", "30"))
-	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "step_fails", "ExecutionName", "f1"))["Events"].([]any)
+	e.createFlow(t, failing, callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", failing, "ExecutionName", "f1", "Input", `{"key":"`+failing+`/f1"}`))
+	e.tokens.next(t, failing+"/f1")
+	e.awaitWaiting(t, failing, "f1", 1)
+	wantError(t, e.call(t, "ReportStepFailed", "FlowName", failing, "ExecutionName", "f1", "StepPath", "wait_here"), 400, "MissingRequiredParams")
+	wantError(t, e.call(t, "ReportStepFailed", "FlowName", failing, "ExecutionName", "f1", "StepPath", "wait_here", "Error", strings.Repeat("E", 129)), 400, "InvalidArgument")
+	ok(t, e.call(t, "ReportStepFailed", "FlowName", failing, "ExecutionName", "f1", "StepPath", "wait_here", "Error", "Approval.Denied", "Cause", "no budget"))
+	ok(t, e.get(t, "DescribeExecution", "FlowName", failing, "ExecutionName", "f1", "WaitTimeSeconds", "30"))
+	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", failing, "ExecutionName", "f1"))["Events"].([]any)
 	last := events[len(events)-1].(map[string]any)
 	if detail := jsonText(t, last["EventDetail"]); last["Type"] != "ExecutionFailed" || detail["error"] != "Approval.Denied" || detail["cause"] != "no budget" {
 		t.Errorf("last event %v", last)
@@ -225,30 +227,31 @@ func TestReportStepByPath(t *testing.T) {
 // TaskInvalidState, to be retried, and succeeds once the hand-off is done.
 func TestReportStepDuringHandoff(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "slow_handoff", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 	// The test's function hands the token over on a channel; filled up, it
 	// holds the hand-off until the test reads.
-	box := e.tokens.ch("slow_handoff/s1")
+	box := e.tokens.ch(flow + "/s1")
 	for len(box) < cap(box) {
 		box <- "filler"
 	}
-	ok(t, e.call(t, "StartExecution", "FlowName", "slow_handoff", "ExecutionName", "s1", "Input", `{"key":"slow_handoff/s1"}`))
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "s1", "Input", `{"key":"`+flow+`/s1"}`))
 	testenv.Eventually(t, "the hand-off is pending", 20*time.Second, func() error {
-		r := e.call(t, "ReportStepSucceeded", "FlowName", "slow_handoff", "ExecutionName", "s1", "StepPath", "wait_here")
+		r := e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "s1", "StepPath", "wait_here")
 		if r.status != 409 || r.body["Code"] != "TaskInvalidState" {
 			return fmt.Errorf("got %d %v", r.status, r.body)
 		}
 		return nil
 	})
-	if got := e.waitingTasks(t, "slow_handoff", "s1"); len(got) != 0 {
+	if got := e.waitingTasks(t, flow, "s1"); len(got) != 0 {
 		t.Errorf("a task being handed over is listed: %v", got)
 	}
 	for range cap(box) {
 		<-box
 	}
-	e.awaitWaiting(t, "slow_handoff", "s1", 1)
-	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "slow_handoff", "ExecutionName", "s1", "StepPath", "wait_here", "Output", `{"status":"late"}`))
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "slow_handoff", "ExecutionName", "s1", "WaitTimeSeconds", "30"))
+	e.awaitWaiting(t, flow, "s1", 1)
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "s1", "StepPath", "wait_here", "Output", `{"status":"late"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "s1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"late"}` {
 		t.Errorf("DescribeExecution: %v", done)
 	}
@@ -256,21 +259,22 @@ func TestReportStepDuringHandoff(t *testing.T) {
 
 func TestListWaitingTasksAcrossAFlow(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "inbox", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 	want := map[string]string{}
 	for _, name := range []string{"i1", "i2", "i3", "i4"} {
-		ok(t, e.call(t, "StartExecution", "FlowName", "inbox", "ExecutionName", name, "Input", `{"key":"inbox/`+name+`"}`))
-		want[name] = e.tokens.next(t, "inbox/"+name)
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", `{"key":"`+flow+"/"+name+`"}`))
+		want[name] = e.tokens.next(t, flow+"/"+name)
 	}
-	ok(t, e.call(t, "StopExecution", "FlowName", "inbox", "ExecutionName", "i4"))
+	ok(t, e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "i4"))
 	delete(want, "i4")
 	t.Cleanup(func() {
 		for name := range want {
-			e.call(t, "StopExecution", "FlowName", "inbox", "ExecutionName", name)
+			e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", name)
 		}
 	})
 	for name := range want {
-		e.awaitWaiting(t, "inbox", name, 1)
+		e.awaitWaiting(t, flow, name, 1)
 	}
 
 	// Pages of one, then all at once; visibility lists the stopped execution
@@ -282,14 +286,14 @@ func TestListWaitingTasksAcrossAFlow(t *testing.T) {
 			if pages > 10 {
 				return errors.New("too many pages")
 			}
-			page := ok(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "Limit", "1", "NextToken", next))
+			page := ok(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "Limit", "1", "NextToken", next))
 			tasks := page["Tasks"].([]any)
 			if len(tasks) > 1 {
 				return fmt.Errorf("a page of %d", len(tasks))
 			}
 			for _, x := range tasks {
 				x := x.(map[string]any)
-				if _, seen := got[x["ExecutionName"].(string)]; seen || x["FlowName"] != "inbox" || x["StepPath"] != "wait_here" {
+				if _, seen := got[x["ExecutionName"].(string)]; seen || x["FlowName"] != flow || x["StepPath"] != "wait_here" {
 					return fmt.Errorf("item %v", x)
 				}
 				got[x["ExecutionName"].(string)] = x["TaskToken"].(string)
@@ -301,14 +305,14 @@ func TestListWaitingTasksAcrossAFlow(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			return fmt.Errorf("listed %v, want %v", got, want)
 		}
-		if all := e.waitingTasks(t, "inbox", ""); len(all) != len(want) {
+		if all := e.waitingTasks(t, flow, ""); len(all) != len(want) {
 			return fmt.Errorf("one page of %d tasks, want %d", len(all), len(want))
 		}
 		return nil
 	})
-	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "NextToken", "bm90IGEgdG9rZW4"), 400, "InvalidArgument")
-	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "Limit", "101"), 400, "InvalidArgument")
-	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "inbox", "ExecutionName", "nope"), 404, "ExecutionNotExists")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "NextToken", "bm90IGEgdG9rZW4"), 400, "InvalidArgument")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "Limit", "101"), 400, "InvalidArgument")
+	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "ExecutionName", "nope"), 404, "ExecutionNotExists")
 	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "nope"), 404, "FlowNotExists")
 	wantError(t, e.get(t, "ListWaitingTasks"), 400, "MissingRequiredParams")
 }
@@ -342,19 +346,20 @@ func TestSDKExtensions(t *testing.T) {
 	e := integration(t)
 	call := sdkExtensions(t, e)
 	host := strings.TrimPrefix(e.signedURL, "http://")
-	e.createFlow(t, "sdk_ext", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 	for _, name := range []string{"x1", "x2"} {
-		ok(t, e.call(t, "StartExecution", "FlowName", "sdk_ext", "ExecutionName", name, "Input", `{"key":"sdk_ext/`+name+`"}`))
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", `{"key":"`+flow+"/"+name+`"}`))
 	}
-	tok := e.tokens.next(t, "sdk_ext/x1")
-	e.tokens.next(t, "sdk_ext/x2")
-	e.awaitWaiting(t, "sdk_ext", "x1", 1)
-	e.awaitWaiting(t, "sdk_ext", "x2", 1)
+	tok := e.tokens.next(t, flow+"/x1")
+	e.tokens.next(t, flow+"/x2")
+	e.awaitWaiting(t, flow, "x1", 1)
+	e.awaitWaiting(t, flow, "x2", 1)
 
 	if _, err := call("ReportTaskHeartbeat", map[string]string{"TaskToken": tok, "Details": `{"step":"resize"}`}); err != nil {
 		t.Fatal(err)
 	}
-	listed, err := call("ListWaitingTasks", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1"})
+	listed, err := call("ListWaitingTasks", map[string]string{"FlowName": flow, "ExecutionName": "x1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,23 +367,23 @@ func TestSDKExtensions(t *testing.T) {
 	if len(tasks) != 1 || tasks[0].(map[string]any)["TaskToken"] != tok || tasks[0].(map[string]any)["HeartbeatDetails"] != `{"step":"resize"}` {
 		t.Fatalf("ListWaitingTasks: %v", listed)
 	}
-	reported, err := call("ReportStepSucceeded", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1", "StepPath": "wait_here", "Output": `{"status":"by path"}`})
+	reported, err := call("ReportStepSucceeded", map[string]string{"FlowName": flow, "ExecutionName": "x1", "StepPath": "wait_here", "Output": `{"status":"by path"}`})
 	if err != nil || reported["StepPath"] != "wait_here" || reported["RequestId"] == "" {
 		t.Fatalf("ReportStepSucceeded: %v %v", reported, err)
 	}
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "sdk_ext", "ExecutionName", "x1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "x1", "WaitTimeSeconds", "30"))
 	if done["Output"] != `{"s":"by path"}` {
 		t.Errorf("DescribeExecution: %v", done)
 	}
 	_, err = call("ReportTaskHeartbeat", map[string]string{"TaskToken": tok})
 	serverError(t, err, 400, "TaskAlreadyCompleted")
-	_, err = call("ReportStepSucceeded", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x1", "StepPath": "wait_here"})
+	_, err = call("ReportStepSucceeded", map[string]string{"FlowName": flow, "ExecutionName": "x1", "StepPath": "wait_here"})
 	serverError(t, err, 400, "TaskNotWaiting")
 
-	if _, err := call("ReportStepFailed", map[string]string{"FlowName": "sdk_ext", "ExecutionName": "x2", "StepPath": "wait_here", "Error": "Worker.Gone"}); err != nil {
+	if _, err := call("ReportStepFailed", map[string]string{"FlowName": flow, "ExecutionName": "x2", "StepPath": "wait_here", "Error": "Worker.Gone"}); err != nil {
 		t.Fatal(err)
 	}
-	if failed := ok(t, e.get(t, "DescribeExecution", "FlowName", "sdk_ext", "ExecutionName", "x2", "WaitTimeSeconds", "30")); failed["Status"] != "Failed" {
+	if failed := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "x2", "WaitTimeSeconds", "30")); failed["Status"] != "Failed" {
 		t.Errorf("DescribeExecution: %v", failed)
 	}
 	// Signed like every action.
@@ -386,7 +391,7 @@ func TestSDKExtensions(t *testing.T) {
 	req := requests.NewCommonRequest()
 	req.Method, req.Scheme, req.Domain = requests.POST, requests.HTTP, host
 	req.Product, req.Version, req.ApiName = "fnf", "2019-03-15", "ListWaitingTasks"
-	req.FormParams["FlowName"] = "sdk_ext"
+	req.FormParams["FlowName"] = flow
 	_, err = wrong.ProcessCommonRequest(req)
 	serverError(t, err, 403, "SignatureNotMatch")
 }
@@ -395,30 +400,31 @@ func TestSDKExtensions(t *testing.T) {
 // and a new token.
 func TestWaitingTaskAttempts(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "retried", strings.Replace(callbackFlow, "    outputMappings:", `    retry:
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, strings.Replace(callbackFlow, "    outputMappings:", `    retry:
       - errors: [Again]
         intervalSeconds: 1
     outputMappings:`, 1))
-	ok(t, e.call(t, "StartExecution", "FlowName", "retried", "ExecutionName", "r1", "Input", `{"key":"retried/r1"}`))
-	first := e.awaitWaiting(t, "retried", "r1", 1)[0]
-	if first["Attempt"] != 1.0 || first["TaskToken"] != e.tokens.next(t, "retried/r1") {
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "r1", "Input", `{"key":"`+flow+`/r1"}`))
+	first := e.awaitWaiting(t, flow, "r1", 1)[0]
+	if first["Attempt"] != 1.0 || first["TaskToken"] != e.tokens.next(t, flow+"/r1") {
 		t.Fatalf("first attempt %v", first)
 	}
-	ok(t, e.call(t, "ReportStepFailed", "FlowName", "retried", "ExecutionName", "r1", "StepPath", "wait_here", "Error", "Again"))
+	ok(t, e.call(t, "ReportStepFailed", "FlowName", flow, "ExecutionName", "r1", "StepPath", "wait_here", "Error", "Again"))
 	var second map[string]any
 	testenv.Eventually(t, "the second attempt waits", 20*time.Second, func() error {
-		tasks := e.waitingTasks(t, "retried", "r1")
+		tasks := e.waitingTasks(t, flow, "r1")
 		if len(tasks) != 1 || tasks[0]["TaskEventId"] == first["TaskEventId"] {
 			return fmt.Errorf("waiting %v", tasks)
 		}
 		second = tasks[0]
 		return nil
 	})
-	if second["Attempt"] != 2.0 || second["TaskToken"] != e.tokens.next(t, "retried/r1") || second["TaskToken"] == first["TaskToken"] {
+	if second["Attempt"] != 2.0 || second["TaskToken"] != e.tokens.next(t, flow+"/r1") || second["TaskToken"] == first["TaskToken"] {
 		t.Errorf("second attempt %v, first %v", second, first)
 	}
-	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", "retried", "ExecutionName", "r1", "StepPath", "wait_here", "TaskEventId", fmt.Sprint(second["TaskEventId"]), "Output", `{"status":"ok"}`))
-	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", "retried", "ExecutionName", "r1", "WaitTimeSeconds", "30")); done["Output"] != `{"s":"ok"}` {
+	ok(t, e.call(t, "ReportStepSucceeded", "FlowName", flow, "ExecutionName", "r1", "StepPath", "wait_here", "TaskEventId", fmt.Sprint(second["TaskEventId"]), "Output", `{"status":"ok"}`))
+	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "r1", "WaitTimeSeconds", "30")); done["Output"] != `{"s":"ok"}` {
 		t.Errorf("DescribeExecution: %v", done)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -60,8 +61,9 @@ func TestHeartbeatsInTheHistory(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
 	call := sdkExtensions(t, e)
-	e.createFlow(t, "hb_history", heartbeatFlow)
-	e.createFlow(t, "hb_history_path", callbackFlow)
+	hbFlow, pathFlow := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-path")
+	e.createFlow(t, hbFlow, heartbeatFlow)
+	e.createFlow(t, pathFlow, callbackFlow)
 	// start returns the token once the hand-off is recorded: the hand-off's
 	// own last heartbeat, which replaces any sent before, is then done.
 	start := func(flow, name string) string {
@@ -87,63 +89,63 @@ func TestHeartbeatsInTheHistory(t *testing.T) {
 		return e.awaitWaiting(t, flow, name, 1)[0]
 	}
 
-	succeeded := start("hb_history", "s1")
+	succeeded := start(hbFlow, "s1")
 	heartbeat(succeeded, `{"progress":1}`)
 	heartbeat(succeeded, `{"progress":2,"note":"ü"}`)
-	listed := lastListed("hb_history", "s1")
+	listed := lastListed(hbFlow, "s1")
 	report := fnf.CreateReportTaskSucceededRequest()
 	at(report.RpcRequest)
 	report.TaskToken, report.Output = succeeded, `{"status":"ok"}`
 	if _, err := c.ReportTaskSucceeded(report); err != nil {
 		t.Fatal(err)
 	}
-	detail := e.taskEndDetail(t, "hb_history", "s1", "TaskSucceeded")
+	detail := e.taskEndDetail(t, hbFlow, "s1", "TaskSucceeded")
 	hb, _ := detail["lastHeartbeat"].(map[string]any)
 	if details, _ := json.Marshal(hb["details"]); string(details) != `{"note":"ü","progress":2}` || hb["time"] != listed["LastHeartbeat"] {
 		t.Errorf("TaskSucceeded shows lastHeartbeat %v; ListWaitingTasks showed %v at %v", hb, listed["HeartbeatDetails"], listed["LastHeartbeat"])
 	}
 	checkTime(t, hb, "time")
 
-	failed := start("hb_history", "f1")
+	failed := start(hbFlow, "f1")
 	heartbeat(failed, `{"progress":1}`)
 	heartbeat(failed, "")
-	listed = lastListed("hb_history", "f1")
+	listed = lastListed(hbFlow, "f1")
 	failure := fnf.CreateReportTaskFailedRequest()
 	at(failure.RpcRequest)
 	failure.TaskToken, failure.Error, failure.Cause = failed, "Worker.Failed", "gave up"
 	if _, err := c.ReportTaskFailed(failure); err != nil {
 		t.Fatal(err)
 	}
-	detail = e.taskEndDetail(t, "hb_history", "f1", "TaskFailed")
+	detail = e.taskEndDetail(t, hbFlow, "f1", "TaskFailed")
 	hb, _ = detail["lastHeartbeat"].(map[string]any)
 	if _, has := hb["details"]; has || hb["time"] != listed["LastHeartbeat"] || detail["error"] != "Worker.Failed" {
 		t.Errorf("TaskFailed shows %v; the last heartbeat had no details and was at %v", detail, listed["LastHeartbeat"])
 	}
 
-	byPath := start("hb_history_path", "p1")
+	byPath := start(pathFlow, "p1")
 	heartbeat(byPath, `{"page":3}`)
-	listed = lastListed("hb_history_path", "p1")
-	if _, err := call("ReportStepSucceeded", map[string]string{"FlowName": "hb_history_path", "ExecutionName": "p1", "StepPath": "wait_here"}); err != nil {
+	listed = lastListed(pathFlow, "p1")
+	if _, err := call("ReportStepSucceeded", map[string]string{"FlowName": pathFlow, "ExecutionName": "p1", "StepPath": "wait_here"}); err != nil {
 		t.Fatal(err)
 	}
-	hb, _ = e.taskEndDetail(t, "hb_history_path", "p1", "TaskSucceeded")["lastHeartbeat"].(map[string]any)
+	hb, _ = e.taskEndDetail(t, pathFlow, "p1", "TaskSucceeded")["lastHeartbeat"].(map[string]any)
 	if details, _ := json.Marshal(hb["details"]); string(details) != `{"page":3}` || hb["time"] != listed["LastHeartbeat"] {
 		t.Errorf("TaskSucceeded after ReportStepSucceeded shows lastHeartbeat %v; ListWaitingTasks showed %v", hb, listed)
 	}
 
-	quiet := start("hb_history", "q1")
-	lastListed("hb_history", "q1")
+	quiet := start(hbFlow, "q1")
+	lastListed(hbFlow, "q1")
 	report.TaskToken = quiet
 	if _, err := c.ReportTaskSucceeded(report); err != nil {
 		t.Fatal(err)
 	}
-	if detail := e.taskEndDetail(t, "hb_history", "q1", "TaskSucceeded"); detail["lastHeartbeat"] != nil {
+	if detail := e.taskEndDetail(t, hbFlow, "q1", "TaskSucceeded"); detail["lastHeartbeat"] != nil {
 		t.Errorf("a task without heartbeats ends with %v", detail)
 	}
-	if signals, markers := e.heartbeatSignalsAndMarkers(t, "hb_history", "q1"); signals != 0 || markers != 0 {
+	if signals, markers := e.heartbeatSignalsAndMarkers(t, hbFlow, "q1"); signals != 0 || markers != 0 {
 		t.Errorf("a task without heartbeats cost %d signals and %d markers", signals, markers)
 	}
-	if signals, markers := e.heartbeatSignalsAndMarkers(t, "hb_history", "s1"); signals != 1 || markers != 1 {
+	if signals, markers := e.heartbeatSignalsAndMarkers(t, hbFlow, "s1"); signals != 1 || markers != 1 {
 		t.Errorf("a task with heartbeats cost %d signals and %d markers, want one of each", signals, markers)
 	}
 }

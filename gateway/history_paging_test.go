@@ -37,6 +37,7 @@ func (e *testEnv) readHistory(t *testing.T, flow, execution, limit string) []map
 // Temporal query can return, reads completely page by page.
 func TestLongHistoryPages(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	// 100 iterations of 124 pass steps: 100 × (2 + 2 × 124) events, plus the
 	// execution's and the foreach step's own 4.
 	var def strings.Builder
@@ -44,17 +45,17 @@ func TestLongHistoryPages(t *testing.T) {
 	for i := range 124 {
 		fmt.Fprintf(&def, "      - type: pass\n        name: p%d\n", i)
 	}
-	e.createFlow(t, "long_history", def.String())
+	e.createFlow(t, flow, def.String())
 	items := make([]string, 100)
 	for i := range items {
 		items[i] = fmt.Sprint(i)
 	}
-	ok(t, e.call(t, "StartExecution", "FlowName", "long_history", "ExecutionName", "l1", "Input", `{"items":[`+strings.Join(items, ",")+`]}`))
-	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", "long_history", "ExecutionName", "l1", "WaitTimeSeconds", "60")); done["Status"] != "Succeeded" {
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "l1", "Input", `{"items":[`+strings.Join(items, ",")+`]}`))
+	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "l1", "WaitTimeSeconds", "60")); done["Status"] != "Succeeded" {
 		t.Fatalf("DescribeExecution: %.300v", done)
 	}
 
-	events := e.readHistory(t, "long_history", "l1", "1000")
+	events := e.readHistory(t, flow, "l1", "1000")
 	if len(events) != 25_004 {
 		t.Fatalf("%d events, want 25004", len(events))
 	}
@@ -68,9 +69,10 @@ func TestLongHistoryPages(t *testing.T) {
 // token completes it.
 func TestLargeInputHistory(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	// Six events hold the whole 1 MB: ExecutionStarted, the StepEntered of
 	// every step and the TaskScheduled, more than one reply holds.
-	e.createFlow(t, "large_input", `version: v1
+	e.createFlow(t, flow, `version: v1
 type: flow
 steps:
   - type: pass
@@ -95,15 +97,15 @@ steps:
         source: $local.status
 `)
 	big := strings.Repeat("x", 1_000_000)
-	ok(t, e.call(t, "StartExecution", "FlowName", "large_input", "ExecutionName", "big1", "Input", `{"key":"large_input/big1","big":"`+big+`"}`))
-	handedOver := e.tokens.next(t, "large_input/big1")
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "big1", "Input", `{"key":"`+flow+`/big1","big":"`+big+`"}`))
+	handedOver := e.tokens.next(t, flow+"/big1")
 
 	var (
 		events []map[string]any
 		tok    string
 	)
 	testenv.Eventually(t, "the history shows the token", 10*time.Second, func() error {
-		events = e.readHistory(t, "large_input", "big1", "100")
+		events = e.readHistory(t, flow, "big1", "100")
 		var types []string
 		for _, ev := range events {
 			types = append(types, ev["Type"].(string))
@@ -122,13 +124,13 @@ steps:
 	if detail := jsonText(t, events[0]["EventDetail"]); detail["input"].(map[string]any)["big"] != big {
 		t.Errorf("ExecutionStarted does not hold the 1 MB input")
 	}
-	first := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "large_input", "ExecutionName", "big1", "Limit", "100"))
+	first := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "big1", "Limit", "100"))
 	if n := len(first["Events"].([]any)); n >= len(events) || first["NextToken"] != fmt.Sprint(n) {
 		t.Errorf("the first reply holds %d of %d events of 1 MB, NextToken %v: want fewer, and a NextToken", n, len(events), first["NextToken"])
 	}
 
 	ok(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", `{"status":"ok"}`))
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "large_input", "ExecutionName", "big1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "big1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"ok"}` {
 		t.Errorf("DescribeExecution: %.300v", done)
 	}

@@ -336,8 +336,9 @@ steps:
 
 func TestFlowActions(t *testing.T) {
 	e := integration(t)
-	created := ok(t, e.call(t, "CreateFlow", "Name", "flow_actions", "Definition", passFlow, "Type", "FDL", "Description", "first", "RoleArn", "acs:ram::1:role/x"))
-	for field, want := range map[string]any{"Name": "flow_actions", "Definition": passFlow, "Description": "first", "Type": "FDL", "RoleArn": "acs:ram::1:role/x", "ExecutionMode": "Standard"} {
+	flow := testenv.ResourceName(t, "")
+	created := ok(t, e.call(t, "CreateFlow", "Name", flow, "Definition", passFlow, "Type", "FDL", "Description", "first", "RoleArn", "acs:ram::1:role/x"))
+	for field, want := range map[string]any{"Name": flow, "Definition": passFlow, "Description": "first", "Type": "FDL", "RoleArn": "acs:ram::1:role/x", "ExecutionMode": "Standard"} {
 		if created[field] != want {
 			t.Errorf("CreateFlow %s = %v, want %v", field, created[field], want)
 		}
@@ -348,9 +349,9 @@ func TestFlowActions(t *testing.T) {
 	checkTime(t, created, "CreatedTime")
 	checkTime(t, created, "LastModifiedTime")
 
-	wantError(t, e.call(t, "CreateFlow", "Name", "flow_actions", "Definition", passFlow), 409, "FlowAlreadyExists")
+	wantError(t, e.call(t, "CreateFlow", "Name", flow, "Definition", passFlow), 409, "FlowAlreadyExists")
 
-	described := ok(t, e.get(t, "DescribeFlow", "Name", "flow_actions"))
+	described := ok(t, e.get(t, "DescribeFlow", "Name", flow))
 	for _, field := range []string{"Id", "Name", "Definition", "Description", "Type", "RoleArn", "ExecutionMode", "CreatedTime", "LastModifiedTime"} {
 		if described[field] != created[field] {
 			t.Errorf("DescribeFlow %s = %v, CreateFlow said %v", field, described[field], created[field])
@@ -358,33 +359,34 @@ func TestFlowActions(t *testing.T) {
 	}
 
 	// Only what is given changes.
-	updated := ok(t, e.call(t, "UpdateFlow", "Name", "flow_actions", "Description", "second"))
+	updated := ok(t, e.call(t, "UpdateFlow", "Name", flow, "Description", "second"))
 	if updated["Description"] != "second" || updated["Definition"] != passFlow || updated["Id"] != created["Id"] || updated["CreatedTime"] != created["CreatedTime"] {
 		t.Errorf("UpdateFlow: %v", updated)
 	}
-	wantError(t, e.call(t, "UpdateFlow", "Name", "flow_actions", "Definition", "version: v1\ntype: flow\nsteps: []\nbogus: ["), 400, "InvalidArgument")
+	wantError(t, e.call(t, "UpdateFlow", "Name", flow, "Definition", "version: v1\ntype: flow\nsteps: []\nbogus: ["), 400, "InvalidArgument")
 
 	testenv.Eventually(t, "ListFlows shows the flow", 10*time.Second, func() error {
 		list := ok(t, e.get(t, "ListFlows", "Limit", "1000"))
 		flows, _ := list["Flows"].([]any)
 		for _, f := range flows {
-			if f := f.(map[string]any); f["Name"] == "flow_actions" && f["Description"] == "second" {
+			if f := f.(map[string]any); f["Name"] == flow && f["Description"] == "second" {
 				return nil
 			}
 		}
 		return fmt.Errorf("not in %v", flows)
 	})
 
-	ok(t, e.call(t, "DeleteFlow", "Name", "flow_actions"))
-	wantError(t, e.get(t, "DescribeFlow", "Name", "flow_actions"), 404, "FlowNotExists")
-	wantError(t, e.call(t, "DeleteFlow", "Name", "flow_actions"), 404, "FlowNotExists")
-	wantError(t, e.call(t, "UpdateFlow", "Name", "flow_actions", "Description", "third"), 404, "FlowNotExists")
-	wantError(t, e.call(t, "StartExecution", "FlowName", "flow_actions"), 404, "FlowNotExists")
+	ok(t, e.call(t, "DeleteFlow", "Name", flow))
+	wantError(t, e.get(t, "DescribeFlow", "Name", flow), 404, "FlowNotExists")
+	wantError(t, e.call(t, "DeleteFlow", "Name", flow), 404, "FlowNotExists")
+	wantError(t, e.call(t, "UpdateFlow", "Name", flow, "Description", "third"), 404, "FlowNotExists")
+	wantError(t, e.call(t, "StartExecution", "FlowName", flow), 404, "FlowNotExists")
 }
 
 func TestListFlowsPages(t *testing.T) {
 	e := integration(t)
-	for _, name := range []string{"page_a", "page_b", "page_c"} {
+	prefix := testenv.ResourceName(t, "-")
+	for _, name := range []string{prefix + "a", prefix + "b", prefix + "c"} {
 		e.createFlow(t, name, passFlow)
 	}
 	testenv.Eventually(t, "paging through every flow, two at a time", 10*time.Second, func() error {
@@ -403,7 +405,7 @@ func TestListFlowsPages(t *testing.T) {
 				break
 			}
 		}
-		if !seen["page_a"] || !seen["page_b"] || !seen["page_c"] {
+		if !seen[prefix+"a"] || !seen[prefix+"b"] || !seen[prefix+"c"] {
 			return fmt.Errorf("saw %v", seen)
 		}
 		return nil
@@ -413,9 +415,10 @@ func TestListFlowsPages(t *testing.T) {
 
 func TestExecutionRunsToTheEnd(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "runs", passFlow)
-	started := ok(t, e.callJSON(t, `{"Action":"StartExecution","FlowName":"runs","ExecutionName":"run1","Input":{"a":1}}`))
-	if started["Name"] != "run1" || started["FlowName"] != "runs" || started["FlowDefinition"] != passFlow {
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
+	started := ok(t, e.callJSON(t, `{"Action":"StartExecution","FlowName":"`+flow+`","ExecutionName":"run1","Input":{"a":1}}`))
+	if started["Name"] != "run1" || started["FlowName"] != flow || started["FlowDefinition"] != passFlow {
 		t.Errorf("StartExecution: %v", started)
 	}
 	if in := jsonText(t, started["Input"]); in["a"] != 1.0 {
@@ -423,7 +426,7 @@ func TestExecutionRunsToTheEnd(t *testing.T) {
 	}
 	checkTime(t, started, "StartedTime")
 
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "runs", "ExecutionName", "run1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "run1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" {
 		t.Fatalf("DescribeExecution: %v", done)
 	}
@@ -435,13 +438,13 @@ func TestExecutionRunsToTheEnd(t *testing.T) {
 		t.Errorf("StartedTime %v, StartExecution said %v", done["StartedTime"], started["StartedTime"])
 	}
 
-	wantError(t, e.call(t, "StartExecution", "FlowName", "runs", "ExecutionName", "run1"), 400, "ExecutionAlreadyExists")
-	wantError(t, e.get(t, "DescribeExecution", "FlowName", "runs", "ExecutionName", "run2"), 404, "ExecutionNotExists")
+	wantError(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "run1"), 400, "ExecutionAlreadyExists")
+	wantError(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "run2"), 404, "ExecutionNotExists")
 	wantError(t, e.get(t, "DescribeExecution", "FlowName", "nope", "ExecutionName", "run1"), 404, "FlowNotExists")
 
 	// Without a name, one is made up that follows the naming rule; without
 	// an input, the input is {}.
-	unnamed := ok(t, e.call(t, "StartExecution", "FlowName", "runs"))
+	unnamed := ok(t, e.call(t, "StartExecution", "FlowName", flow))
 	if name, _ := unnamed["Name"].(string); !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`).MatchString(name) {
 		t.Errorf("generated name %q", name)
 	}
@@ -452,11 +455,12 @@ func TestExecutionRunsToTheEnd(t *testing.T) {
 
 func TestExecutionHistory(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "history", passFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "history", "ExecutionName", "h1", "Input", `{"a":"x"}`))
-	ok(t, e.get(t, "DescribeExecution", "FlowName", "history", "ExecutionName", "h1", "WaitTimeSeconds", "30"))
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "h1", "Input", `{"a":"x"}`))
+	ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "h1", "WaitTimeSeconds", "30"))
 
-	all := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "history", "ExecutionName", "h1"))
+	all := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "h1"))
 	events := all["Events"].([]any)
 	if len(events) < 3 || all["NextToken"] != nil {
 		t.Fatalf("history: %v", all)
@@ -477,7 +481,7 @@ func TestExecutionHistory(t *testing.T) {
 	var paged []any
 	next := ""
 	for range len(events) {
-		page := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "history", "ExecutionName", "h1", "Limit", "2", "NextToken", next))
+		page := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "h1", "Limit", "2", "NextToken", next))
 		paged = append(paged, page["Events"].([]any)...)
 		if next, _ = page["NextToken"].(string); next == "" {
 			break
@@ -496,14 +500,15 @@ func TestExecutionHistory(t *testing.T) {
 // WaitTimeSeconds still answers soon after the end, not when the wait is over.
 func TestWaitOutlastsMissedNotification(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	cfg := e.cfg
 	cfg.Temporal = deafToEndings{e.temporal}
 	deafServer := httptest.NewServer(gateway.New(cfg))
 	defer deafServer.Close()
 	deaf := &testEnv{url: deafServer.URL}
-	e.createFlow(t, "deaf", callbackFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "deaf", "ExecutionName", "d1", "Input", `{"key":"deaf/d1"}`))
-	tok := e.tokens.next(t, "deaf/d1")
+	e.createFlow(t, flow, callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "d1", "Input", `{"key":"`+flow+`/d1"}`))
+	tok := e.tokens.next(t, flow+"/d1")
 
 	// The report comes once the wait below has begun its long poll.
 	reported := make(chan error, 1)
@@ -520,7 +525,7 @@ func TestWaitOutlastsMissedNotification(t *testing.T) {
 		reported <- err
 	}()
 	began := time.Now()
-	got := ok(t, deaf.get(t, "DescribeExecution", "FlowName", "deaf", "ExecutionName", "d1", "WaitTimeSeconds", "60"))
+	got := ok(t, deaf.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "d1", "WaitTimeSeconds", "60"))
 	elapsed := time.Since(began)
 	if err := <-reported; err != nil {
 		t.Fatal(err)
@@ -556,12 +561,13 @@ func (r deafRun) GetWithOptions(ctx context.Context, valuePtr any, _ client.Work
 
 func TestCallbackExecution(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "callbacks", callbackFlow)
-	started := ok(t, e.call(t, "StartExecution", "FlowName", "callbacks", "ExecutionName", "c1", "Input", `{"key":"callbacks/c1"}`))
-	tok := e.tokens.next(t, "callbacks/c1")
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
+	started := ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "c1", "Input", `{"key":"`+flow+`/c1"}`))
+	tok := e.tokens.next(t, flow+"/c1")
 
 	// The same name while it runs: the running execution, not a new one.
-	again := ok(t, e.call(t, "StartExecution", "FlowName", "callbacks", "ExecutionName", "c1", "Input", `{"key":"other"}`))
+	again := ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "c1", "Input", `{"key":"other"}`))
 	if again["Status"] != "Running" || again["StartedTime"] != started["StartedTime"] || again["Input"] != started["Input"] {
 		t.Errorf("second start: %v, first %v", again, started)
 	}
@@ -572,14 +578,14 @@ func TestCallbackExecution(t *testing.T) {
 	if id, _ := reported["EventId"].(float64); id < 4 {
 		t.Errorf("EventId %v, want the TaskSucceeded event's", reported["EventId"])
 	}
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "callbacks", "ExecutionName", "c1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "c1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"ok"}` {
 		t.Errorf("DescribeExecution: %v", done)
 	}
 	wantError(t, e.callJSON(t, `{"Action":"ReportTaskSucceeded","TaskToken":"`+tok+`","Output":{"status":"again"}}`), 400, "TaskAlreadyCompleted")
 
 	var types []string
-	for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", "callbacks", "ExecutionName", "c1"))["Events"].([]any) {
+	for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "c1"))["Events"].([]any) {
 		types = append(types, ev.(map[string]any)["Type"].(string))
 	}
 	for _, want := range []string{"TaskScheduled", "TaskSubmitted", "TaskSucceeded", "ExecutionSucceeded"} {
@@ -591,19 +597,20 @@ func TestCallbackExecution(t *testing.T) {
 
 func TestStopExecution(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "stops", callbackFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "stops", "ExecutionName", "s1", "Input", `{"key":"stops/s1"}`))
-	tok := e.tokens.next(t, "stops/s1")
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "s1", "Input", `{"key":"`+flow+`/s1"}`))
+	tok := e.tokens.next(t, flow+"/s1")
 
-	stopped := ok(t, e.call(t, "StopExecution", "FlowName", "stops", "ExecutionName", "s1", "Error", "Operator.Stop", "Cause", "no longer needed"))
+	stopped := ok(t, e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "s1", "Error", "Operator.Stop", "Cause", "no longer needed"))
 	if stopped["Status"] != "Stopped" {
 		t.Errorf("StopExecution: %v", stopped)
 	}
 	checkTime(t, stopped, "StoppedTime")
-	wantError(t, e.call(t, "StopExecution", "FlowName", "stops", "ExecutionName", "s1"), 400, "ExecutionAlreadyCompleted")
+	wantError(t, e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "s1"), 400, "ExecutionAlreadyCompleted")
 	wantError(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", "{}"), 400, "TaskAlreadyCompleted")
 
-	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "stops", "ExecutionName", "s1"))["Events"].([]any)
+	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "s1"))["Events"].([]any)
 	last := events[len(events)-1].(map[string]any)
 	if last["Type"] != "ExecutionStopped" || last["EventId"] != float64(len(events)) {
 		t.Fatalf("last event %v", last)
@@ -615,14 +622,15 @@ func TestStopExecution(t *testing.T) {
 
 func TestExecutionTimesOut(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "times_out", "timeoutSeconds: 1\n"+callbackFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "times_out", "ExecutionName", "t1", "Input", `{"key":"times_out/t1"}`))
-	e.tokens.next(t, "times_out/t1")
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "times_out", "ExecutionName", "t1", "WaitTimeSeconds", "30"))
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, "timeoutSeconds: 1\n"+callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "t1", "Input", `{"key":"`+flow+`/t1"}`))
+	e.tokens.next(t, flow+"/t1")
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "t1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "TimedOut" {
 		t.Fatalf("DescribeExecution: %v", done)
 	}
-	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "times_out", "ExecutionName", "t1"))["Events"].([]any)
+	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", "t1"))["Events"].([]any)
 	if last := events[len(events)-1].(map[string]any); last["Type"] != "ExecutionTimedOut" {
 		t.Errorf("last event %v", last)
 	}
@@ -630,23 +638,24 @@ func TestExecutionTimesOut(t *testing.T) {
 
 func TestListExecutions(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "listed", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 	for _, name := range []string{"a1", "a2", "b1"} {
-		ok(t, e.call(t, "StartExecution", "FlowName", "listed", "ExecutionName", name, "Input", `{"key":"listed/`+name+`"}`))
-		e.tokens.next(t, "listed/"+name)
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", `{"key":"`+flow+"/"+name+`"}`))
+		e.tokens.next(t, flow+"/"+name)
 	}
-	ok(t, e.call(t, "StopExecution", "FlowName", "listed", "ExecutionName", "b1"))
+	ok(t, e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "b1"))
 	t.Cleanup(func() {
-		e.call(t, "StopExecution", "FlowName", "listed", "ExecutionName", "a1")
-		e.call(t, "StopExecution", "FlowName", "listed", "ExecutionName", "a2")
+		e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "a1")
+		e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "a2")
 	})
 
 	names := func(params ...string) (string, error) {
-		list := ok(t, e.get(t, "ListExecutions", append([]string{"FlowName", "listed"}, params...)...))
+		list := ok(t, e.get(t, "ListExecutions", append([]string{"FlowName", flow}, params...)...))
 		var got []string
 		for _, x := range list["Executions"].([]any) {
 			x := x.(map[string]any)
-			if x["FlowName"] != "listed" || !wireTime.MatchString(x["StartedTime"].(string)) {
+			if x["FlowName"] != flow || !wireTime.MatchString(x["StartedTime"].(string)) {
 				return "", fmt.Errorf("item %v", x)
 			}
 			got = append(got, x["Name"].(string)+":"+x["Status"].(string))
@@ -680,7 +689,7 @@ func TestListExecutions(t *testing.T) {
 	var paged []string
 	next := ""
 	for range 4 {
-		page := ok(t, e.get(t, "ListExecutions", "FlowName", "listed", "Limit", "1", "NextToken", next))
+		page := ok(t, e.get(t, "ListExecutions", "FlowName", flow, "Limit", "1", "NextToken", next))
 		for _, x := range page["Executions"].([]any) {
 			paged = append(paged, x.(map[string]any)["Name"].(string))
 		}

@@ -75,12 +75,13 @@ func (c capturedRequest) send(t *testing.T, e *testEnv, extraQuery string) reply
 // captured request cannot replace the empty values it sent in its form.
 func TestAlteredSignedRequestIsRefused(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "altered", passFlow)
-	signed := capture(t, e, "StartExecution", map[string]string{"FlowName": "altered", "ExecutionName": "", "Input": ""})
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
+	signed := capture(t, e, "StartExecution", map[string]string{"FlowName": flow, "ExecutionName": "", "Input": ""})
 
 	attack := "&" + url.Values{"ExecutionName": {"x"}, "Input": {`{"attacker":true}`}}.Encode()
 	wantError(t, signed.send(t, e, attack), 400, "InvalidArgument")
-	wantError(t, e.get(t, "DescribeExecution", "FlowName", "altered", "ExecutionName", "x"), 404, "ExecutionNotExists")
+	wantError(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "x"), 404, "ExecutionNotExists")
 
 	// The capture itself is valid: unaltered, it starts an execution of its own.
 	started := ok(t, signed.send(t, e, ""))
@@ -93,15 +94,16 @@ func TestAlteredSignedRequestIsRefused(t *testing.T) {
 // timestamp window is refused by its nonce.
 func TestReplayedRequestRunsOnce(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "replayed", passFlow)
-	signed := capture(t, e, "StartExecution", map[string]string{"FlowName": "replayed"})
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
+	signed := capture(t, e, "StartExecution", map[string]string{"FlowName": flow})
 
 	started := ok(t, signed.send(t, e, ""))
 	for range 2 {
 		wantError(t, signed.send(t, e, ""), 400, "SignatureNonceUsed")
 	}
 	testenv.Eventually(t, "one execution listed", 10*time.Second, func() error {
-		list := ok(t, e.get(t, "ListExecutions", "FlowName", "replayed"))
+		list := ok(t, e.get(t, "ListExecutions", "FlowName", flow))
 		executions := list["Executions"].([]any)
 		if len(executions) != 1 || executions[0].(map[string]any)["Name"] != started["Name"] {
 			return fmt.Errorf("listed %v, want only %v", executions, started["Name"])

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/fnflow/fnflow/internal/testenv"
 )
 
 // nodeTool returns node and the repository root, failing the test (never
@@ -78,5 +80,7 @@ func TestNodeSDK(t *testing.T) {
 		"FNFLOW_ACCESS_KEY_SECRET=" + accessKeySecret,
 		"FNFLOW_PASS_FLOW=" + passFlow,
 		"FNFLOW_CALLBACK_FLOW=" + callbackFlow,
+		// The tests' flows are named after this run of the test.
+		"FNFLOW_NAME_PREFIX=" + testenv.ResourceName(t, "-"),
 	}, "--test", "--test-reporter=spec", "compat/node/fnf/")
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/fnflow/fnflow/internal/payload"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -62,17 +63,18 @@ func exactJSON(t *testing.T, v any) map[string]any {
 // steps and in a report's output.
 func TestNumbersStayExact(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "exact_numbers", echoFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, echoFlow)
 	const big, long = "12345678901234567890", "123456789012345678901234567890.5"
-	started := ok(t, e.call(t, "StartExecution", "FlowName", "exact_numbers", "ExecutionName", "n1",
-		"Input", `{"key":"exact_numbers/n1","big":`+big+`,"long":`+long+`}`))
+	started := ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "n1",
+		"Input", `{"key":"`+flow+`/n1","big":`+big+`,"long":`+long+`}`))
 	if in := exactJSON(t, started["Input"]); in["big"] != json.Number(big) || in["long"] != json.Number(long) {
 		t.Errorf("StartExecution Input %v", started["Input"])
 	}
-	tok := e.tokens.next(t, "exact_numbers/n1")
+	tok := e.tokens.next(t, flow+"/n1")
 	ok(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", `{"n":`+long+`,"list":[`+big+`]}`))
 
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "exact_numbers", "ExecutionName", "n1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "n1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" {
 		t.Fatalf("DescribeExecution: %v", done)
 	}
@@ -107,15 +109,16 @@ steps:
 // report that could not be stored or read is refused while the step waits.
 func TestReportIsCheckedAsStored(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "stored_reports", reportFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, reportFlow)
 
 	t.Run("HTML characters are stored as sent", func(t *testing.T) {
-		ok(t, e.call(t, "StartExecution", "FlowName", "stored_reports", "ExecutionName", "html", "Input", `{"key":"stored_reports/html"}`))
-		tok := e.tokens.next(t, "stored_reports/html")
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "html", "Input", `{"key":"`+flow+`/html"}`))
+		tok := e.tokens.next(t, flow+"/html")
 		// JSON-escaped, 400 KB of "<" would be 2.4 MB, past Temporal's limit.
 		text := strings.Repeat("<", 400_000)
 		ok(t, e.callJSON(t, `{"Action":"ReportTaskSucceeded","TaskToken":"`+tok+`","Output":{"text":"`+text+`"}}`))
-		done := ok(t, e.get(t, "DescribeExecution", "FlowName", "stored_reports", "ExecutionName", "html", "WaitTimeSeconds", "30"))
+		done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "html", "WaitTimeSeconds", "30"))
 		if done["Status"] != "Succeeded" {
 			t.Fatalf("DescribeExecution: %.300v", done)
 		}
@@ -125,18 +128,18 @@ func TestReportIsCheckedAsStored(t *testing.T) {
 	})
 
 	t.Run("a number out of range is refused and the step waits", func(t *testing.T) {
-		ok(t, e.call(t, "StartExecution", "FlowName", "stored_reports", "ExecutionName", "huge", "Input", `{"key":"stored_reports/huge"}`))
-		tok := e.tokens.next(t, "stored_reports/huge")
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "huge", "Input", `{"key":"`+flow+`/huge"}`))
+		tok := e.tokens.next(t, flow+"/huge")
 		refused := e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", `{"text":"x","n":1e999999}`)
 		wantError(t, refused, http.StatusBadRequest, "InvalidArgument")
 		if msg, _ := refused.body["Message"].(string); !strings.Contains(msg, "Output") {
 			t.Errorf("message %q does not name Output", msg)
 		}
-		if got := ok(t, e.get(t, "DescribeExecution", "FlowName", "stored_reports", "ExecutionName", "huge")); got["Status"] != "Running" {
+		if got := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "huge")); got["Status"] != "Running" {
 			t.Fatalf("after the refused report: %v", got)
 		}
 		ok(t, e.call(t, "ReportTaskSucceeded", "TaskToken", tok, "Output", `{"text":"fine"}`))
-		done := ok(t, e.get(t, "DescribeExecution", "FlowName", "stored_reports", "ExecutionName", "huge", "WaitTimeSeconds", "30"))
+		done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "huge", "WaitTimeSeconds", "30"))
 		if done["Status"] != "Succeeded" || done["Output"] != `{"text":"fine"}` {
 			t.Errorf("DescribeExecution: %v", done)
 		}
@@ -148,7 +151,8 @@ func TestReportIsCheckedAsStored(t *testing.T) {
 // encoded by others is stored as sent.
 func TestStartChecksInputAsStored(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "stored_inputs", passFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
 	for _, tt := range []struct {
 		name, input, code string
 	}{
@@ -157,9 +161,9 @@ func TestStartChecksInputAsStored(t *testing.T) {
 		// 900 KB as sent, 1.8 MB once stored: U+2028 is always escaped.
 		{"grows", `{"s":"` + strings.Repeat("\u2028", 300_000) + `"}`, "EntityTooLarge"},
 	} {
-		wantError(t, e.call(t, "StartExecution", "FlowName", "stored_inputs", "ExecutionName", tt.name, "Input", tt.input), http.StatusBadRequest, tt.code)
-		wantError(t, e.get(t, "DescribeExecution", "FlowName", "stored_inputs", "ExecutionName", tt.name), http.StatusNotFound, "ExecutionNotExists")
-		_, err := e.temporal.DescribeWorkflowExecution(context.Background(), interpreter.ExecutionWorkflowID("stored_inputs", tt.name), "")
+		wantError(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", tt.name, "Input", tt.input), http.StatusBadRequest, tt.code)
+		wantError(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", tt.name), http.StatusNotFound, "ExecutionNotExists")
+		_, err := e.temporal.DescribeWorkflowExecution(context.Background(), interpreter.ExecutionWorkflowID(flow, tt.name), "")
 		var notFound *serviceerror.NotFound
 		if !errors.As(err, &notFound) {
 			t.Errorf("%s: the refused start left a workflow behind (%v)", tt.name, err)
@@ -168,11 +172,11 @@ func TestStartChecksInputAsStored(t *testing.T) {
 
 	text := strings.Repeat("<", 400_000)
 	// As JSON: a form would encode each "<" in three bytes, past the body limit.
-	started := ok(t, e.callJSON(t, `{"Action":"StartExecution","FlowName":"stored_inputs","ExecutionName":"html","Input":{"a":"`+text+`"}}`))
+	started := ok(t, e.callJSON(t, `{"Action":"StartExecution","FlowName":"`+flow+`","ExecutionName":"html","Input":{"a":"`+text+`"}}`))
 	if in := exactJSON(t, started["Input"]); in["a"] != text {
 		t.Errorf("Input %.100v…", started["Input"])
 	}
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "stored_inputs", "ExecutionName", "html", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "html", "WaitTimeSeconds", "30"))
 	if out := exactJSON(t, done["Output"]); done["Status"] != "Succeeded" || out["got"] != text {
 		t.Errorf("DescribeExecution: %.300v", done)
 	}

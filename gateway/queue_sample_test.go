@@ -25,23 +25,24 @@ import (
 // same for a second execution.
 func TestQueueSample(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	ctx := t.Context()
 	definition, err := os.ReadFile(filepath.Join("..", "samples", "queue", "flow.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.createFlow(t, "queue-job", string(definition))
+	e.createFlow(t, flow, string(definition))
 	if _, err := e.cfg.Queues.CreateQueue(ctx, "jobs", queues.AttributeChange{}); err != nil {
 		t.Fatal(err)
 	}
 
 	start := func(execution, job string) {
 		input, _ := json.Marshal(map[string]string{"job": job})
-		ok(t, e.call(t, "StartExecution", "FlowName", "queue-job", "ExecutionName", execution, "Input", string(input)))
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", execution, "Input", string(input)))
 	}
 	finished := func(execution, want string) {
 		t.Helper()
-		done := ok(t, e.get(t, "DescribeExecution", "FlowName", "queue-job", "ExecutionName", execution, "WaitTimeSeconds", "30"))
+		done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", execution, "WaitTimeSeconds", "30"))
 		if done["Status"] != "Succeeded" || done["Output"] != `{"result":"`+want+`"}` {
 			t.Errorf("execution %s: %v", execution, done)
 		}
@@ -75,17 +76,24 @@ func TestQueueSample(t *testing.T) {
 }
 
 // TestTopicSample runs the topic example: samples/queue/topic-flow.yaml
-// publishes a job with its token to the topic job-events, which pushes it to
-// the sample's Python subscriber (JSON notifications); the subscriber does
-// the job and reports the task.
+// publishes a job with its token to the topic job-events (here a topic of
+// the test's own), which pushes it to the sample's Python subscriber (JSON
+// notifications); the subscriber does the job and reports the task.
 func TestTopicSample(t *testing.T) {
 	e := integration(t)
+	flow, topic := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-events")
 	ctx := t.Context()
 	definition, err := os.ReadFile(filepath.Join("..", "samples", "queue", "topic-flow.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.createFlow(t, "topic-job", string(definition))
+	// A topic of the test's own: a topic of an earlier run (-count) keeps
+	// its subscription to that run's subscriber, gone.
+	const sampleTopic = "/topics/job-events/"
+	if !strings.Contains(string(definition), sampleTopic) {
+		t.Fatalf("the sample publishes to no topic job-events:\n%s", definition)
+	}
+	e.createFlow(t, flow, strings.Replace(string(definition), sampleTopic, "/topics/"+topic+"/", 1))
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatal("python3 is not on PATH: the topic sample's subscriber needs it")
@@ -102,11 +110,11 @@ func TestTopicSample(t *testing.T) {
 		_ = subscriber.Wait()
 		t.Logf("subscriber.py:\n%s", output)
 	}()
-	if _, err := e.cfg.Topics.CreateTopic(ctx, "job-events", topics.TopicChange{}); err != nil {
+	if _, err := e.cfg.Topics.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.cfg.Topics.Subscribe(ctx, topics.Subscription{
-		TopicName: "job-events", Name: "reporter", Endpoint: "http://127.0.0.1:" + port + "/notifications", NotifyContentFormat: "JSON",
+		TopicName: topic, Name: "reporter", Endpoint: "http://127.0.0.1:" + port + "/notifications", NotifyContentFormat: "JSON",
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +125,8 @@ func TestTopicSample(t *testing.T) {
 		}
 		return err
 	})
-	ok(t, e.call(t, "StartExecution", "FlowName", "topic-job", "ExecutionName", "news-1", "Input", `{"job":"hello subscribers"}`))
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "topic-job", "ExecutionName", "news-1", "WaitTimeSeconds", "40"))
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "news-1", "Input", `{"job":"hello subscribers"}`))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "news-1", "WaitTimeSeconds", "40"))
 	if done["Status"] != "Succeeded" || done["Output"] != `{"result":"HELLO SUBSCRIBERS"}` {
 		t.Errorf("execution news-1: %v", done)
 	}

@@ -22,11 +22,12 @@ import (
 func TestSDKSchedules(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	e.createFlow(t, "sdk_scheduled", passFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
 
 	create := fnf.CreateCreateScheduleRequest()
 	at(create.RpcRequest)
-	create.FlowName, create.ScheduleName, create.CronExpression = "sdk_scheduled", "mornings", "CRON_TZ=Asia/Shanghai 0 30 8 * * MON-FRI"
+	create.FlowName, create.ScheduleName, create.CronExpression = flow, "mornings", "CRON_TZ=Asia/Shanghai 0 30 8 * * MON-FRI"
 	create.Description, create.Payload, create.Enable = "made by the SDK", `{"a":"b"}`, requests.NewBoolean(true)
 	created, err := c.CreateSchedule(create)
 	if err != nil {
@@ -46,13 +47,13 @@ func TestSDKSchedules(t *testing.T) {
 	serverError(t, err, 404, "FlowNotExists")
 	fiveFields := fnf.CreateCreateScheduleRequest()
 	at(fiveFields.RpcRequest)
-	fiveFields.FlowName, fiveFields.ScheduleName, fiveFields.CronExpression = "sdk_scheduled", "bad", "0 30 8 * *"
+	fiveFields.FlowName, fiveFields.ScheduleName, fiveFields.CronExpression = flow, "bad", "0 30 8 * *"
 	_, err = c.CreateSchedule(fiveFields)
 	serverError(t, err, 400, "InvalidArgument")
 
 	describe := fnf.CreateDescribeScheduleRequest()
 	at(describe.RpcRequest)
-	describe.FlowName, describe.ScheduleName = "sdk_scheduled", "mornings"
+	describe.FlowName, describe.ScheduleName = flow, "mornings"
 	described, err := c.DescribeSchedule(describe)
 	if err != nil {
 		t.Fatal(err)
@@ -62,13 +63,13 @@ func TestSDKSchedules(t *testing.T) {
 	}
 	noSchedule := fnf.CreateDescribeScheduleRequest()
 	at(noSchedule.RpcRequest)
-	noSchedule.FlowName, noSchedule.ScheduleName = "sdk_scheduled", "no_such_schedule"
+	noSchedule.FlowName, noSchedule.ScheduleName = flow, "no_such_schedule"
 	_, err = c.DescribeSchedule(noSchedule)
 	serverError(t, err, 404, "ScheduleNotExists")
 
 	update := fnf.CreateUpdateScheduleRequest()
 	at(update.RpcRequest)
-	update.FlowName, update.ScheduleName, update.Description, update.Enable = "sdk_scheduled", "mornings", "paused by the SDK", requests.NewBoolean(false)
+	update.FlowName, update.ScheduleName, update.Description, update.Enable = flow, "mornings", "paused by the SDK", requests.NewBoolean(false)
 	updated, err := c.UpdateSchedule(update)
 	if err != nil {
 		t.Fatal(err)
@@ -80,18 +81,18 @@ func TestSDKSchedules(t *testing.T) {
 	// A request keeps the parameters it was sent with: a new one each.
 	badCron := fnf.CreateUpdateScheduleRequest()
 	at(badCron.RpcRequest)
-	badCron.FlowName, badCron.ScheduleName, badCron.CronExpression = "sdk_scheduled", "mornings", "@every 30s"
+	badCron.FlowName, badCron.ScheduleName, badCron.CronExpression = flow, "mornings", "@every 30s"
 	_, err = c.UpdateSchedule(badCron)
 	serverError(t, err, 400, "InvalidArgument")
 	missing := fnf.CreateUpdateScheduleRequest()
 	at(missing.RpcRequest)
-	missing.FlowName, missing.ScheduleName, missing.Description = "sdk_scheduled", "no_such_schedule", "d"
+	missing.FlowName, missing.ScheduleName, missing.Description = flow, "no_such_schedule", "d"
 	_, err = c.UpdateSchedule(missing)
 	serverError(t, err, 404, "ScheduleNotExists")
 
 	hourly := fnf.CreateCreateScheduleRequest()
 	at(hourly.RpcRequest)
-	hourly.FlowName, hourly.ScheduleName, hourly.CronExpression = "sdk_scheduled", "hourly", "@hourly"
+	hourly.FlowName, hourly.ScheduleName, hourly.CronExpression = flow, "hourly", "@hourly"
 	if _, err := c.CreateSchedule(hourly); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestSDKSchedules(t *testing.T) {
 		// list the pages after the last.
 		list := fnf.CreateListSchedulesRequest()
 		at(list.RpcRequest)
-		list.FlowName, list.Limit = "sdk_scheduled", requests.NewInteger(1)
+		list.FlowName, list.Limit = flow, requests.NewInteger(1)
 		var names []string
 		for {
 			page, err := c.ListSchedules(list)
@@ -136,7 +137,7 @@ func TestSDKSchedules(t *testing.T) {
 
 	del := fnf.CreateDeleteScheduleRequest()
 	at(del.RpcRequest)
-	del.FlowName, del.ScheduleName = "sdk_scheduled", "mornings"
+	del.FlowName, del.ScheduleName = flow, "mornings"
 	deleted, err := c.DeleteSchedule(del)
 	if err != nil || deleted.RequestId == "" {
 		t.Fatalf("DeleteSchedule: %+v, %v", deleted, err)
@@ -153,29 +154,30 @@ func TestSDKSchedules(t *testing.T) {
 func TestSDKScheduleFires(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	e.createFlow(t, "sdk_fired", "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: old\n")
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: old\n")
 
 	create := fnf.CreateCreateScheduleRequest()
 	at(create.RpcRequest)
-	create.FlowName, create.ScheduleName, create.CronExpression, create.Payload = "sdk_fired", "yearly", "@yearly", `{"a":"from the schedule"}`
+	create.FlowName, create.ScheduleName, create.CronExpression, create.Payload = flow, "yearly", "@yearly", `{"a":"from the schedule"}`
 	if _, err := c.CreateSchedule(create); err != nil {
 		t.Fatal(err)
 	}
 	updateFlow := fnf.CreateUpdateFlowRequest()
 	at(updateFlow.RpcRequest)
-	updateFlow.Name, updateFlow.Definition = "sdk_fired", passFlow
+	updateFlow.Name, updateFlow.Definition = flow, passFlow
 	if _, err := c.UpdateFlow(updateFlow); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := e.temporal.ScheduleClient().GetHandle(ctx, schedules.ScheduleID("sdk_fired", "yearly")).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+	if err := e.temporal.ScheduleClient().GetHandle(ctx, schedules.ScheduleID(flow, "yearly")).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
 	list := fnf.CreateListExecutionsRequest()
 	at(list.RpcRequest)
-	list.FlowName, list.Status = "sdk_fired", "Succeeded"
+	list.FlowName, list.Status = flow, "Succeeded"
 	var name string
 	testenv.Eventually(t, "the fire's execution", 30*time.Second, func() error {
 		listed, err := c.ListExecutions(list)
@@ -190,7 +192,7 @@ func TestSDKScheduleFires(t *testing.T) {
 	})
 	describe := fnf.CreateDescribeExecutionRequest()
 	at(describe.RpcRequest)
-	describe.FlowName, describe.ExecutionName = "sdk_fired", name
+	describe.FlowName, describe.ExecutionName = flow, name
 	done, err := c.DescribeExecution(describe)
 	if err != nil {
 		t.Fatal(err)

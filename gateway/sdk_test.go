@@ -57,15 +57,16 @@ func serverError(t *testing.T, err error, status int, code string) {
 func TestSDKFlows(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
+	flow, invalid := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-invalid")
 
 	create := fnf.CreateCreateFlowRequest()
 	at(create.RpcRequest)
-	create.Name, create.Definition, create.Description, create.Type = "sdk_flow", passFlow, "made by the SDK", "FDL"
+	create.Name, create.Definition, create.Description, create.Type = flow, passFlow, "made by the SDK", "FDL"
 	created, err := c.CreateFlow(create)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created.Name != "sdk_flow" || created.Definition != passFlow || created.Type != "FDL" || created.ExecutionMode != "Standard" ||
+	if created.Name != flow || created.Definition != passFlow || created.Type != "FDL" || created.ExecutionMode != "Standard" ||
 		created.Id == "" || created.RequestId == "" || !wireTime.MatchString(created.CreatedTime) {
 		t.Errorf("CreateFlow response %+v", created)
 	}
@@ -74,7 +75,7 @@ func TestSDKFlows(t *testing.T) {
 
 	describe := fnf.CreateDescribeFlowRequest()
 	at(describe.RpcRequest)
-	describe.Name = "sdk_flow"
+	describe.Name = flow
 	described, err := c.DescribeFlow(describe)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestSDKFlows(t *testing.T) {
 	serverError(t, err, 404, "FlowNotExists")
 
 	// An invalid definition is refused with every diagnostic in the message.
-	create.Name, create.Definition = "sdk_bad", "version: v1\ntype: flow\nsteps:\n  - type: pass\n"
+	create.Name, create.Definition = invalid, "version: v1\ntype: flow\nsteps:\n  - type: pass\n"
 	_, err = c.CreateFlow(create)
 	serverError(t, err, 400, "InvalidArgument")
 
@@ -95,7 +96,7 @@ func TestSDKFlows(t *testing.T) {
 	wrong, at := aliyun(t, e, "not the secret")
 	describe = fnf.CreateDescribeFlowRequest()
 	at(describe.RpcRequest)
-	describe.Name = "sdk_flow"
+	describe.Name = flow
 	_, err = wrong.DescribeFlow(describe)
 	serverError(t, err, 403, "SignatureNotMatch")
 }
@@ -105,7 +106,8 @@ func TestSDKFlows(t *testing.T) {
 func TestSDKListAndDeleteFlows(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	for _, name := range []string{"sdk_listed_a", "sdk_listed_b"} {
+	prefix := testenv.ResourceName(t, "-")
+	for _, name := range []string{prefix + "a", prefix + "b"} {
 		e.createFlow(t, name, passFlow)
 	}
 	testenv.Eventually(t, "ListFlows through the SDK", 30*time.Second, func() error {
@@ -130,7 +132,7 @@ func TestSDKListAndDeleteFlows(t *testing.T) {
 				break
 			}
 		}
-		if !seen["sdk_listed_a"] || !seen["sdk_listed_b"] {
+		if !seen[prefix+"a"] || !seen[prefix+"b"] {
 			return fmt.Errorf("listed %v", seen)
 		}
 		return nil
@@ -143,13 +145,13 @@ func TestSDKListAndDeleteFlows(t *testing.T) {
 
 	del := fnf.CreateDeleteFlowRequest()
 	at(del.RpcRequest)
-	del.Name = "sdk_listed_a"
+	del.Name = prefix + "a"
 	if resp, err := c.DeleteFlow(del); err != nil || resp.RequestId == "" {
 		t.Fatalf("DeleteFlow: %+v, %v", resp, err)
 	}
 	describe := fnf.CreateDescribeFlowRequest()
 	at(describe.RpcRequest)
-	describe.Name = "sdk_listed_a"
+	describe.Name = prefix + "a"
 	_, err = c.DescribeFlow(describe)
 	serverError(t, err, 404, "FlowNotExists")
 	_, err = c.DeleteFlow(del)
@@ -198,22 +200,23 @@ func TestSDKReports(t *testing.T) {
 func TestSDKExecutions(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	e.createFlow(t, "sdk_runs", passFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
 
 	start := fnf.CreateStartExecutionRequest()
 	at(start.RpcRequest)
-	start.FlowName, start.ExecutionName, start.Input = "sdk_runs", "r1", `{"a":"b"}`
+	start.FlowName, start.ExecutionName, start.Input = flow, "r1", `{"a":"b"}`
 	started, err := c.StartExecution(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if started.Name != "r1" || started.FlowName != "sdk_runs" || started.Input != `{"a":"b"}` || started.FlowDefinition != passFlow {
+	if started.Name != "r1" || started.FlowName != flow || started.Input != `{"a":"b"}` || started.FlowDefinition != passFlow {
 		t.Errorf("StartExecution response %+v", started)
 	}
 
 	describe := fnf.CreateDescribeExecutionRequest()
 	at(describe.RpcRequest)
-	describe.FlowName, describe.ExecutionName, describe.WaitTimeSeconds = "sdk_runs", "r1", requests.NewInteger(30)
+	describe.FlowName, describe.ExecutionName, describe.WaitTimeSeconds = flow, "r1", requests.NewInteger(30)
 	done, err := c.DescribeExecution(describe)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +227,7 @@ func TestSDKExecutions(t *testing.T) {
 
 	history := fnf.CreateGetExecutionHistoryRequest()
 	at(history.RpcRequest)
-	history.FlowName, history.ExecutionName, history.Limit = "sdk_runs", "r1", requests.NewInteger(2)
+	history.FlowName, history.ExecutionName, history.Limit = flow, "r1", requests.NewInteger(2)
 	page, err := c.GetExecutionHistory(history)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +242,7 @@ func TestSDKExecutions(t *testing.T) {
 
 	list := fnf.CreateListExecutionsRequest()
 	at(list.RpcRequest)
-	list.FlowName, list.Status = "sdk_runs", "Succeeded"
+	list.FlowName, list.Status = flow, "Succeeded"
 	testenv.Eventually(t, "ListExecutions through the SDK", 10*time.Second, func() error {
 		listed, err := c.ListExecutions(list)
 		if err != nil {
@@ -258,8 +261,9 @@ func TestSDKExecutions(t *testing.T) {
 func TestSDKCallbackTaskToken(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	e.createFlow(t, "cbt_parent", callbackFlow)
-	e.createFlow(t, "cbt_child", `version: v1
+	parent, child := testenv.ResourceName(t, "-parent"), testenv.ResourceName(t, "-child")
+	e.createFlow(t, parent, callbackFlow)
+	e.createFlow(t, child, `version: v1
 type: flow
 steps:
   - type: pass
@@ -268,26 +272,26 @@ steps:
       - target: status
         source: $input.verdict
 `)
-	ok(t, e.call(t, "StartExecution", "FlowName", "cbt_parent", "ExecutionName", "p1", "Input", `{"key":"cbt/p1"}`))
-	tok := e.tokens.next(t, "cbt/p1")
+	ok(t, e.call(t, "StartExecution", "FlowName", parent, "ExecutionName", "p1", "Input", `{"key":"`+parent+`/p1"}`))
+	tok := e.tokens.next(t, parent+"/p1")
 
 	start := fnf.CreateStartExecutionRequest()
 	at(start.RpcRequest)
-	start.FlowName, start.ExecutionName, start.Input, start.CallbackFnFTaskToken = "cbt_child", "c1", `{"verdict":"approved"}`, tok
+	start.FlowName, start.ExecutionName, start.Input, start.CallbackFnFTaskToken = child, "c1", `{"verdict":"approved"}`, tok
 	if _, err := c.StartExecution(start); err != nil {
 		t.Fatal(err)
 	}
-	done := ok(t, e.get(t, "DescribeExecution", "FlowName", "cbt_parent", "ExecutionName", "p1", "WaitTimeSeconds", "30"))
+	done := ok(t, e.get(t, "DescribeExecution", "FlowName", parent, "ExecutionName", "p1", "WaitTimeSeconds", "30"))
 	if done["Status"] != "Succeeded" || done["Output"] != `{"s":"approved"}` {
 		t.Errorf("the parent after its child ended: %v", done)
 	}
 
 	forged := fnf.CreateStartExecutionRequest()
 	at(forged.RpcRequest)
-	forged.FlowName, forged.ExecutionName, forged.CallbackFnFTaskToken = "cbt_child", "c2", tok[:len(tok)-4]+"AAAA"
+	forged.FlowName, forged.ExecutionName, forged.CallbackFnFTaskToken = child, "c2", tok[:len(tok)-4]+"AAAA"
 	_, err := c.StartExecution(forged)
 	serverError(t, err, 400, "InvalidArgument")
-	wantError(t, e.get(t, "DescribeExecution", "FlowName", "cbt_child", "ExecutionName", "c2"), 404, "ExecutionNotExists")
+	wantError(t, e.get(t, "DescribeExecution", "FlowName", child, "ExecutionName", "c2"), 404, "ExecutionNotExists")
 }
 
 // TestSDKExpressFlows: CreateFlow with ExecutionMode Express, then
@@ -296,7 +300,8 @@ steps:
 func TestSDKExpressFlows(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	for name, definition := range map[string]string{"sdk_express": passFlow, "sdk_express_fails": failFlow} {
+	flow, failing := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-fails")
+	for name, definition := range map[string]string{flow: passFlow, failing: failFlow} {
 		create := fnf.CreateCreateFlowRequest()
 		at(create.RpcRequest)
 		create.Name, create.Definition, create.Description, create.Type, create.ExecutionMode = name, definition, "express", "FDL", "Express"
@@ -311,16 +316,16 @@ func TestSDKExpressFlows(t *testing.T) {
 
 	start := fnf.CreateStartSyncExecutionRequest()
 	at(start.RpcRequest)
-	start.FlowName, start.ExecutionName, start.Input = "sdk_express", "order", `{"a":"b"}`
+	start.FlowName, start.ExecutionName, start.Input = flow, "order", `{"a":"b"}`
 	done, err := c.StartSyncExecution(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !syncNameOf("order").MatchString(done.Name) || done.FlowName != "sdk_express" || done.Status != "Succeeded" || done.Output != `{"got":"b"}` ||
+	if !syncNameOf("order").MatchString(done.Name) || done.FlowName != flow || done.Status != "Succeeded" || done.Output != `{"got":"b"}` ||
 		done.ErrorCode != "" || !wireTime.MatchString(done.StartedTime) || !wireTime.MatchString(done.StoppedTime) || done.RequestId == "" {
 		t.Errorf("StartSyncExecution response %+v", done)
 	}
-	start.FlowName = "sdk_express_fails"
+	start.FlowName = failing
 	failed, err := c.StartSyncExecution(start)
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +339,7 @@ func TestSDKExpressFlows(t *testing.T) {
 
 	async := fnf.CreateStartExecutionRequest()
 	at(async.RpcRequest)
-	async.FlowName = "sdk_express"
+	async.FlowName = flow
 	_, err = c.StartExecution(async)
 	serverError(t, err, 400, "InvalidArgument")
 
@@ -342,18 +347,18 @@ func TestSDKExpressFlows(t *testing.T) {
 	// the parameter.
 	update := fnf.CreateUpdateFlowRequest()
 	at(update.RpcRequest)
-	update.Name = "sdk_express"
+	update.Name = flow
 	update.FormParams["ExecutionMode"] = "Standard"
 	if _, err := c.UpdateFlow(update); err != nil {
 		t.Fatal(err)
 	}
 	describe := fnf.CreateDescribeFlowRequest()
 	at(describe.RpcRequest)
-	describe.Name = "sdk_express"
+	describe.Name = flow
 	if described, err := c.DescribeFlow(describe); err != nil || described.ExecutionMode != "Standard" {
 		t.Errorf("DescribeFlow after UpdateFlow to Standard: %+v, %v", described, err)
 	}
-	start.FlowName = "sdk_express"
+	start.FlowName = flow
 	_, err = c.StartSyncExecution(start)
 	serverError(t, err, 400, "InvalidArgument")
 	if _, err := c.StartExecution(async); err != nil {
@@ -368,30 +373,31 @@ func TestSDKExpressFlows(t *testing.T) {
 func TestSDKReplyFields(t *testing.T) {
 	e := integration(t)
 	c, at := aliyun(t, e, accessKeySecret)
-	e.createFlow(t, "sdk_fields", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 
 	start := fnf.CreateStartExecutionRequest()
 	at(start.RpcRequest)
-	start.FlowName, start.ExecutionName, start.Input = "sdk_fields", "reported", `{"key":"sdk_fields/reported"}`
+	start.FlowName, start.ExecutionName, start.Input = flow, "reported", `{"key":"`+flow+`/reported"}`
 	if _, err := c.StartExecution(start); err != nil {
 		t.Fatal(err)
 	}
 	report := fnf.CreateReportTaskSucceededRequest()
 	at(report.RpcRequest)
-	report.TaskToken, report.Output = e.tokens.next(t, "sdk_fields/reported"), `{"status":"done"}`
+	report.TaskToken, report.Output = e.tokens.next(t, flow+"/reported"), `{"status":"done"}`
 	reported, err := c.ReportTaskSucceeded(report)
 	if err != nil {
 		t.Fatal(err)
 	}
 	describe := fnf.CreateDescribeExecutionRequest()
 	at(describe.RpcRequest)
-	describe.FlowName, describe.ExecutionName, describe.WaitTimeSeconds = "sdk_fields", "reported", requests.NewInteger(30)
+	describe.FlowName, describe.ExecutionName, describe.WaitTimeSeconds = flow, "reported", requests.NewInteger(30)
 	if done, err := c.DescribeExecution(describe); err != nil || done.Status != "Succeeded" {
 		t.Fatalf("DescribeExecution: %+v, %v", done, err)
 	}
 	history := fnf.CreateGetExecutionHistoryRequest()
 	at(history.RpcRequest)
-	history.FlowName, history.ExecutionName = "sdk_fields", "reported"
+	history.FlowName, history.ExecutionName = flow, "reported"
 	page, err := c.GetExecutionHistory(history)
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +414,7 @@ func TestSDKReplyFields(t *testing.T) {
 
 	list := fnf.CreateListExecutionsRequest()
 	at(list.RpcRequest)
-	list.FlowName, list.Status = "sdk_fields", "Succeeded"
+	list.FlowName, list.Status = flow, "Succeeded"
 	testenv.Eventually(t, "ListExecutions with payloads through the SDK", 10*time.Second, func() error {
 		listed, err := c.ListExecutions(list)
 		if err != nil {
@@ -417,7 +423,7 @@ func TestSDKReplyFields(t *testing.T) {
 		if len(listed.Executions) != 1 {
 			return fmt.Errorf("listed %+v", listed.Executions)
 		}
-		if x := listed.Executions[0]; x.Name != "reported" || x.Input != `{"key":"sdk_fields/reported"}` || x.Output != `{"s":"done"}` || x.FlowDefinition != callbackFlow {
+		if x := listed.Executions[0]; x.Name != "reported" || x.Input != `{"key":"`+flow+`/reported"}` || x.Output != `{"s":"done"}` || x.FlowDefinition != callbackFlow {
 			return fmt.Errorf("item %+v", x)
 		}
 		return nil
@@ -429,19 +435,19 @@ func TestSDKReplyFields(t *testing.T) {
 		t.Errorf("ListExecutions MetadataOnly: %+v, %v", bare, err)
 	}
 
-	start.ExecutionName, start.Input = "stopped", `{"key":"sdk_fields/stopped"}`
+	start.ExecutionName, start.Input = "stopped", `{"key":"`+flow+`/stopped"}`
 	if _, err := c.StartExecution(start); err != nil {
 		t.Fatal(err)
 	}
-	e.tokens.next(t, "sdk_fields/stopped")
+	e.tokens.next(t, flow+"/stopped")
 	stop := fnf.CreateStopExecutionRequest()
 	at(stop.RpcRequest)
-	stop.FlowName, stop.ExecutionName, stop.Error, stop.Cause = "sdk_fields", "stopped", "Operator.Stop", "enough"
+	stop.FlowName, stop.ExecutionName, stop.Error, stop.Cause = flow, "stopped", "Operator.Stop", "enough"
 	stopped, err := c.StopExecution(stop)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stopped.Status != "Stopped" || stopped.Name != "stopped" || stopped.FlowName != "sdk_fields" || stopped.Input != start.Input ||
+	if stopped.Status != "Stopped" || stopped.Name != "stopped" || stopped.FlowName != flow || stopped.Input != start.Input ||
 		stopped.FlowDefinition != callbackFlow || !wireTime.MatchString(stopped.StartedTime) || !wireTime.MatchString(stopped.StoppedTime) || stopped.Output != "" {
 		t.Errorf("StopExecution response %+v", stopped)
 	}
@@ -462,25 +468,26 @@ func TestSDKStarting(t *testing.T) {
 	idle := httptest.NewServer(gateway.New(cfg))
 	defer idle.Close()
 	c, at := aliyun(t, &testEnv{signedURL: idle.URL}, accessKeySecret)
-	e.createFlow(t, "sdk_starting", passFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
 
 	start := fnf.CreateStartExecutionRequest()
 	at(start.RpcRequest)
-	start.FlowName, start.ExecutionName = "sdk_starting", "s1"
+	start.FlowName, start.ExecutionName = flow, "s1"
 	started, err := c.StartExecution(start)
 	if err != nil {
 		t.Fatal(err)
 	}
 	describe := fnf.CreateDescribeExecutionRequest()
 	at(describe.RpcRequest)
-	describe.FlowName, describe.ExecutionName = "sdk_starting", "s1"
+	describe.FlowName, describe.ExecutionName = flow, "s1"
 	described, err := c.DescribeExecution(describe)
 	if err != nil || started.Status != "Starting" || described.Status != "Starting" {
 		t.Errorf("StartExecution %+v, DescribeExecution %+v, %v: want Starting", started, described, err)
 	}
 	stop := fnf.CreateStopExecutionRequest()
 	at(stop.RpcRequest)
-	stop.FlowName, stop.ExecutionName = "sdk_starting", "s1"
+	stop.FlowName, stop.ExecutionName = flow, "s1"
 	if stopped, err := c.StopExecution(stop); err != nil || stopped.Status != "Stopped" {
 		t.Errorf("StopExecution %+v, %v", stopped, err)
 	}

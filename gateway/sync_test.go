@@ -51,24 +51,25 @@ func (e *testEnv) createExpressFlow(t *testing.T, name, definition string) {
 // each start action refuses the flows of the other mode.
 func TestExpressModes(t *testing.T) {
 	e := integration(t)
-	e.createExpressFlow(t, "modes", passFlow)
-	if described := ok(t, e.get(t, "DescribeFlow", "Name", "modes")); described["ExecutionMode"] != "Express" {
+	flow := testenv.ResourceName(t, "")
+	e.createExpressFlow(t, flow, passFlow)
+	if described := ok(t, e.get(t, "DescribeFlow", "Name", flow)); described["ExecutionMode"] != "Express" {
 		t.Errorf("DescribeFlow: %v", described)
 	}
-	wantError(t, e.call(t, "StartExecution", "FlowName", "modes", "ExecutionName", "async"), 400, "InvalidArgument")
-	wantError(t, e.get(t, "DescribeExecution", "FlowName", "modes", "ExecutionName", "async"), 404, "ExecutionNotExists")
+	wantError(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "async"), 400, "InvalidArgument")
+	wantError(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "async"), 404, "ExecutionNotExists")
 
 	// An update without ExecutionMode keeps it.
-	if updated := ok(t, e.call(t, "UpdateFlow", "Name", "modes", "Description", "still express")); updated["ExecutionMode"] != "Express" {
+	if updated := ok(t, e.call(t, "UpdateFlow", "Name", flow, "Description", "still express")); updated["ExecutionMode"] != "Express" {
 		t.Errorf("UpdateFlow without ExecutionMode: %v", updated)
 	}
-	if updated := ok(t, e.call(t, "UpdateFlow", "Name", "modes", "ExecutionMode", "Standard")); updated["ExecutionMode"] != "Standard" {
+	if updated := ok(t, e.call(t, "UpdateFlow", "Name", flow, "ExecutionMode", "Standard")); updated["ExecutionMode"] != "Standard" {
 		t.Errorf("UpdateFlow to Standard: %v", updated)
 	}
-	wantError(t, e.call(t, "StartSyncExecution", "FlowName", "modes"), 400, "InvalidArgument")
-	ok(t, e.call(t, "StartExecution", "FlowName", "modes", "ExecutionName", "async"))
-	ok(t, e.call(t, "UpdateFlow", "Name", "modes", "ExecutionMode", "Express"))
-	if done := ok(t, e.call(t, "StartSyncExecution", "FlowName", "modes", "Input", `{"a":1}`)); done["Status"] != "Succeeded" {
+	wantError(t, e.call(t, "StartSyncExecution", "FlowName", flow), 400, "InvalidArgument")
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "async"))
+	ok(t, e.call(t, "UpdateFlow", "Name", flow, "ExecutionMode", "Express"))
+	if done := ok(t, e.call(t, "StartSyncExecution", "FlowName", flow, "Input", `{"a":1}`)); done["Status"] != "Succeeded" {
 		t.Errorf("StartSyncExecution after the update back to Express: %v", done)
 	}
 	wantError(t, e.call(t, "StartSyncExecution", "FlowName", "no_such_flow"), 404, "FlowNotExists")
@@ -79,13 +80,14 @@ func TestExpressModes(t *testing.T) {
 // ExecutionName with a UUID, described and read like any other.
 func TestStartSyncExecution(t *testing.T) {
 	e := integration(t)
-	e.createExpressFlow(t, "sync_runs", passFlow)
-	e.createExpressFlow(t, "sync_fails", failFlow)
-	e.createExpressFlow(t, "sync_times_out", timeoutFlow)
+	flow, failing, timesOut := testenv.ResourceName(t, ""), testenv.ResourceName(t, "-fails"), testenv.ResourceName(t, "-times-out")
+	e.createExpressFlow(t, flow, passFlow)
+	e.createExpressFlow(t, failing, failFlow)
+	e.createExpressFlow(t, timesOut, timeoutFlow)
 
-	done := ok(t, e.callJSON(t, `{"Action":"StartSyncExecution","FlowName":"sync_runs","ExecutionName":"order","Input":{"a":12345678901234567890}}`))
+	done := ok(t, e.callJSON(t, `{"Action":"StartSyncExecution","FlowName":"`+flow+`","ExecutionName":"order","Input":{"a":12345678901234567890}}`))
 	name, _ := done["Name"].(string)
-	if !syncNameOf("order").MatchString(name) || done["FlowName"] != "sync_runs" || done["Status"] != "Succeeded" || done["Output"] != `{"got":12345678901234567890}` {
+	if !syncNameOf("order").MatchString(name) || done["FlowName"] != flow || done["Status"] != "Succeeded" || done["Output"] != `{"got":12345678901234567890}` {
 		t.Errorf("StartSyncExecution: %v", done)
 	}
 	checkTime(t, done, "StartedTime")
@@ -95,31 +97,31 @@ func TestStartSyncExecution(t *testing.T) {
 			t.Errorf("a succeeded StartSyncExecution has %s: %v", field, done)
 		}
 	}
-	described := ok(t, e.get(t, "DescribeExecution", "FlowName", "sync_runs", "ExecutionName", name))
+	described := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", name))
 	if described["Status"] != "Succeeded" || described["Output"] != done["Output"] || described["StartedTime"] != done["StartedTime"] || described["Input"] != `{"a":12345678901234567890}` {
 		t.Errorf("DescribeExecution of %s: %v", name, described)
 	}
-	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", "sync_runs", "ExecutionName", name))["Events"].([]any)
+	events := ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", name))["Events"].([]any)
 	if last := events[len(events)-1].(map[string]any); last["Type"] != "ExecutionSucceeded" {
 		t.Errorf("the last event of %s: %v", name, last)
 	}
 
 	// The name is not unique: the same one again is another execution;
 	// without one, the base is exec.
-	if again := ok(t, e.call(t, "StartSyncExecution", "FlowName", "sync_runs", "ExecutionName", "order", "Input", `{"a":2}`)); again["Name"] == name || again["Status"] != "Succeeded" {
+	if again := ok(t, e.call(t, "StartSyncExecution", "FlowName", flow, "ExecutionName", "order", "Input", `{"a":2}`)); again["Name"] == name || again["Status"] != "Succeeded" {
 		t.Errorf("the same ExecutionName again: %v (first %s)", again, name)
 	}
-	if unnamed := ok(t, e.call(t, "StartSyncExecution", "FlowName", "sync_runs", "Input", `{"a":3}`)); !syncNameOf("exec").MatchString(unnamed["Name"].(string)) || unnamed["Output"] != `{"got":3}` {
+	if unnamed := ok(t, e.call(t, "StartSyncExecution", "FlowName", flow, "Input", `{"a":3}`)); !syncNameOf("exec").MatchString(unnamed["Name"].(string)) || unnamed["Output"] != `{"got":3}` {
 		t.Errorf("without ExecutionName: %v", unnamed)
 	}
 
-	failed := ok(t, e.call(t, "StartSyncExecution", "FlowName", "sync_fails", "ExecutionName", "bad"))
+	failed := ok(t, e.call(t, "StartSyncExecution", "FlowName", failing, "ExecutionName", "bad"))
 	if failed["Status"] != "Failed" || failed["ErrorCode"] != "Order.Invalid" || failed["ErrorMessage"] != "no such order" || failed["Output"] != nil {
 		t.Errorf("a failing sync execution: %v", failed)
 	}
 	checkTime(t, failed, "StoppedTime")
 
-	timedOut := ok(t, e.call(t, "StartSyncExecution", "FlowName", "sync_times_out"))
+	timedOut := ok(t, e.call(t, "StartSyncExecution", "FlowName", timesOut))
 	if timedOut["Status"] != "TimedOut" || timedOut["ErrorCode"] != "FnF.Timeout" || !strings.Contains(timedOut["ErrorMessage"].(string), "timeoutSeconds") {
 		t.Errorf("a sync execution past its timeoutSeconds: %v", timedOut)
 	}
@@ -162,27 +164,28 @@ func awaitReply(t *testing.T, answer <-chan reply) map[string]any {
 // is stopped answers Stopped with the StopExecution Error and Cause.
 func TestStartSyncExecutionWaits(t *testing.T) {
 	e := integration(t)
-	e.createExpressFlow(t, "sync_waits", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createExpressFlow(t, flow, callbackFlow)
 
-	answer := e.syncCall(url.Values{"FlowName": {"sync_waits"}, "ExecutionName": {"reported"}, "Input": {`{"key":"sync_waits/reported"}`}})
-	tok := e.tokens.next(t, "sync_waits/reported")
+	answer := e.syncCall(url.Values{"FlowName": {flow}, "ExecutionName": {"reported"}, "Input": {`{"key":"` + flow + `/reported"}`}})
+	tok := e.tokens.next(t, flow+"/reported")
 	ok(t, e.call(t, "ReportTaskFailed", "TaskToken", tok, "Error", "Payment.Declined", "Cause", "card expired"))
 	if failed := awaitReply(t, answer); failed["Status"] != "Failed" || failed["ErrorCode"] != "Payment.Declined" || failed["ErrorMessage"] != "card expired" {
 		t.Errorf("a sync execution whose task was reported failed: %v", failed)
 	}
 
-	answer = e.syncCall(url.Values{"FlowName": {"sync_waits"}, "ExecutionName": {"stopped"}, "Input": {`{"key":"sync_waits/stopped"}`}})
-	e.tokens.next(t, "sync_waits/stopped")
+	answer = e.syncCall(url.Values{"FlowName": {flow}, "ExecutionName": {"stopped"}, "Input": {`{"key":"` + flow + `/stopped"}`}})
+	e.tokens.next(t, flow+"/stopped")
 	var name string
 	testenv.Eventually(t, "listing the waiting sync execution", 10*time.Second, func() error {
-		listed := ok(t, e.get(t, "ListExecutions", "FlowName", "sync_waits", "ExecutionNamePrefix", "stopped", "Status", "Running", "MetadataOnly", "true"))["Executions"].([]any)
+		listed := ok(t, e.get(t, "ListExecutions", "FlowName", flow, "ExecutionNamePrefix", "stopped", "Status", "Running", "MetadataOnly", "true"))["Executions"].([]any)
 		if len(listed) != 1 {
 			return fmt.Errorf("listed %v", listed)
 		}
 		name = listed[0].(map[string]any)["Name"].(string)
 		return nil
 	})
-	ok(t, e.call(t, "StopExecution", "FlowName", "sync_waits", "ExecutionName", name, "Error", "Operator.Stop", "Cause", "not today"))
+	ok(t, e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", name, "Error", "Operator.Stop", "Cause", "not today"))
 	if stopped := awaitReply(t, answer); stopped["Status"] != "Stopped" || stopped["Name"] != name || stopped["ErrorCode"] != "Operator.Stop" || stopped["ErrorMessage"] != "not today" {
 		t.Errorf("a stopped sync execution: %v", stopped)
 	}
@@ -192,7 +195,8 @@ func TestStartSyncExecutionWaits(t *testing.T) {
 // history shows it.
 func TestReportEventIds(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "event_ids", callbackFlow)
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, callbackFlow)
 	for _, tt := range []struct {
 		name   string
 		report []string
@@ -201,12 +205,12 @@ func TestReportEventIds(t *testing.T) {
 		{"succeeds", []string{"ReportTaskSucceeded", "Output", `{"status":"ok"}`}, "TaskSucceeded"},
 		{"fails", []string{"ReportTaskFailed", "Error", "Worker.Failed", "Cause", "broken"}, "TaskFailed"},
 	} {
-		ok(t, e.call(t, "StartExecution", "FlowName", "event_ids", "ExecutionName", tt.name, "Input", `{"key":"event_ids/`+tt.name+`"}`))
-		tok := e.tokens.next(t, "event_ids/"+tt.name)
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", tt.name, "Input", `{"key":"`+flow+"/"+tt.name+`"}`))
+		tok := e.tokens.next(t, flow+"/"+tt.name)
 		reported := ok(t, e.call(t, tt.report[0], append([]string{"TaskToken", tok}, tt.report[1:]...)...))
-		ok(t, e.get(t, "DescribeExecution", "FlowName", "event_ids", "ExecutionName", tt.name, "WaitTimeSeconds", "30"))
+		ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", tt.name, "WaitTimeSeconds", "30"))
 		var scheduled, ended float64
-		for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", "event_ids", "ExecutionName", tt.name))["Events"].([]any) {
+		for _, ev := range ok(t, e.get(t, "GetExecutionHistory", "FlowName", flow, "ExecutionName", tt.name))["Events"].([]any) {
 			ev := ev.(map[string]any)
 			switch ev["Type"] {
 			case "TaskScheduled":
@@ -228,11 +232,12 @@ func TestReportEventIds(t *testing.T) {
 // out.
 func TestListExecutionsPayloads(t *testing.T) {
 	e := integration(t)
-	e.createFlow(t, "listed_payloads", passFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "listed_payloads", "ExecutionName", "p1", "Input", `{"a":"x"}`))
-	ok(t, e.get(t, "DescribeExecution", "FlowName", "listed_payloads", "ExecutionName", "p1", "WaitTimeSeconds", "30"))
+	flow := testenv.ResourceName(t, "")
+	e.createFlow(t, flow, passFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "p1", "Input", `{"a":"x"}`))
+	ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "p1", "WaitTimeSeconds", "30"))
 	testenv.Eventually(t, "listing p1 with its payloads", 10*time.Second, func() error {
-		listed := ok(t, e.get(t, "ListExecutions", "FlowName", "listed_payloads", "Status", "Succeeded"))["Executions"].([]any)
+		listed := ok(t, e.get(t, "ListExecutions", "FlowName", flow, "Status", "Succeeded"))["Executions"].([]any)
 		if len(listed) != 1 {
 			return fmt.Errorf("listed %v", listed)
 		}
@@ -242,7 +247,7 @@ func TestListExecutionsPayloads(t *testing.T) {
 		}
 		return nil
 	})
-	bare := ok(t, e.get(t, "ListExecutions", "FlowName", "listed_payloads", "MetadataOnly", "true"))["Executions"].([]any)
+	bare := ok(t, e.get(t, "ListExecutions", "FlowName", flow, "MetadataOnly", "true"))["Executions"].([]any)
 	if len(bare) != 1 {
 		t.Fatalf("MetadataOnly listed %v", bare)
 	}
@@ -263,35 +268,36 @@ func TestListExecutionsPayloads(t *testing.T) {
 // Stopped.
 func TestStartingStatus(t *testing.T) {
 	e := integration(t)
+	flow := testenv.ResourceName(t, "")
 	cfg := e.cfg
 	cfg.TaskQueue = "no-worker-polls-this"
 	idle := httptest.NewServer(gateway.New(cfg))
 	defer idle.Close()
 	g := &testEnv{url: idle.URL}
-	e.createFlow(t, "starting", passFlow)
+	e.createFlow(t, flow, passFlow)
 
-	started := ok(t, g.call(t, "StartExecution", "FlowName", "starting", "ExecutionName", "s1", "Input", `{"a":"x"}`))
+	started := ok(t, g.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "s1", "Input", `{"a":"x"}`))
 	if started["Status"] != "Starting" {
 		t.Errorf("StartExecution: %v", started)
 	}
-	if described := ok(t, g.get(t, "DescribeExecution", "FlowName", "starting", "ExecutionName", "s1")); described["Status"] != "Starting" {
+	if described := ok(t, g.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "s1")); described["Status"] != "Starting" {
 		t.Errorf("DescribeExecution: %v", described)
 	}
 	testenv.Eventually(t, "listing s1 as Starting", 10*time.Second, func() error {
 		for _, params := range [][]string{{"Status", "Starting"}, {"Status", "Starting", "MetadataOnly", "true"}, {}} {
-			listed := ok(t, g.get(t, "ListExecutions", append([]string{"FlowName", "starting"}, params...)...))["Executions"].([]any)
+			listed := ok(t, g.get(t, "ListExecutions", append([]string{"FlowName", flow}, params...)...))["Executions"].([]any)
 			if len(listed) != 1 || listed[0].(map[string]any)["Status"] != "Starting" {
 				return fmt.Errorf("ListExecutions %v: %v", params, listed)
 			}
 		}
 		return nil
 	})
-	if running := ok(t, g.get(t, "ListExecutions", "FlowName", "starting", "Status", "Running"))["Executions"].([]any); len(running) != 0 {
+	if running := ok(t, g.get(t, "ListExecutions", "FlowName", flow, "Status", "Running"))["Executions"].([]any); len(running) != 0 {
 		t.Errorf("the Running filter lists %v", running)
 	}
 
-	stopped := ok(t, g.call(t, "StopExecution", "FlowName", "starting", "ExecutionName", "s1", "Error", "Operator.Stop"))
-	if stopped["Status"] != "Stopped" || stopped["Name"] != "s1" || stopped["FlowName"] != "starting" || stopped["Input"] != `{"a":"x"}` || stopped["FlowDefinition"] != passFlow {
+	stopped := ok(t, g.call(t, "StopExecution", "FlowName", flow, "ExecutionName", "s1", "Error", "Operator.Stop"))
+	if stopped["Status"] != "Stopped" || stopped["Name"] != "s1" || stopped["FlowName"] != flow || stopped["Input"] != `{"a":"x"}` || stopped["FlowDefinition"] != passFlow {
 		t.Errorf("StopExecution: %v", stopped)
 	}
 	checkTime(t, stopped, "StartedTime")
@@ -303,6 +309,7 @@ func TestStartingStatus(t *testing.T) {
 // two, while a DescribeExecution that waits as long is cut off.
 func TestStartSyncExecutionOutlastsWriteLimit(t *testing.T) {
 	e := integration(t)
+	syncFlow, describeFlow := testenv.ResourceName(t, "-sync"), testenv.ResourceName(t, "-describe")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -311,16 +318,16 @@ func TestStartSyncExecutionOutlastsWriteLimit(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	strict := &testEnv{url: "http://" + ln.Addr().String()}
-	e.createExpressFlow(t, "sync_slow", "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: pause\n    duration: 2\n")
+	e.createExpressFlow(t, syncFlow, "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: pause\n    duration: 2\n")
 
-	if done := ok(t, strict.call(t, "StartSyncExecution", "FlowName", "sync_slow")); done["Status"] != "Succeeded" {
+	if done := ok(t, strict.call(t, "StartSyncExecution", "FlowName", syncFlow)); done["Status"] != "Succeeded" {
 		t.Errorf("StartSyncExecution: %v", done)
 	}
-	e.createFlow(t, "describe_slow", callbackFlow)
-	ok(t, e.call(t, "StartExecution", "FlowName", "describe_slow", "ExecutionName", "w", "Input", `{"key":"describe_slow/w"}`))
-	e.tokens.next(t, "describe_slow/w")
-	t.Cleanup(func() { e.call(t, "StopExecution", "FlowName", "describe_slow", "ExecutionName", "w") })
-	resp, err := http.Get(strict.url + "/?Action=DescribeExecution&FlowName=describe_slow&ExecutionName=w&WaitTimeSeconds=2")
+	e.createFlow(t, describeFlow, callbackFlow)
+	ok(t, e.call(t, "StartExecution", "FlowName", describeFlow, "ExecutionName", "w", "Input", `{"key":"`+describeFlow+`/w"}`))
+	e.tokens.next(t, describeFlow+"/w")
+	t.Cleanup(func() { e.call(t, "StopExecution", "FlowName", describeFlow, "ExecutionName", "w") })
+	resp, err := http.Get(strict.url + "/?Action=DescribeExecution&FlowName=" + describeFlow + "&ExecutionName=w&WaitTimeSeconds=2")
 	if err == nil {
 		resp.Body.Close()
 		t.Errorf("a DescribeExecution past the write limit was answered: HTTP %d", resp.StatusCode)

@@ -3,25 +3,26 @@
 // the waiting step's token in the history and reports the step's end.
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { client, waiting, rejects, taskToken, callbackFlow } = require('./fnf');
+const { client, waiting, rejects, taskToken, callbackFlow, flowName } = require('./fnf');
 
 const c = client();
+const flow = flowName('callbacks');
 
 before(async () => {
-  await c.createFlow({ Name: 'node_callbacks', Definition: callbackFlow, Description: '', Type: 'FDL' });
+  await c.createFlow({ Name: flow, Definition: callbackFlow, Description: '', Type: 'FDL' });
 });
 
 test('ReportTaskSucceeded ends the step; a second report is refused', async () => {
-  await c.startExecution({ FlowName: 'node_callbacks', ExecutionName: 'ok1', Input: '{"key":"node_callbacks/ok1"}' });
-  const token = await taskToken(c, 'node_callbacks', 'ok1');
+  await c.startExecution({ FlowName: flow, ExecutionName: 'ok1', Input: `{"key":"${flow}/ok1"}` });
+  const token = await taskToken(c, flow, 'ok1');
 
   const reported = await c.reportTaskSucceeded({ TaskToken: token, Output: '{"status":"ok ü"}' });
   assert.ok(reported.RequestId);
-  const done = await c.describeExecution({ FlowName: 'node_callbacks', ExecutionName: 'ok1', WaitTimeSeconds: 30 }, waiting);
+  const done = await c.describeExecution({ FlowName: flow, ExecutionName: 'ok1', WaitTimeSeconds: 30 }, waiting);
   assert.equal(done.Status, 'Succeeded');
   assert.equal(done.Output, '{"s":"ok ü"}');
   // EventId is the event the report produced.
-  const history = await c.getExecutionHistory({ FlowName: 'node_callbacks', ExecutionName: 'ok1' });
+  const history = await c.getExecutionHistory({ FlowName: flow, ExecutionName: 'ok1' });
   const succeeded = history.Events.find((event) => event.Type === 'TaskSucceeded');
   assert.equal(reported.EventId, succeeded.EventId);
 
@@ -29,13 +30,13 @@ test('ReportTaskSucceeded ends the step; a second report is refused', async () =
 });
 
 test('ReportTaskFailed fails the execution with the error and cause', async () => {
-  await c.startExecution({ FlowName: 'node_callbacks', ExecutionName: 'fail1', Input: '{"key":"node_callbacks/fail1"}' });
-  const token = await taskToken(c, 'node_callbacks', 'fail1');
+  await c.startExecution({ FlowName: flow, ExecutionName: 'fail1', Input: `{"key":"${flow}/fail1"}` });
+  const token = await taskToken(c, flow, 'fail1');
 
   const reported = await c.reportTaskFailed({ TaskToken: token, Error: 'Worker.Failed', Cause: 'it broke: 100% & more' });
-  const done = await c.describeExecution({ FlowName: 'node_callbacks', ExecutionName: 'fail1', WaitTimeSeconds: 30 }, waiting);
+  const done = await c.describeExecution({ FlowName: flow, ExecutionName: 'fail1', WaitTimeSeconds: 30 }, waiting);
   assert.equal(done.Status, 'Failed');
-  const history = await c.getExecutionHistory({ FlowName: 'node_callbacks', ExecutionName: 'fail1' });
+  const history = await c.getExecutionHistory({ FlowName: flow, ExecutionName: 'fail1' });
   assert.equal(reported.EventId, history.Events.find((event) => event.Type === 'TaskFailed').EventId);
   const last = history.Events.at(-1);
   assert.equal(last.Type, 'ExecutionFailed');

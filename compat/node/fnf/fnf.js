@@ -19,6 +19,15 @@ function env(name) {
 const passFlow = env('FNFLOW_PASS_FLOW');
 const callbackFlow = env('FNFLOW_CALLBACK_FLOW');
 
+// The flows' names begin with a prefix of the Go test's run: go test -count=2
+// runs the tests twice on the same server, and the second run must not find
+// the flows of the first.
+const namePrefix = env('FNFLOW_NAME_PREFIX');
+
+function flowName(name) {
+  return namePrefix + name;
+}
+
 function client(secret = env('FNFLOW_ACCESS_KEY_SECRET')) {
   return new Client({
     endpoint: env('FNFLOW_ENDPOINT'),
@@ -74,4 +83,4 @@ async function taskToken(c, flowName, executionName) {
   });
 }
 
-module.exports = { client, waiting, rejects, wireTime, eventually, taskToken, passFlow, callbackFlow };
+module.exports = { client, waiting, rejects, wireTime, eventually, taskToken, passFlow, callbackFlow, flowName };

@@ -1,18 +1,19 @@
 'use strict';
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { client, rejects, wireTime, eventually, passFlow } = require('./fnf');
+const { client, rejects, wireTime, eventually, passFlow, flowName } = require('./fnf');
 
 const c = client();
+const scheduled = flowName('scheduled');
 
 before(async () => {
-  await c.createFlow({ Name: 'node_scheduled', Definition: passFlow, Description: '', Type: 'FDL' });
+  await c.createFlow({ Name: scheduled, Definition: passFlow, Description: '', Type: 'FDL' });
 });
 
 test('schedules: create, describe, update, list in pages, delete', async () => {
   const cron = 'CRON_TZ=Asia/Shanghai 0 30 8 * * MON-FRI';
   const created = await c.createSchedule({
-    FlowName: 'node_scheduled', ScheduleName: 'mornings', CronExpression: cron,
+    FlowName: scheduled, ScheduleName: 'mornings', CronExpression: cron,
     Description: 'made by Node', Payload: '{"a":"b"}', Enable: true,
   });
   assert.equal(created.ScheduleName, 'mornings');
@@ -24,14 +25,14 @@ test('schedules: create, describe, update, list in pages, delete', async () => {
   assert.match(created.CreatedTime, wireTime);
   assert.equal(created.LastModifiedTime, created.CreatedTime);
   assert.ok(created.RequestId);
-  await rejects(c.createSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings', CronExpression: '@daily' }), 409, 'ScheduleAlreadyExists');
+  await rejects(c.createSchedule({ FlowName: scheduled, ScheduleName: 'mornings', CronExpression: '@daily' }), 409, 'ScheduleAlreadyExists');
 
-  const described = await c.describeSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings' });
+  const described = await c.describeSchedule({ FlowName: scheduled, ScheduleName: 'mornings' });
   for (const field of ['ScheduleName', 'ScheduleId', 'Description', 'Payload', 'CronExpression', 'Enable', 'CreatedTime', 'LastModifiedTime']) {
     assert.deepEqual(described[field], created[field], field);
   }
 
-  const updated = await c.updateSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings', Enable: false, Payload: '{"a":"c"}' });
+  const updated = await c.updateSchedule({ FlowName: scheduled, ScheduleName: 'mornings', Enable: false, Payload: '{"a":"c"}' });
   assert.equal(updated.Enable, false);
   assert.equal(updated.Payload, '{"a":"c"}');
   assert.equal(updated.Description, 'made by Node');
@@ -39,13 +40,13 @@ test('schedules: create, describe, update, list in pages, delete', async () => {
   assert.equal(updated.ScheduleId, created.ScheduleId);
   assert.ok(updated.LastModifiedTime > created.LastModifiedTime);
 
-  await c.createSchedule({ FlowName: 'node_scheduled', ScheduleName: 'every_five', CronExpression: '@every 5m' });
+  await c.createSchedule({ FlowName: scheduled, ScheduleName: 'every_five', CronExpression: '@every 5m' });
   // One schedule a page, so that both can only be seen by following NextToken.
   await eventually(async () => {
     const seen = new Map();
     let NextToken = '';
     do {
-      const page = await c.listSchedules(NextToken ? { FlowName: 'node_scheduled', Limit: 1, NextToken } : { FlowName: 'node_scheduled', Limit: 1 });
+      const page = await c.listSchedules(NextToken ? { FlowName: scheduled, Limit: 1, NextToken } : { FlowName: scheduled, Limit: 1 });
       assert.ok(page.Schedules.length <= 1);
       for (const schedule of page.Schedules) {
         seen.set(schedule.ScheduleName, schedule);
@@ -57,21 +58,21 @@ test('schedules: create, describe, update, list in pages, delete', async () => {
     assert.equal(seen.get('mornings').Enable, false);
   });
 
-  const deleted = await c.deleteSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings' });
+  const deleted = await c.deleteSchedule({ FlowName: scheduled, ScheduleName: 'mornings' });
   assert.ok(deleted.RequestId);
-  await rejects(c.describeSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings' }), 404, 'ScheduleNotExists');
-  await rejects(c.deleteSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings' }), 404, 'ScheduleNotExists');
-  await rejects(c.updateSchedule({ FlowName: 'node_scheduled', ScheduleName: 'mornings', Description: 'x' }), 404, 'ScheduleNotExists');
+  await rejects(c.describeSchedule({ FlowName: scheduled, ScheduleName: 'mornings' }), 404, 'ScheduleNotExists');
+  await rejects(c.deleteSchedule({ FlowName: scheduled, ScheduleName: 'mornings' }), 404, 'ScheduleNotExists');
+  await rejects(c.updateSchedule({ FlowName: scheduled, ScheduleName: 'mornings', Description: 'x' }), 404, 'ScheduleNotExists');
 });
 
 test('schedules: what is refused', async () => {
   await rejects(c.createSchedule({ FlowName: 'no_such_flow', ScheduleName: 's', CronExpression: '@daily' }), 404, 'FlowNotExists');
   await rejects(c.listSchedules({ FlowName: 'no_such_flow' }), 404, 'FlowNotExists');
   await rejects(c.describeSchedule({ FlowName: 'no_such_flow', ScheduleName: 's' }), 404, 'FlowNotExists');
-  await rejects(c.createSchedule({ FlowName: 'node_scheduled', ScheduleName: 's', CronExpression: '0 8 * * *' }), 400, 'InvalidArgument');
-  await rejects(c.createSchedule({ FlowName: 'node_scheduled', ScheduleName: 's', CronExpression: '@every 30s' }), 400, 'InvalidArgument');
-  await rejects(c.createSchedule({ FlowName: 'node_scheduled', ScheduleName: 's', CronExpression: '@daily', Payload: '[1]' }), 400, 'InvalidArgument');
-  await rejects(c.updateSchedule({ FlowName: 'node_scheduled', ScheduleName: 'every_five', CronExpression: '0 0 0 L * *' }), 400, 'InvalidArgument');
-  await rejects(c.describeSchedule({ FlowName: 'node_scheduled', ScheduleName: '9lives' }), 400, 'InvalidArgument');
-  await rejects(c.listSchedules({ FlowName: 'node_scheduled', Limit: 1001 }), 400, 'InvalidArgument');
+  await rejects(c.createSchedule({ FlowName: scheduled, ScheduleName: 's', CronExpression: '0 8 * * *' }), 400, 'InvalidArgument');
+  await rejects(c.createSchedule({ FlowName: scheduled, ScheduleName: 's', CronExpression: '@every 30s' }), 400, 'InvalidArgument');
+  await rejects(c.createSchedule({ FlowName: scheduled, ScheduleName: 's', CronExpression: '@daily', Payload: '[1]' }), 400, 'InvalidArgument');
+  await rejects(c.updateSchedule({ FlowName: scheduled, ScheduleName: 'every_five', CronExpression: '0 0 0 L * *' }), 400, 'InvalidArgument');
+  await rejects(c.describeSchedule({ FlowName: scheduled, ScheduleName: '9lives' }), 400, 'InvalidArgument');
+  await rejects(c.listSchedules({ FlowName: scheduled, Limit: 1001 }), 400, 'InvalidArgument');
 });
