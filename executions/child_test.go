@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -198,60 +199,63 @@ steps:
 // runs on its own with the parent's input.
 func TestChildRequestResponse(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "greeter", greeter)
-	w.deploy(t, "rr-parent", `version: v1
+	greeterFlow, rrParent := testenv.ResourceName(t, "-greeter"), testenv.ResourceName(t, "-rr-parent")
+	w.deploy(t, greeterFlow, greeter)
+	w.deploy(t, rrParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: spawn
-    resourceArn: acs:fnf:::flow/greeter
+    resourceArn: acs:fnf:::flow/%s
     serviceParams:
       ExecutionName: $.childName
       Input: $
     outputMappings:
       - target: child
         source: $local
-`)
-	parent := w.run(t, "rr-parent", "rr-1", map[string]any{"childName": "greeter-of-rr-1", "who": "ada"})
+`, greeterFlow))
+	parent := w.run(t, rrParent, "rr-1", map[string]any{"childName": "greeter-of-rr-1", "who": "ada"})
 	child, _ := outputOf(t, parent)["child"].(map[string]any)
-	if child["Name"] != "greeter-of-rr-1" || child["FlowName"] != "greeter" || child["Status"] != "Running" || child["StartedTime"] == "" {
+	if child["Name"] != "greeter-of-rr-1" || child["FlowName"] != greeterFlow || child["Status"] != "Running" || child["StartedTime"] == "" {
 		t.Errorf("$local of the requestResponse child step = %v", child)
 	}
-	if got := outputOf(t, w.await(t, "greeter", "greeter-of-rr-1")); got["greeting"] != "ada" {
+	if got := outputOf(t, w.await(t, greeterFlow, "greeter-of-rr-1")); got["greeting"] != "ada" {
 		t.Errorf("the child's output = %v, want greeting ada from the parent's input", got)
 	}
 	// A running execution of the name stands for the child, as
 	// StartExecution returns it; an ended one is refused.
-	again := w.run(t, "rr-parent", "rr-2", map[string]any{"childName": "greeter-of-rr-1", "who": "bob"})
+	again := w.run(t, rrParent, "rr-2", map[string]any{"childName": "greeter-of-rr-1", "who": "bob"})
 	if failure := lastEvent(t, w, again); again.Status != executions.Failed || failure["error"] != "FnF.ExecutionAlreadyExists" {
 		t.Errorf("reusing an ended child name: %s %v, want Failed with FnF.ExecutionAlreadyExists", again.Status, failure)
 	}
 	w.record(t, parent, "child_request_response.json")
 
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "rr-waiter-parent", `version: v1
+	waiterFlow, rrWaiterParent := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-rr-waiter-parent")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, rrWaiterParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: spawn
-    resourceArn: acs:fnf:::flow/waiter
+    resourceArn: acs:fnf:::flow/%s
     serviceParams:
       ExecutionName: $.childName
-`)
-	held := w.start(t, executions.Request{Flow: "waiter", Name: "held", Input: map[string]any{"mine": true}})
-	reused := outputOf(t, w.run(t, "rr-waiter-parent", "rr-3", map[string]any{"childName": "held"}))
+`, waiterFlow))
+	held := w.start(t, executions.Request{Flow: waiterFlow, Name: "held", Input: map[string]any{"mine": true}})
+	reused := outputOf(t, w.run(t, rrWaiterParent, "rr-3", map[string]any{"childName": "held"}))
 	if reused["Status"] != "Running" || reused["StartedTime"] != held.StartedTime.UTC().Format(executions.TimeFormat) || reused["Input"] != `{"mine":true}` {
 		t.Errorf("a running execution of the child's name: $local %v, want that execution as StartExecution returns it", reused)
 	}
-	w.stopAfterTest(t, "waiter", "held")
+	w.stopAfterTest(t, waiterFlow, "held")
 }
 
 // TestChildSync: the parent waits for its child; the output is $local, a
 // failure is the step's, caught by the parent's catch with its name.
 func TestChildSync(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "greeter", greeter)
-	w.deploy(t, "refuser", `version: v1
+	greeterFlow, refuser := testenv.ResourceName(t, "-greeter"), testenv.ResourceName(t, "-refuser")
+	w.deploy(t, greeterFlow, greeter)
+	w.deploy(t, refuser, `version: v1
 type: flow
 steps:
   - type: fail
@@ -284,15 +288,17 @@ steps:
       - target: caughtError
         source: $input.error
 `
-	w.deploy(t, "sync-parent", strings.Replace(parent, "%s", "greeter", 1))
-	ok := w.run(t, "sync-parent", "sync-1", nil)
+	syncParent := testenv.ResourceName(t, "-sync-parent")
+	w.deploy(t, syncParent, fmt.Sprintf(parent, greeterFlow))
+	ok := w.run(t, syncParent, "sync-1", nil)
 	if got := outputOf(t, ok); got["greeting"] != "constant" {
 		t.Errorf("sync child's output as the parent's = %v, want greeting constant (Input given as a JSON string)", got)
 	}
 	w.record(t, ok, "child_sync.json")
 
-	w.deploy(t, "sync-failing-parent", strings.Replace(parent, "%s", "refuser", 1))
-	caught := w.run(t, "sync-failing-parent", "sync-2", nil)
+	syncFailingParent := testenv.ResourceName(t, "-sync-failing-parent")
+	w.deploy(t, syncFailingParent, fmt.Sprintf(parent, refuser))
+	caught := w.run(t, syncFailingParent, "sync-2", nil)
 	got := outputOf(t, caught)
 	if got["caughtError"] != "Child.Refused" || got["cause"] != "not today" {
 		t.Errorf("a failing child caught by the parent: %v", got)
@@ -305,28 +311,29 @@ steps:
 // an error name it is FnF.ExecutionStopped.
 func TestChildStoppedByOperator(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "stop-parent", `version: v1
+	waiterFlow, stopParent := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-stop-parent")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, stopParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: call
-    resourceArn: acs:fnf:::flow/waiter
+    resourceArn: acs:fnf:::flow/%s
     pattern: sync
     serviceParams:
       ExecutionName: $.child
-`)
+`, waiterFlow))
 	for _, tc := range []struct{ stopError, wantError string }{
 		{"Operator.Cancelled", "Operator.Cancelled"},
 		{"", "FnF.ExecutionStopped"},
 	} {
 		name := "stop-" + strings.ToLower(strings.ReplaceAll(tc.wantError, ".", "-"))
-		w.start(t, executions.Request{Flow: "stop-parent", Name: name, Input: map[string]any{"child": name + "-child"}})
-		w.running(t, "waiter", name+"-child")
-		if _, err := w.execs.Stop(context.Background(), "waiter", name+"-child", tc.stopError, "no longer needed"); err != nil {
+		w.start(t, executions.Request{Flow: stopParent, Name: name, Input: map[string]any{"child": name + "-child"}})
+		w.running(t, waiterFlow, name+"-child")
+		if _, err := w.execs.Stop(context.Background(), waiterFlow, name+"-child", tc.stopError, "no longer needed"); err != nil {
 			t.Fatal(err)
 		}
-		parent := w.await(t, "stop-parent", name)
+		parent := w.await(t, stopParent, name)
 		failure := lastEvent(t, w, parent)
 		if parent.Status != executions.Failed || failure["error"] != tc.wantError || failure["cause"] != "no longer needed" {
 			t.Errorf("parent of a child stopped with error %q: %s %v, want Failed with %s", tc.stopError, parent.Status, failure, tc.wantError)
@@ -338,8 +345,9 @@ steps:
 // waitForCallback child runs on.
 func TestStoppingParentStopsSyncChild(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "both-parent", `version: v1
+	waiterFlow, bothParent := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-both-parent")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, bothParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: parallel
@@ -348,45 +356,45 @@ steps:
       - steps:
           - type: task
             name: syncChild
-            resourceArn: acs:fnf:::flow/waiter
+            resourceArn: acs:fnf:::flow/%[1]s
             pattern: sync
             serviceParams:
               ExecutionName: both-sync-child
       - steps:
           - type: task
             name: callbackChild
-            resourceArn: acs:fnf:::flow/waiter
+            resourceArn: acs:fnf:::flow/%[1]s
             pattern: waitForCallback
             inputMappings:
               - target: token
                 source: $context.task.token
             serviceParams:
               ExecutionName: both-callback-child
-`)
-	w.start(t, executions.Request{Flow: "both-parent", Name: "both-1"})
-	w.running(t, "waiter", "both-sync-child")
-	w.running(t, "waiter", "both-callback-child")
-	if _, err := w.execs.Stop(context.Background(), "both-parent", "both-1", "Operator.Stop", "enough"); err != nil {
+`, waiterFlow))
+	w.start(t, executions.Request{Flow: bothParent, Name: "both-1"})
+	w.running(t, waiterFlow, "both-sync-child")
+	w.running(t, waiterFlow, "both-callback-child")
+	if _, err := w.execs.Stop(context.Background(), bothParent, "both-1", "Operator.Stop", "enough"); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.await(t, "waiter", "both-sync-child").Status; got != executions.Stopped {
+	if got := w.await(t, waiterFlow, "both-sync-child").Status; got != executions.Stopped {
 		t.Errorf("the sync child of a stopped parent is %s, want Stopped", got)
 	}
-	callbackChild, err := w.execs.Describe(context.Background(), "waiter", "both-callback-child")
+	callbackChild, err := w.execs.Describe(context.Background(), waiterFlow, "both-callback-child")
 	if err != nil || callbackChild.Status != executions.Running {
 		t.Errorf("the waitForCallback child of a stopped parent: %+v, %v; want it running", callbackChild, err)
 	}
 	if err := w.report(t, tokenIn(t, callbackChild), `{}`); !errors.Is(err, callback.ErrAlreadyCompleted) {
 		t.Errorf("reporting the token of a stopped parent: %v, want ErrAlreadyCompleted", err)
 	}
-	w.stopAfterTest(t, "waiter", "both-callback-child")
-	desc, err := w.env.Client.DescribeWorkflowExecution(context.Background(), interpreter.ExecutionWorkflowID("waiter", "both-sync-child"), "")
+	w.stopAfterTest(t, waiterFlow, "both-callback-child")
+	desc, err := w.env.Client.DescribeWorkflowExecution(context.Background(), interpreter.ExecutionWorkflowID(waiterFlow, "both-sync-child"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	parent := desc.GetWorkflowExecutionInfo().GetParentExecution()
-	if parent.GetWorkflowId() != interpreter.ExecutionWorkflowID("both-parent", "both-1") {
-		t.Errorf("the child's parent in Temporal is %v, want both-parent/both-1", parent)
+	if want := interpreter.ExecutionWorkflowID(bothParent, "both-1"); parent.GetWorkflowId() != want {
+		t.Errorf("the child's parent in Temporal is %v, want %s", parent, want)
 	}
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED {
 		t.Errorf("the sync child's workflow is %s, want terminated", desc.GetWorkflowExecutionInfo().GetStatus())
@@ -397,13 +405,14 @@ steps:
 // reports it resumes the parent, the first report wins.
 func TestChildWaitForCallback(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "wfc-parent", `version: v1
+	waiterFlow, wfcParent := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-wfc-parent")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, wfcParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: handOff
-    resourceArn: acs:fnf:::flow/waiter
+    resourceArn: acs:fnf:::flow/%s
     pattern: waitForCallback
     inputMappings:
       - target: token
@@ -413,21 +422,21 @@ steps:
     outputMappings:
       - target: answer
         source: $local.answer
-`)
-	w.start(t, executions.Request{Flow: "wfc-parent", Name: "wfc-1"})
-	token := tokenIn(t, w.running(t, "waiter", "wfc-child"))
+`, waiterFlow))
+	w.start(t, executions.Request{Flow: wfcParent, Name: "wfc-1"})
+	token := tokenIn(t, w.running(t, waiterFlow, "wfc-child"))
 	if err := w.report(t, token, `{"answer": 42}`); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.report(t, token, `{"answer": 43}`); !errors.Is(err, callback.ErrAlreadyCompleted) {
 		t.Errorf("a second report: %v, want ErrAlreadyCompleted", err)
 	}
-	parent := w.await(t, "wfc-parent", "wfc-1")
+	parent := w.await(t, wfcParent, "wfc-1")
 	if got := outputOf(t, parent); got["answer"] != float64(42) {
 		t.Errorf("parent output %v, want the first report's answer", got)
 	}
 	w.record(t, parent, "child_wait_for_callback.json")
-	w.stopAfterTest(t, "waiter", "wfc-child")
+	w.stopAfterTest(t, waiterFlow, "wfc-child")
 }
 
 // TestWaitForAny: the parent's child fans out into parallel branches, each
@@ -435,8 +444,9 @@ steps:
 // report wins, the other gets TaskAlreadyCompleted.
 func TestWaitForAny(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "fan-out", `version: v1
+	waiterFlow, fanOut, anyParent := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-fan-out"), testenv.ResourceName(t, "-any-parent")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, fanOut, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: parallel
@@ -445,31 +455,31 @@ steps:
       - steps:
           - type: task
             name: left
-            resourceArn: acs:fnf:::flow/waiter
+            resourceArn: acs:fnf:::flow/%[1]s
             serviceParams:
               ExecutionName: any-left
       - steps:
           - type: task
             name: right
-            resourceArn: acs:fnf:::flow/waiter
+            resourceArn: acs:fnf:::flow/%[1]s
             serviceParams:
               ExecutionName: any-right
-`)
-	w.deploy(t, "any-parent", `version: v1
+`, waiterFlow))
+	w.deploy(t, anyParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: firstOfTwo
-    resourceArn: acs:fnf:::flow/fan-out
+    resourceArn: acs:fnf:::flow/%s
     pattern: waitForCallback
     inputMappings:
       - target: token
         source: $context.task.token
     serviceParams:
       ExecutionName: any-fan-out
-`)
-	w.start(t, executions.Request{Flow: "any-parent", Name: "any-1"})
-	left, right := w.running(t, "waiter", "any-left"), w.running(t, "waiter", "any-right")
+`, fanOut))
+	w.start(t, executions.Request{Flow: anyParent, Name: "any-1"})
+	left, right := w.running(t, waiterFlow, "any-left"), w.running(t, waiterFlow, "any-right")
 	if tokenIn(t, left) != tokenIn(t, right) {
 		t.Fatal("the two workers got different tokens")
 	}
@@ -479,13 +489,13 @@ steps:
 	if err := w.report(t, tokenIn(t, left), `{"winner": "left"}`); !errors.Is(err, callback.ErrAlreadyCompleted) {
 		t.Errorf("the slower worker's report: %v, want ErrAlreadyCompleted", err)
 	}
-	parent := w.await(t, "any-parent", "any-1")
+	parent := w.await(t, anyParent, "any-1")
 	if got := outputOf(t, parent); got["winner"] != "right" {
 		t.Errorf("parent output %v, want the first report", got)
 	}
 	w.record(t, parent, "child_wait_for_any.json")
 	for _, name := range []string{"any-left", "any-right"} {
-		w.stopAfterTest(t, "waiter", name)
+		w.stopAfterTest(t, waiterFlow, name)
 	}
 }
 
@@ -493,7 +503,8 @@ steps:
 // input, each level waiting for the next.
 func TestSelfRecursion(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "recursive", `version: v1
+	recursive := testenv.ResourceName(t, "-recursive")
+	w.deploy(t, recursive, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: choice
@@ -503,7 +514,7 @@ steps:
         steps:
           - type: task
             name: two
-            resourceArn: acs:fnf:::flow/recursive
+            resourceArn: acs:fnf:::flow/%[1]s
             pattern: sync
             inputMappings:
               - target: level
@@ -512,7 +523,7 @@ steps:
         steps:
           - type: task
             name: three
-            resourceArn: acs:fnf:::flow/recursive
+            resourceArn: acs:fnf:::flow/%[1]s
             pattern: sync
             inputMappings:
               - target: level
@@ -524,8 +535,8 @@ steps:
           outputMappings:
             - target: reached
               source: $input.level
-`)
-	top := w.run(t, "recursive", "rec-1", map[string]any{"level": "one"})
+`, recursive))
+	top := w.run(t, recursive, "rec-1", map[string]any{"level": "one"})
 	if got := outputOf(t, top); got["reached"] != "three" {
 		t.Errorf("three levels of recursion gave %v, want reached three", got)
 	}
@@ -538,7 +549,9 @@ steps:
 // times out.
 func TestCallbackTaskTokenAcrossRestart(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "slow-greeter", `version: v1
+	slowGreeter, waiterFlow, brief := testenv.ResourceName(t, "-slow-greeter"), testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-brief")
+	cbParent, refuser := testenv.ResourceName(t, "-cb-parent"), testenv.ResourceName(t, "-refuser")
+	w.deploy(t, slowGreeter, `version: v1
 type: flow
 steps:
   - type: wait
@@ -550,14 +563,14 @@ steps:
       - target: greeting
         source: $input.who
 `)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "brief", "version: v1\ntype: flow\ntimeoutSeconds: 1\nsteps:\n  - type: wait\n    name: hold\n    duration: 3600\n")
-	w.deploy(t, "cb-parent", `version: v1
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, brief, "version: v1\ntype: flow\ntimeoutSeconds: 1\nsteps:\n  - type: wait\n    name: hold\n    duration: 3600\n")
+	w.deploy(t, cbParent, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: delegate
-    resourceArn: acs:fnf:::flow/waiter
+    resourceArn: acs:fnf:::flow/%s
     pattern: waitForCallback
     inputMappings:
       - target: token
@@ -566,22 +579,22 @@ steps:
         source: $input.holder
     serviceParams:
       ExecutionName: $.holder
-`)
+`, waiterFlow))
 	// The parent's task token goes to a holder child that never reports;
 	// the token is what the execution under test reports to.
 	tokenOfParent := func(parent string) string {
-		w.start(t, executions.Request{Flow: "cb-parent", Name: parent, Input: map[string]any{"holder": parent + "-holder"}})
-		return tokenIn(t, w.running(t, "waiter", parent+"-holder"))
+		w.start(t, executions.Request{Flow: cbParent, Name: parent, Input: map[string]any{"holder": parent + "-holder"}})
+		return tokenIn(t, w.running(t, waiterFlow, parent+"-holder"))
 	}
 
 	t.Run("succeeded across a worker restart", func(t *testing.T) {
 		token := tokenOfParent("cb-ok")
-		w.start(t, executions.Request{Flow: "slow-greeter", Name: "cb-ok-child", Input: map[string]any{"who": "ada"}, CallbackToken: token})
+		w.start(t, executions.Request{Flow: slowGreeter, Name: "cb-ok-child", Input: map[string]any{"who": "ada"}, CallbackToken: token})
 		w.stopWorker()
 		if err := w.startWorker(); err != nil {
 			t.Fatal(err)
 		}
-		parent := w.await(t, "cb-parent", "cb-ok")
+		parent := w.await(t, cbParent, "cb-ok")
 		if got := outputOf(t, parent); got["greeting"] != "ada" {
 			t.Errorf("the parent's output %v, want the reporting execution's", got)
 		}
@@ -593,15 +606,15 @@ steps:
 	t.Run("stopped before any worker ran it", func(t *testing.T) {
 		token := tokenOfParent("cb-early")
 		w.stopWorker()
-		w.start(t, executions.Request{Flow: "waiter", Name: "cb-early-child", CallbackToken: token})
-		_, stopErr := w.execs.Stop(context.Background(), "waiter", "cb-early-child", "Operator.Early", "not needed")
+		w.start(t, executions.Request{Flow: waiterFlow, Name: "cb-early-child", CallbackToken: token})
+		_, stopErr := w.execs.Stop(context.Background(), waiterFlow, "cb-early-child", "Operator.Early", "not needed")
 		if err := w.startWorker(); err != nil {
 			t.Fatal(err)
 		}
 		if stopErr != nil {
 			t.Fatal(stopErr)
 		}
-		parent := w.await(t, "cb-parent", "cb-early")
+		parent := w.await(t, cbParent, "cb-early")
 		if failure := lastEvent(t, w, parent); parent.Status != executions.Failed || failure["error"] != "Operator.Early" {
 			t.Errorf("parent of an execution stopped before it ran: %s %v, want Failed with Operator.Early", parent.Status, failure)
 		}
@@ -610,12 +623,12 @@ steps:
 		name, flow, wantError, wantCause string
 		stop                             bool
 	}{
-		{"failed", "refuser", "Child.Refused", "not today", false},
-		{"stopped", "waiter", "Operator.Stop", "enough", true},
-		{"timed out", "brief", "FnF.Timeout", "", false},
+		{"failed", refuser, "Child.Refused", "not today", false},
+		{"stopped", waiterFlow, "Operator.Stop", "enough", true},
+		{"timed out", brief, "FnF.Timeout", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w.deploy(t, "refuser", "version: v1\ntype: flow\nsteps:\n  - type: fail\n    name: refuse\n    error: Child.Refused\n    cause: not today\n")
+			w.deploy(t, refuser, "version: v1\ntype: flow\nsteps:\n  - type: fail\n    name: refuse\n    error: Child.Refused\n    cause: not today\n")
 			parentName := "cb-" + strings.ReplaceAll(tc.name, " ", "-")
 			token := tokenOfParent(parentName)
 			w.start(t, executions.Request{Flow: tc.flow, Name: parentName + "-child", CallbackToken: token})
@@ -625,7 +638,7 @@ steps:
 					t.Fatal(err)
 				}
 			}
-			parent := w.await(t, "cb-parent", parentName)
+			parent := w.await(t, cbParent, parentName)
 			failure := lastEvent(t, w, parent)
 			if parent.Status != executions.Failed || failure["error"] != tc.wantError || (tc.wantCause != "" && failure["cause"] != tc.wantCause) {
 				t.Errorf("parent of a child that %s: %s %v, want Failed with %s", tc.name, parent.Status, failure, tc.wantError)
@@ -662,13 +675,14 @@ func lastEvent(t *testing.T, w *flowWorld, e executions.Execution) map[string]an
 // parent's history names the child it started.
 func TestSyncChildTimeout(t *testing.T) {
 	w := childWorld(t)
-	w.deploy(t, "waiter", waiter)
-	w.deploy(t, "impatient", `version: v1
+	waiterFlow, impatient := testenv.ResourceName(t, "-waiter"), testenv.ResourceName(t, "-impatient")
+	w.deploy(t, waiterFlow, waiter)
+	w.deploy(t, impatient, fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
     name: call
-    resourceArn: acs:fnf:::flow/waiter
+    resourceArn: acs:fnf:::flow/%s
     pattern: sync
     timeoutSeconds: 1
     serviceParams:
@@ -683,15 +697,15 @@ steps:
     outputMappings:
       - target: gaveUp
         source: true
-`)
-	parent := w.run(t, "impatient", "impatient-1", nil)
+`, waiterFlow))
+	parent := w.run(t, impatient, "impatient-1", nil)
 	if got := outputOf(t, parent); got["gaveUp"] != true {
 		t.Errorf("parent output %v, want the timeout caught", got)
 	}
-	if got := w.await(t, "waiter", "impatient-child").Status; got != executions.Stopped {
+	if got := w.await(t, waiterFlow, "impatient-child").Status; got != executions.Stopped {
 		t.Errorf("the child of a timed-out sync step is %s, want Stopped", got)
 	}
-	page, err := w.execs.History(context.Background(), "impatient", "impatient-1", 0, 100)
+	page, err := w.execs.History(context.Background(), impatient, "impatient-1", 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +715,7 @@ steps:
 			submitted = string(e.Detail)
 		}
 	}
-	if submitted != `{"executionName":"impatient-child","flowName":"waiter"}` {
+	if want := fmt.Sprintf(`{"executionName":"impatient-child","flowName":"%s"}`, waiterFlow); submitted != want {
 		t.Errorf("TaskSubmitted of the child step: %s, want it naming the child", submitted)
 	}
 	w.record(t, parent, "child_sync_timeout.json")

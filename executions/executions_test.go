@@ -26,28 +26,33 @@ const taskQueue = "executions-test"
 
 const definition = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n"
 
-func service(t *testing.T) (*executions.Service, *testenv.Env) {
+// service is the start path on the shared server and the name of a flow of
+// definition, this run of the test's alone.
+func service(t *testing.T) (*executions.Service, *testenv.Env, string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs the embedded Temporal server")
 	}
 	env := testenv.Start(t)
 	flows := flowstore.New(env.Client, taskQueue)
-	for name, def := range map[string]string{"f": definition, "broken": "version: v1\n"} {
-		if _, err := flows.Create(context.Background(), flowstore.Flow{Name: name, Definition: def}); err != nil && !errors.Is(err, flowstore.ErrFlowExists) {
-			t.Fatal(err)
-		}
+	f := testenv.ResourceName(t, "-f")
+	if _, err := flows.Create(context.Background(), flowstore.Flow{Name: f, Definition: definition}); err != nil {
+		t.Fatal(err)
 	}
-	return executions.New(env.Client, env.Namespace, taskQueue, flows), env
+	return executions.New(env.Client, env.Namespace, taskQueue, flows), env, f
 }
 
 // TestStartPath checks the outcomes the gateway, schedules and child flows
 // rely on, as typed errors: a running name is returned as it is, a used one
 // is ErrAlreadyExists, a second stop is ErrAlreadyEnded.
 func TestStartPath(t *testing.T) {
-	s, _ := service(t)
+	s, env, f := service(t)
 	ctx := context.Background()
-	first, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1", Input: map[string]any{"n": 1}})
+	broken := testenv.ResourceName(t, "-broken")
+	if _, err := flowstore.New(env.Client, taskQueue).Create(ctx, flowstore.Flow{Name: broken, Definition: "version: v1\n"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Start(ctx, executions.Request{Flow: f, Name: "e1", Input: map[string]any{"n": 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,32 +62,32 @@ func TestStartPath(t *testing.T) {
 	}
 	// The start's answer is built from the request, not read back: it must
 	// be what reading the execution gives.
-	if described, err := s.Describe(ctx, "f", "e1"); err != nil || !reflect.DeepEqual(described, first) {
+	if described, err := s.Describe(ctx, f, "e1"); err != nil || !reflect.DeepEqual(described, first) {
 		t.Errorf("described %+v, %v; want what the start answered, %+v", described, err, first)
 	}
-	exact, err := s.Start(ctx, executions.Request{Flow: "f", Name: "exact", Input: map[string]any{"n": json.Number("12345678901234567890")}})
+	exact, err := s.Start(ctx, executions.Request{Flow: f, Name: "exact", Input: map[string]any{"n": json.Number("12345678901234567890")}})
 	if err != nil || string(exact.Input) != `{"n":12345678901234567890}` {
 		t.Errorf("starting with a large number gave %s, %v", exact.Input, err)
 	}
-	again, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1", Input: map[string]any{"n": 2}})
+	again, err := s.Start(ctx, executions.Request{Flow: f, Name: "e1", Input: map[string]any{"n": 2}})
 	if err != nil || again.RunID != first.RunID || string(again.Input) != `{"n":1}` {
 		t.Errorf("starting a running name again gave %+v, %v; want the running execution", again, err)
 	}
-	stopped, err := s.Stop(ctx, "f", "e1", "Operator", "enough")
+	stopped, err := s.Stop(ctx, f, "e1", "Operator", "enough")
 	if err != nil || stopped.Status != executions.Stopped || stopped.StoppedTime.IsZero() {
 		t.Errorf("Stop gave %+v, %v", stopped, err)
 	}
-	if _, err := s.Stop(ctx, "f", "e1", "", ""); !errors.Is(err, executions.ErrAlreadyEnded) {
+	if _, err := s.Stop(ctx, f, "e1", "", ""); !errors.Is(err, executions.ErrAlreadyEnded) {
 		t.Errorf("stopping again: %v, want ErrAlreadyEnded", err)
 	}
-	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "e1"}); !errors.Is(err, executions.ErrAlreadyExists) {
+	if _, err := s.Start(ctx, executions.Request{Flow: f, Name: "e1"}); !errors.Is(err, executions.ErrAlreadyExists) {
 		t.Errorf("starting an ended name: %v, want ErrAlreadyExists", err)
 	}
 	if _, err := s.Start(ctx, executions.Request{Flow: "nothing", Name: "e3"}); !errors.Is(err, flowstore.ErrFlowNotFound) {
 		t.Errorf("starting a flow that does not exist: %v, want flowstore.ErrFlowNotFound", err)
 	}
 	var invalid *executions.InvalidDefinitionError
-	if _, err := s.Start(ctx, executions.Request{Flow: "broken", Name: "e2"}); !errors.As(err, &invalid) {
+	if _, err := s.Start(ctx, executions.Request{Flow: broken, Name: "e2"}); !errors.As(err, &invalid) {
 		t.Errorf("starting with a broken definition: %v, want an InvalidDefinitionError", err)
 	}
 }
@@ -90,13 +95,13 @@ func TestStartPath(t *testing.T) {
 // TestNotAnExecution checks that a workflow at an execution's ID that fnflow
 // did not start is no execution.
 func TestNotAnExecution(t *testing.T) {
-	s, env := service(t)
+	s, env, f := service(t)
 	ctx := context.Background()
-	if _, err := s.Describe(ctx, "f", "nobody"); !errors.Is(err, executions.ErrNotFound) {
+	if _, err := s.Describe(ctx, f, "nobody"); !errors.Is(err, executions.ErrNotFound) {
 		t.Errorf("describing a name never used: %v, want ErrNotFound", err)
 	}
 	run, err := env.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       interpreter.ExecutionWorkflowID("f", "foreign"),
+		ID:                       interpreter.ExecutionWorkflowID(f, "foreign"),
 		TaskQueue:                taskQueue,
 		WorkflowExecutionTimeout: time.Minute,
 	}, "someone.Else")
@@ -104,10 +109,10 @@ func TestNotAnExecution(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Client.TerminateWorkflow(ctx, run.GetID(), run.GetRunID(), "test over") })
-	if _, err := s.Describe(ctx, "f", "foreign"); !errors.Is(err, executions.ErrNotFound) {
+	if _, err := s.Describe(ctx, f, "foreign"); !errors.Is(err, executions.ErrNotFound) {
 		t.Errorf("describing a foreign workflow: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Stop(ctx, "f", "foreign", "", ""); !errors.Is(err, executions.ErrNotFound) {
+	if _, err := s.Stop(ctx, f, "foreign", "", ""); !errors.Is(err, executions.ErrNotFound) {
 		t.Errorf("stopping a foreign workflow: %v, want ErrNotFound", err)
 	}
 }
@@ -116,15 +121,15 @@ func TestNotAnExecution(t *testing.T) {
 // worker ran it never began its own log, and Temporal refuses to query it
 // for good; its history is still what the API promises.
 func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
-	s, _ := service(t)
+	s, _, f := service(t)
 	ctx := context.Background()
-	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "never-ran", Input: map[string]any{"n": json.Number("12345678901234567890")}}); err != nil {
+	if _, err := s.Start(ctx, executions.Request{Flow: f, Name: "never-ran", Input: map[string]any{"n": json.Number("12345678901234567890")}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Stop(ctx, "f", "never-ran", "Operator", "not needed"); err != nil {
+	if _, err := s.Stop(ctx, f, "never-ran", "Operator", "not needed"); err != nil {
 		t.Fatal(err)
 	}
-	page, err := s.History(ctx, "f", "never-ran", 0, 100)
+	page, err := s.History(ctx, f, "never-ran", 0, 100)
 	if err != nil {
 		t.Fatalf("the history of an execution stopped before it ran: %v", err)
 	}
@@ -139,7 +144,7 @@ func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || page.More {
 		t.Errorf("history\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if page, err := s.History(ctx, "f", "never-ran", 1, 100); err != nil || len(page.Events) != 1 || page.Events[0].Type != interpreter.EventExecutionStopped {
+	if page, err := s.History(ctx, f, "never-ran", 1, 100); err != nil || len(page.Events) != 1 || page.Events[0].Type != interpreter.EventExecutionStopped {
 		t.Errorf("the page after event 1: %+v, %v; want ExecutionStopped alone", page, err)
 	}
 }
@@ -147,11 +152,12 @@ func TestHistoryOfExecutionStoppedBeforeItRan(t *testing.T) {
 // TestListIsCaseExact: flows whose names differ only in case list only
 // their own executions, though visibility matches ID prefixes without case.
 func TestListIsCaseExact(t *testing.T) {
-	s, env := service(t)
+	s, env, _ := service(t)
 	ctx := context.Background()
 	flows := flowstore.New(env.Client, taskQueue)
-	for _, name := range []string{"Orders", "orders"} {
-		if _, err := flows.Create(ctx, flowstore.Flow{Name: name, Definition: definition}); err != nil && !errors.Is(err, flowstore.ErrFlowExists) {
+	upper, lower := testenv.ResourceName(t, "-Orders"), testenv.ResourceName(t, "-orders")
+	for _, name := range []string{upper, lower} {
+		if _, err := flows.Create(ctx, flowstore.Flow{Name: name, Definition: definition}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Start(ctx, executions.Request{Flow: name, Name: "e-of-" + name}); err != nil {
@@ -171,12 +177,12 @@ func TestListIsCaseExact(t *testing.T) {
 	}
 	// Once visibility has both, each flow's list must hold its own alone.
 	testenv.Eventually(t, "both executions to be visible", 30*time.Second, func() error {
-		if !strings.Contains(listed("Orders"), "e-of-Orders") || !strings.Contains(listed("orders"), "e-of-orders") {
+		if !strings.Contains(listed(upper), "e-of-"+upper) || !strings.Contains(listed(lower), "e-of-"+lower) {
 			return errors.New("not yet visible")
 		}
 		return nil
 	})
-	for _, flow := range []string{"Orders", "orders"} {
+	for _, flow := range []string{upper, lower} {
 		if got := listed(flow); got != "e-of-"+flow {
 			t.Errorf("flow %s lists %s, want its own execution alone", flow, got)
 		}

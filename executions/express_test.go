@@ -9,6 +9,7 @@ import (
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/testenv"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
@@ -16,22 +17,24 @@ import (
 // start for either (child flows, schedules) takes both; an Express
 // execution runs at most ExpressMaxDuration, less when the flow says less.
 func TestExpressStarts(t *testing.T) {
-	s, env := service(t)
+	s, env, f := service(t)
 	ctx := context.Background()
 	flows := flowstore.New(env.Client, taskQueue)
+	express := testenv.ResourceName(t, "-express")
+	expressShort, expressLong := express+"_short", express+"_long"
 	for name, def := range map[string]string{
-		"express":       definition,
-		"express_short": "timeoutSeconds: 60\n" + definition,
-		"express_long":  "timeoutSeconds: 3600\n" + definition,
+		express:      definition,
+		expressShort: "timeoutSeconds: 60\n" + definition,
+		expressLong:  "timeoutSeconds: 3600\n" + definition,
 	} {
-		if _, err := flows.Create(ctx, flowstore.Flow{Name: name, Definition: def, ExecutionMode: flowstore.ModeExpress}); err != nil && !errors.Is(err, flowstore.ErrFlowExists) {
+		if _, err := flows.Create(ctx, flowstore.Flow{Name: name, Definition: def, ExecutionMode: flowstore.ModeExpress}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Start(ctx, executions.Request{Flow: "express", Name: "std", Mode: flowstore.ModeStandard}); !errors.Is(err, executions.ErrWrongMode) {
+	if _, err := s.Start(ctx, executions.Request{Flow: express, Name: "std", Mode: flowstore.ModeStandard}); !errors.Is(err, executions.ErrWrongMode) {
 		t.Errorf("a Standard start of an Express flow: %v, want ErrWrongMode", err)
 	}
-	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "exp", Mode: flowstore.ModeExpress}); !errors.Is(err, executions.ErrWrongMode) {
+	if _, err := s.Start(ctx, executions.Request{Flow: f, Name: "exp", Mode: flowstore.ModeExpress}); !errors.Is(err, executions.ErrWrongMode) {
 		t.Errorf("an Express start of a Standard flow: %v, want ErrWrongMode", err)
 	}
 	for i, tt := range []struct {
@@ -39,11 +42,11 @@ func TestExpressStarts(t *testing.T) {
 		mode string
 		want time.Duration
 	}{
-		{"express", flowstore.ModeExpress, executions.ExpressMaxDuration},
-		{"express", "", executions.ExpressMaxDuration},
-		{"express_short", flowstore.ModeExpress, time.Minute},
-		{"express_long", flowstore.ModeExpress, executions.ExpressMaxDuration},
-		{"f", "", 0},
+		{express, flowstore.ModeExpress, executions.ExpressMaxDuration},
+		{express, "", executions.ExpressMaxDuration},
+		{expressShort, flowstore.ModeExpress, time.Minute},
+		{expressLong, flowstore.ModeExpress, executions.ExpressMaxDuration},
+		{f, "", 0},
 	} {
 		e, err := s.Start(ctx, executions.Request{Flow: tt.flow, Name: fmt.Sprintf("timeout-%d", i), Mode: tt.mode})
 		if err != nil {

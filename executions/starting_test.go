@@ -23,18 +23,18 @@ import (
 // Starting filter, and not under Running; List without payloads cannot tell
 // and says Running.
 func TestStartingUntilAWorkerBegins(t *testing.T) {
-	s, _ := service(t)
+	s, _, f := service(t)
 	ctx := context.Background()
-	if _, err := s.Start(ctx, executions.Request{Flow: "f", Name: "idle", Input: map[string]any{"n": 7}}); err != nil {
+	if _, err := s.Start(ctx, executions.Request{Flow: f, Name: "idle", Input: map[string]any{"n": 7}}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = s.Stop(ctx, "f", "idle", "", "test over") })
-	if e, err := s.Describe(ctx, "f", "idle"); err != nil || e.Status != executions.Starting {
+	t.Cleanup(func() { _, _ = s.Stop(ctx, f, "idle", "", "test over") })
+	if e, err := s.Describe(ctx, f, "idle"); err != nil || e.Status != executions.Starting {
 		t.Errorf("Describe: %+v, %v; want Starting", e, err)
 	}
 	// Await treats Starting as not ended: it waits the time out.
 	began := time.Now()
-	if e, err := s.Describe(ctx, "f", "idle"); err == nil {
+	if e, err := s.Describe(ctx, f, "idle"); err == nil {
 		if e, err = s.Await(ctx, e, 1500*time.Millisecond); err != nil || e.Status != executions.Starting || time.Since(began) < time.Second {
 			t.Errorf("Await of a Starting execution: %+v, %v after %v", e, err, time.Since(began))
 		}
@@ -45,7 +45,7 @@ func TestStartingUntilAWorkerBegins(t *testing.T) {
 		if payloads {
 			listing = s.ListWithPayloads
 		}
-		page, err := listing(ctx, "f", filter, 10, nil)
+		page, err := listing(ctx, f, filter, 10, nil)
 		return page.Executions, err
 	}
 	testenv.Eventually(t, "listing the Starting execution", 10*time.Second, func() error {
@@ -108,14 +108,14 @@ func TestReportedEventOfNoExecutionTask(t *testing.T) {
 // once a worker has run it to its end: the cache must not keep it Starting
 // or without its output.
 func TestDescribeAfterTheRunMovesOn(t *testing.T) {
-	_, env := service(t) // creates the flow f
+	_, env, f := service(t)
 	ctx := context.Background()
 	queue := "executions-test-moves-on"
 	moving := executions.New(env.Client, env.Namespace, queue, flowstore.New(env.Client, taskQueue))
-	if _, err := moving.Start(ctx, executions.Request{Flow: "f", Name: "moves-on", Input: map[string]any{"n": 3}}); err != nil {
+	if _, err := moving.Start(ctx, executions.Request{Flow: f, Name: "moves-on", Input: map[string]any{"n": 3}}); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := moving.Describe(ctx, "f", "moves-on"); err != nil || e.Status != executions.Starting {
+	if e, err := moving.Describe(ctx, f, "moves-on"); err != nil || e.Status != executions.Starting {
 		t.Fatalf("Describe before a worker runs it: %+v, %v; want Starting", e, err)
 	}
 	w := sdkworker.New(env.Client, queue, sdkworker.Options{})
@@ -125,7 +125,7 @@ func TestDescribeAfterTheRunMovesOn(t *testing.T) {
 	}
 	defer w.Stop()
 	testenv.Eventually(t, "the execution succeeding", 20*time.Second, func() error {
-		e, err := moving.Describe(ctx, "f", "moves-on")
+		e, err := moving.Describe(ctx, f, "moves-on")
 		if err != nil || e.Status != executions.Succeeded || string(e.Output) != `{}` || string(e.Input) != `{"n":3}` || e.Definition != definition {
 			return fmt.Errorf("Describe: %+v, %v", e, err)
 		}

@@ -147,10 +147,11 @@ func TestActionTasks(t *testing.T) {
 	s := &actionStandIns{}
 	startActionWorkers(t, s)
 	ctx := t.Context()
+	flow := testenv.ResourceName(t, "")
 	run, err := testenv.Start(t).Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: interpreter.ExecutionWorkflowID("test", "action-tasks"), TaskQueue: actionTaskQueue,
+		ID: interpreter.ExecutionWorkflowID(flow, "action-tasks"), TaskQueue: actionTaskQueue,
 	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{
-		FlowName: "test", ExecutionName: "action-tasks", Definition: actionFlow,
+		FlowName: flow, ExecutionName: "action-tasks", Definition: actionFlow,
 		Input: map[string]any{"front": "https://img.example/front.jpg", "blurry": "https://img.example/blurry.jpg"},
 	})
 	if err != nil {

@@ -107,12 +107,15 @@ func startFunctionActivity(t *testing.T, queue, name string, fn func(ctx context
 	t.Cleanup(w.Stop)
 }
 
+// startExecution starts an execution of definition on queue, in a flow of
+// this run of the test alone.
 func startExecution(t *testing.T, queue, name, definition string, input map[string]any) client.WorkflowRun {
 	t.Helper()
+	flow := testenv.ResourceName(t, "")
 	run, err := testenv.Start(t).Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID:        interpreter.ExecutionWorkflowID("test", name),
+		ID:        interpreter.ExecutionWorkflowID(flow, name),
 		TaskQueue: queue,
-	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition, Input: input})
+	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: flow, ExecutionName: name, Definition: definition, Input: input})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +245,10 @@ func TestAsyncSyncWaitsForResult(t *testing.T) {
 		return map[string]any{"charged": input["amount"]}, nil
 	})
 	startAsyncWorker(t, queue, asyncBindings(t, "  - resource: services/billing/functions/charge\n    temporal: {activity: Charge, taskQueue: "+fnQueue+"}\n"))
-	run := startExecution(t, queue, "async-sync", syncChargeFlow, map[string]any{"order": "order-17", "amount": 5})
+	// StatefulAsyncInvocationID names the invocation's workflow whatever
+	// the execution: the ID is this run's alone.
+	order := testenv.ResourceName(t, "-order-17")
+	run := startExecution(t, queue, "async-sync", syncChargeFlow, map[string]any{"order": order, "amount": 5})
 	var out map[string]any
 	if err := wait(t, run, &out); err != nil {
 		t.Fatal(err)
@@ -254,7 +260,7 @@ func TestAsyncSyncWaitsForResult(t *testing.T) {
 		t.Errorf("events %s", got)
 	}
 	env := testenv.Start(t)
-	desc, err := env.Client.DescribeWorkflowExecution(context.Background(), interpreter.AsyncInvocationWorkflowID("billing", "charge", "order-17"), "")
+	desc, err := env.Client.DescribeWorkflowExecution(context.Background(), interpreter.AsyncInvocationWorkflowID("billing", "charge", order), "")
 	if err != nil {
 		t.Fatalf("the invocation must be the workflow named after its ID: %v", err)
 	}
@@ -263,7 +269,7 @@ func TestAsyncSyncWaitsForResult(t *testing.T) {
 	}
 	record(t, run, "async_sync")
 
-	again := startExecution(t, queue, "async-sync-again", syncChargeFlow, map[string]any{"order": "order-17", "amount": 6})
+	again := startExecution(t, queue, "async-sync-again", syncChargeFlow, map[string]any{"order": order, "amount": 6})
 	if err := wait(t, again, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +410,8 @@ func TestAsyncSyncTimeout(t *testing.T) {
 		_, _ = w.Write([]byte(`{"late":true}`))
 	})
 	startAsyncWorker(t, queue, asyncBindings(t, httpBinding("services/jobs/functions/slow", fn)))
-	def := `version: v1
+	invocation := testenv.ResourceName(t, "-slow-1")
+	def := fmt.Sprintf(`version: v1
 type: flow
 steps:
   - type: task
@@ -414,8 +421,8 @@ steps:
     timeoutSeconds: 1
     serviceParams:
       InvocationType: Async
-      StatefulAsyncInvocationID: slow-1
-`
+      StatefulAsyncInvocationID: %s
+`, invocation)
 	run := startExecution(t, queue, "async-sync-timeout", def, nil)
 	err := wait(t, run, nil)
 	var appErr *temporal.ApplicationError
@@ -425,7 +432,7 @@ steps:
 	fn.next(t)
 	close(release)
 	var result map[string]any
-	if err := wait(t, testenv.Start(t).Client.GetWorkflow(context.Background(), interpreter.AsyncInvocationWorkflowID("jobs", "slow", "slow-1"), ""), &result); err != nil {
+	if err := wait(t, testenv.Start(t).Client.GetWorkflow(context.Background(), interpreter.AsyncInvocationWorkflowID("jobs", "slow", invocation), ""), &result); err != nil {
 		t.Fatal(err)
 	}
 	if result["late"] != true {

@@ -131,12 +131,15 @@ func startHandoffWorkerWithTimeout(t *testing.T, c client.Client, queue string, 
 	return w
 }
 
+// startOn starts an execution of definition on queue, in a flow of this run
+// of the test alone.
 func startOn(t *testing.T, queue, name, definition string) client.WorkflowRun {
 	t.Helper()
+	flow := testenv.ResourceName(t, "")
 	run, err := testenv.Start(t).Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID:        interpreter.ExecutionWorkflowID("test", name+"-"+t.Name()),
+		ID:        interpreter.ExecutionWorkflowID(flow, name),
 		TaskQueue: queue,
-	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition})
+	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: flow, ExecutionName: name, Definition: definition})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,13 +80,15 @@ func startWorker(env *testenv.Env) error {
 	return nil
 }
 
-// start starts an execution of definition.
+// start starts an execution of definition, in a flow of this run of the
+// test alone.
 func start(t *testing.T, name, definition string, input map[string]any) client.WorkflowRun {
 	t.Helper()
+	flow := testenv.ResourceName(t, "")
 	run, err := integration(t).Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID:        interpreter.ExecutionWorkflowID("test", name),
+		ID:        interpreter.ExecutionWorkflowID(flow, name),
 		TaskQueue: taskQueue,
-	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: "test", ExecutionName: name, Definition: definition, Input: input})
+	}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{FlowName: flow, ExecutionName: name, Definition: definition, Input: input})
 	if err != nil {
 		t.Fatal(err)
 	}

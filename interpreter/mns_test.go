@@ -23,12 +23,13 @@ func topicStore(env *testenv.Env) *topics.Store {
 	return topics.New(env.Client, topics.Config{TaskQueue: taskQueue})
 }
 
+// queueFlow is a format: %[1]s is the queue its steps send to.
 const queueFlow = `version: v1
 type: flow
 steps:
   - type: task
     name: announce
-    resourceArn: acs:mns:::/queues/interp-jobs/messages
+    resourceArn: acs:mns:::/queues/%[1]s/messages
     serviceParams:
       MessageBody: started
       Priority: 1
@@ -37,7 +38,7 @@ steps:
         source: $local.MessageId
   - type: task
     name: work
-    resourceArn: acs:mns:::/queues/interp-jobs/messages
+    resourceArn: acs:mns:::/queues/%[1]s/messages
     pattern: waitForCallback
     inputMappings:
       - target: job
@@ -55,16 +56,17 @@ func TestQueueTasks(t *testing.T) {
 	env := integration(t)
 	ctx := t.Context()
 	qs := queueStore(env)
-	if _, err := qs.CreateQueue(ctx, "interp-jobs", queues.AttributeChange{}); err != nil {
+	queue := testenv.ResourceName(t, "-jobs")
+	if _, err := qs.CreateQueue(ctx, queue, queues.AttributeChange{}); err != nil {
 		t.Fatal(err)
 	}
-	run := start(t, "queue-tasks", queueFlow, map[string]any{"job": "shout"})
+	run := start(t, "queue-tasks", fmt.Sprintf(queueFlow, queue), map[string]any{"job": "shout"})
 
-	first := receiveOne(t, qs, "interp-jobs")
+	first := receiveOne(t, qs, queue)
 	if first.Body != "started" || first.Priority != 1 {
 		t.Errorf("the requestResponse step sent %+v", first)
 	}
-	second := receiveOne(t, qs, "interp-jobs")
+	second := receiveOne(t, qs, queue)
 	var job struct {
 		Job       string `json:"job"`
 		TaskToken string `json:"taskToken"`
@@ -76,7 +78,7 @@ func TestQueueTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []queues.Message{first, second} {
-		if err := qs.DeleteMessage(ctx, "interp-jobs", m.ReceiptHandle); err != nil {
+		if err := qs.DeleteMessage(ctx, queue, m.ReceiptHandle); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,6 +101,7 @@ func receiveOne(t *testing.T, qs *queues.Store, queue string) queues.Message {
 	return msgs[0]
 }
 
+// manySendsFlow is a format: %s is the queue its steps send to.
 const manySendsFlow = `version: v1
 type: flow
 steps:
@@ -110,7 +113,7 @@ steps:
     steps:
       - type: task
         name: send
-        resourceArn: acs:mns:::/queues/interp-many/messages
+        resourceArn: acs:mns:::/queues/%s/messages
         inputMappings:
           - target: job
             source: $input.job
@@ -123,7 +126,8 @@ func TestConcurrentQueueTasksAreGathered(t *testing.T) {
 	env := integration(t)
 	ctx := t.Context()
 	qs := queueStore(env)
-	const queue, n = "interp-many", 12
+	const n = 12
+	queue := testenv.ResourceName(t, "-many")
 	if _, err := qs.CreateQueue(ctx, queue, queues.AttributeChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +135,7 @@ func TestConcurrentQueueTasksAreGathered(t *testing.T) {
 	for i := range jobs {
 		jobs[i] = fmt.Sprint(i)
 	}
-	run := start(t, "queue-many", manySendsFlow, map[string]any{"jobs": jobs})
+	run := start(t, "queue-many", fmt.Sprintf(manySendsFlow, queue), map[string]any{"jobs": jobs})
 	if err := run.Get(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +197,13 @@ func TestMissingQueueFailsTheStep(t *testing.T) {
 	}
 }
 
+// topicFlow is a format: %s is the topic its step publishes to.
 const topicFlow = `version: v1
 type: flow
 steps:
   - type: task
     name: publish
-    resourceArn: acs:mns:::/topics/interp-news/messages
+    resourceArn: acs:mns:::/topics/%s/messages
     serviceParams:
       MessageTag: daily
     outputMappings:
@@ -214,23 +219,24 @@ func TestTopicTask(t *testing.T) {
 	env := integration(t)
 	ctx := t.Context()
 	qs, ts := queueStore(env), topicStore(env)
-	if _, err := qs.CreateQueue(ctx, "interp-news-inbox", queues.AttributeChange{}); err != nil {
+	topic, inbox := testenv.ResourceName(t, "-news"), testenv.ResourceName(t, "-news-inbox")
+	if _, err := qs.CreateQueue(ctx, inbox, queues.AttributeChange{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.CreateTopic(ctx, "interp-news", topics.TopicChange{}); err != nil {
+	if _, err := ts.CreateTopic(ctx, topic, topics.TopicChange{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ts.Subscribe(ctx, topics.Subscription{
-		TopicName: "interp-news", Name: "inbox", Endpoint: "acs:mns:cn-local:0:queues/interp-news-inbox", NotifyContentFormat: "SIMPLIFIED",
+		TopicName: topic, Name: "inbox", Endpoint: "acs:mns:cn-local:0:queues/" + inbox, NotifyContentFormat: "SIMPLIFIED",
 	}); err != nil {
 		t.Fatal(err)
 	}
-	run := start(t, "topic-task", topicFlow, map[string]any{"headline": "fnflow ships queues"})
+	run := start(t, "topic-task", fmt.Sprintf(topicFlow, topic), map[string]any{"headline": "fnflow ships queues"})
 	var out map[string]any
 	if err := run.Get(ctx, &out); err != nil {
 		t.Fatal(err)
 	}
-	got := receiveOne(t, qs, "interp-news-inbox")
+	got := receiveOne(t, qs, inbox)
 	if got.Body != `{"headline":"fnflow ships queues"}` || out["md5"] != got.BodyMD5 || out["id"] == "" {
 		t.Errorf("pushed %q (MD5 %s), step output %v", got.Body, got.BodyMD5, out)
 	}

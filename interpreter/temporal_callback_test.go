@@ -87,11 +87,12 @@ func TestTemporalFunctionWaitsForCallback(t *testing.T) {
 		}
 		t.Cleanup(w.Stop)
 	}
+	flow := testenv.ResourceName(t, "")
 	for job, want := range map[string]string{"build": `{"ran":"build"}`, "refuse": `{"refusal":"not this job"}`} {
 		run, err := env.Client.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{
-			ID: interpreter.ExecutionWorkflowID("test", "temporal-callback-"+job), TaskQueue: temporalCallbackQueue,
+			ID: interpreter.ExecutionWorkflowID(flow, "temporal-callback-"+job), TaskQueue: temporalCallbackQueue,
 		}, interpreter.ExecutionWorkflow, interpreter.ExecutionInput{
-			FlowName: "test", ExecutionName: "temporal-callback-" + job, Definition: temporalCallbackFlow,
+			FlowName: flow, ExecutionName: "temporal-callback-" + job, Definition: temporalCallbackFlow,
 			Input: map[string]any{"job": job},
 		})
 		if err != nil {
