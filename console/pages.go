@@ -14,16 +14,18 @@ import (
 	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/flowgraph"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 	"github.com/fnflow/fnflow/internal/payload"
 	"github.com/fnflow/fnflow/interpreter"
 )
 
 const (
-	// maxFlows is how many flows the flow list and the inbox look at; past
-	// it the page says that there are more.
+	// maxFlows is how many flows a page of the flow list shows and the
+	// inbox looks at; past it the list links to its next page.
 	maxFlows = 100
-	// maxExecutions is how many executions a flow's page lists, newest
-	// first, and how many running executions of each flow the inbox reads.
+	// maxExecutions is how many executions a page of a flow's executions
+	// lists, newest first, and how many running executions of each flow the
+	// inbox reads.
 	maxExecutions = 100
 	// maxEvents is how many events of its history an execution's page
 	// shows.
@@ -43,16 +45,28 @@ type flowItem struct {
 
 type flowsPage struct {
 	Flows []flowItem
-	More  bool
+	// Next is the next page's token for the link to it, "" on the last.
+	Next string
+	// Later is set on every page but the first, which it links back to.
+	Later bool
 }
 
 func (h *Handler) flows(w http.ResponseWriter, r *http.Request) {
-	list, next, err := h.cfg.Flows.List(r.Context(), "", maxFlows)
+	token, err := pageToken(r)
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, Path+"/", err)
+		return
+	}
+	list, next, err := h.cfg.Flows.List(r.Context(), string(token), maxFlows)
+	if errors.Is(err, flowstore.ErrBadNextToken) {
+		h.fail(w, r, http.StatusBadRequest, Path+"/", err)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, "", fmt.Errorf("listing the flows: %w", err))
 		return
 	}
-	page := flowsPage{More: next != ""}
+	page := flowsPage{Next: pagetoken.Encode([]byte(next)), Later: token != nil}
 	for _, f := range list {
 		item := flowItem{Flow: f}
 		if g, err := graph(f.Name, f.Definition); err != nil {
@@ -74,7 +88,10 @@ type flowPage struct {
 	Statuses   []executions.Status
 	Status     executions.Status
 	Executions []executions.Execution
-	More       bool
+	// Next is the next page's token for the link to it, "" on the last.
+	Next string
+	// Later is set on every page but the first, which it links back to.
+	Later bool
 }
 
 func (h *Handler) flow(w http.ResponseWriter, r *http.Request) {
@@ -98,12 +115,17 @@ func (h *Handler) flow(w http.ResponseWriter, r *http.Request) {
 	} else {
 		page.Picture = template.HTML(g.SVG())
 	}
-	list, err := h.cfg.Executions.List(r.Context(), name, executions.Filter{Status: page.Status}, maxExecutions, nil)
+	token, err := pageToken(r)
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+name, err)
+		return
+	}
+	list, err := h.cfg.Executions.List(r.Context(), name, executions.Filter{Status: page.Status}, maxExecutions, token)
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the executions of flow %s: %w", name, err))
 		return
 	}
-	page.Executions, page.More = list.Executions, list.NextPageToken != nil
+	page.Executions, page.Next, page.Later = list.Executions, pagetoken.Encode(list.NextPageToken), token != nil
 	h.render(w, http.StatusOK, "flow.html", page)
 }
 
@@ -167,6 +189,19 @@ func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, http.StatusOK, "execution.html", page)
+}
+
+// pageToken is the page a list page was asked for, its "next" parameter:
+// nil for the first. The link to a next page carries the store's token as
+// pagetoken writes it, so that a cut or altered link is refused here rather
+// than by Temporal's visibility store, which takes a mangled token for an
+// internal error.
+func pageToken(r *http.Request) ([]byte, error) {
+	token, err := pagetoken.Decode(r.URL.Query().Get("next"))
+	if err != nil {
+		return nil, fmt.Errorf("the link to the next page is not valid: %w", err)
+	}
+	return token, nil
 }
 
 // history reads up to maxEvents events of an execution's history.

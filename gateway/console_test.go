@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +134,116 @@ func TestConsolePages(t *testing.T) {
 	}
 	if status, _ := page(t, base, "/console/flows/no_such_flow"); status != http.StatusNotFound {
 		t.Errorf("a flow that does not exist: %d, want 404", status)
+	}
+}
+
+// nextLink is the path of a console page's link to its next page, "" when
+// it has none.
+var nextLink = regexp.MustCompile(`href="(/console/[^"]*)" rel="next"`)
+
+// pagesOf follows a console list from path to its last page, and returns
+// the pages' bodies.
+func pagesOf(t *testing.T, base, path string) []string {
+	t.Helper()
+	var bodies []string
+	for path != "" {
+		status, body := page(t, base, path)
+		if status != http.StatusOK {
+			t.Fatalf("%s: status %d:\n%s", path, status, body)
+		}
+		bodies = append(bodies, body)
+		path = ""
+		if m := nextLink.FindStringSubmatch(body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+		if len(bodies) > 50 {
+			t.Fatalf("more than 50 pages from %s", path)
+		}
+	}
+	return bodies
+}
+
+// TestConsolePagesThroughLists: the flows page and a flow's executions
+// show 100 a page, each page linking to the next, the executions' links
+// keeping the status filter; every flow and execution is on one page, none
+// on two. A link whose token was cut is refused.
+func TestConsolePagesThroughLists(t *testing.T) {
+	e := integration(t)
+	base := consoleGateway(t, e)
+	run := testenv.ResourceName(t, "-")
+	const many = 101 // one past a page
+	for i := range many {
+		e.createFlow(t, fmt.Sprintf("%s%03d", run, i), passFlow)
+	}
+	flow := run + "000"
+	for i := range many {
+		ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", fmt.Sprintf("e%03d", i), "Input", `{"a":1}`))
+	}
+
+	count := func(bodies []string, link *regexp.Regexp) map[string]int {
+		seen := map[string]int{}
+		for _, body := range bodies {
+			for _, m := range link.FindAllStringSubmatch(body, -1) {
+				seen[m[1]]++
+			}
+		}
+		return seen
+	}
+	flowLink := regexp.MustCompile(`<a href="/console/flows/(` + regexp.QuoteMeta(run) + `\d+)">`)
+	testenv.Eventually(t, "every flow listed once", 30*time.Second, func() error {
+		bodies := pagesOf(t, base, "/console/")
+		if len(bodies) < 2 {
+			return fmt.Errorf("%d page", len(bodies))
+		}
+		for i, body := range bodies {
+			if n := strings.Count(body, `<a href="/console/flows/`); n > 100 {
+				return fmt.Errorf("page %d lists %d flows", i+1, n)
+			}
+			if later := strings.Contains(body, `<a href="/console/">First page</a>`); later != (i > 0) {
+				return fmt.Errorf("page %d: link to the first page %v", i+1, later)
+			}
+		}
+		seen := count(bodies, flowLink)
+		for i := range many {
+			if name := fmt.Sprintf("%s%03d", run, i); seen[name] != 1 {
+				return fmt.Errorf("flow %s listed %d times", name, seen[name])
+			}
+		}
+		return nil
+	})
+
+	executionLink := regexp.MustCompile(`<a href="/console/flows/` + regexp.QuoteMeta(flow) + `/executions/(e\d+)">`)
+	for _, filter := range []string{"", "?status=Succeeded"} {
+		testenv.Eventually(t, "every execution listed once"+filter, 30*time.Second, func() error {
+			bodies := pagesOf(t, base, "/console/flows/"+flow+filter)
+			if len(bodies) != 2 {
+				return fmt.Errorf("%d pages", len(bodies))
+			}
+			if n := len(executionLink.FindAllString(bodies[0], -1)); n != 100 {
+				return fmt.Errorf("the first page lists %d executions", n)
+			}
+			if !strings.Contains(bodies[1], `href="/console/flows/`+flow+filter+`">Newest</a>`) {
+				return fmt.Errorf("the second page has no link to the newest:\n%s", bodies[1])
+			}
+			if filter != "" && !strings.Contains(nextLink.FindString(bodies[0]), "status=Succeeded&amp;next=") {
+				return fmt.Errorf("the link to the next page drops the filter: %s", nextLink.FindString(bodies[0]))
+			}
+			seen := count(bodies, executionLink)
+			for i := range many {
+				if name := fmt.Sprintf("e%03d", i); seen[name] != 1 {
+					return fmt.Errorf("execution %s listed %d times", name, seen[name])
+				}
+			}
+			return nil
+		})
+	}
+
+	first := pagesOf(t, base, "/console/flows/"+flow)[0]
+	next := html.UnescapeString(nextLink.FindStringSubmatch(first)[1])
+	for _, cut := range []string{next[:len(next)-3], "/console/?next=" + strings.SplitN(next, "next=", 2)[1][3:]} {
+		if status, body := page(t, base, cut); status != http.StatusBadRequest || !strings.Contains(body, "the link to the next page is not valid") {
+			t.Errorf("%s: status %d, want 400 and why:\n%s", cut, status, body)
+		}
 	}
 }
 

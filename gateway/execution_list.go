@@ -7,6 +7,7 @@ import (
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/fdl"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
 type listExecutionsReply struct {
@@ -53,7 +54,7 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (replier, error
 	}
 	rep := &listExecutionsReply{
 		Executions: make([]executionObject, 0, len(page.Executions)),
-		NextToken:  encodeNextToken(page.NextPageToken),
+		NextToken:  pagetoken.Encode(page.NextPageToken),
 	}
 	for _, e := range page.Executions {
 		rep.Executions = append(rep.Executions, newExecutionObject(e))

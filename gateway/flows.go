@@ -8,6 +8,7 @@ import (
 
 	"github.com/fnflow/fnflow/fdl"
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
 // flowObject is the fnf API's flow object.
@@ -150,7 +151,7 @@ func (s *Server) listFlows(ctx context.Context, r *request) (replier, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &listFlowsReply{Flows: make([]flowObject, 0, len(flows)), NextToken: encodeNextToken([]byte(next))}
+	rep := &listFlowsReply{Flows: make([]flowObject, 0, len(flows)), NextToken: pagetoken.Encode([]byte(next))}
 	for _, f := range flows {
 		rep.Flows = append(rep.Flows, newFlowObject(f))
 	}

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime"
@@ -11,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
 // maxPayload caps a request body, and the JSON payloads inside a request, at
@@ -232,35 +232,11 @@ func (r *request) jsonObject(name string) (json.RawMessage, error) {
 	return compact.Bytes(), nil
 }
 
-// A list's NextToken is the store's page token behind a short checksum.
-// Temporal's visibility store answers a mangled page token with an internal
-// error, which the SDK retries until the request gives up; the checksum turns
-// a token that was cut or mistyped into an InvalidArgument at once.
-const nextTokenSum = 4
-
-func encodeNextToken(page []byte) string {
-	if len(page) == 0 {
-		return ""
-	}
-	sum := sha256.Sum256(page)
-	return base64.RawURLEncoding.EncodeToString(append(sum[:nextTokenSum:nextTokenSum], page...))
-}
-
-// nextToken returns the page token of the NextToken parameter; nil for the
-// first page.
+// nextToken returns the page token of the NextToken parameter (written by
+// pagetoken.Encode); nil for the first page.
 func (r *request) nextToken() ([]byte, error) {
-	text := r.param("NextToken")
-	if text == "" {
-		return nil, nil
-	}
-	// Decoding ignores the unused bits of the last character and line breaks;
-	// only the canonical text is accepted, so that a token has one spelling.
-	raw, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != text || len(raw) <= nextTokenSum {
-		return nil, errInvalidArgument("The NextToken is not valid.")
-	}
-	page := raw[nextTokenSum:]
-	if sum := sha256.Sum256(page); !bytes.Equal(sum[:nextTokenSum], raw[:nextTokenSum]) {
+	page, err := pagetoken.Decode(r.param("NextToken"))
+	if err != nil {
 		return nil, errInvalidArgument("The NextToken is not valid.")
 	}
 	return page, nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/fnflow/fnflow/flowstore"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 	"github.com/fnflow/fnflow/schedules"
 )
 
@@ -142,7 +143,7 @@ func (s *Server) listSchedules(ctx context.Context, r *request) (replier, error)
 	if err != nil {
 		return nil, scheduleError(flow, "", err)
 	}
-	rep := &listSchedulesReply{Schedules: make([]scheduleObject, 0, len(list)), NextToken: encodeNextToken(next)}
+	rep := &listSchedulesReply{Schedules: make([]scheduleObject, 0, len(list)), NextToken: pagetoken.Encode(next)}
 	for _, sch := range list {
 		rep.Schedules = append(rep.Schedules, newScheduleObject(sch))
 	}

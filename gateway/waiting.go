@@ -9,6 +9,7 @@ import (
 
 	"github.com/fnflow/fnflow/executions"
 	"github.com/fnflow/fnflow/internal/callback"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
 // This file is fnflow's extensions for the callback steps that wait
@@ -72,7 +73,7 @@ func (s *Server) listWaitingTasks(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, executionError(flowName, name, err)
 	}
-	rep := &listWaitingTasksReply{Tasks: make([]waitingTaskObject, 0, len(page.Tasks)), NextToken: encodeNextToken(page.NextPageToken)}
+	rep := &listWaitingTasksReply{Tasks: make([]waitingTaskObject, 0, len(page.Tasks)), NextToken: pagetoken.Encode(page.NextPageToken)}
 	for _, t := range page.Tasks {
 		rep.Tasks = append(rep.Tasks, waitingTaskObject{
 			FlowName:         t.FlowName,
