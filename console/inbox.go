@@ -1,38 +1,48 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/fnflow/fnflow/executions"
+	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
-// maxWaitingPerFlow is how many waiting steps of each flow the inbox shows.
-const maxWaitingPerFlow = 100
+// maxWaiting is how many waiting steps a page of the inbox shows. A page
+// looks into a bounded number of running executions
+// (executions.Service.ListWaiting), so it may show fewer and still link to
+// a next page.
+const maxWaiting = 100
 
 type inboxPage struct {
 	Tasks []waitingTask
-	// More says that flows or running executions past the page's bounds
-	// were not looked into.
-	More bool
+	// Next is the next page's token for the link to it, "" on the last.
+	Next string
+	// Later is set on every page but the first, which it links back to.
+	Later bool
 }
 
 // inbox lists the callback steps waiting in the running executions of every
-// flow (executions.Service.ListWaiting), up to maxFlows flows and
-// maxWaitingPerFlow waiting steps of each.
+// flow, the newest executions first, a page at a time.
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
-	flows, next, err := h.cfg.Flows.List(r.Context(), "", maxFlows)
+	token, err := pageToken(r)
 	if err != nil {
-		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the flows: %w", err))
+		h.fail(w, r, http.StatusBadRequest, Path+"/inbox", err)
 		return
 	}
-	page := inboxPage{More: next != ""}
-	for _, f := range flows {
-		waiting, err := h.cfg.Executions.ListWaiting(r.Context(), f.Name, "", maxWaitingPerFlow, nil)
-		if err != nil {
-			h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the waiting steps of flow %s: %w", f.Name, err))
-			return
-		}
-		page.More = page.More || waiting.NextPageToken != nil
-		page.Tasks = append(page.Tasks, reportable(waiting.Tasks)...)
+	waiting, err := h.cfg.Executions.ListWaiting(r.Context(), "", "", maxWaiting, token)
+	if errors.Is(err, executions.ErrInvalidPageToken) {
+		h.fail(w, r, http.StatusBadRequest, Path+"/inbox", err)
+		return
 	}
-	h.render(w, http.StatusOK, "inbox.html", page)
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the waiting steps: %w", err))
+		return
+	}
+	h.render(w, http.StatusOK, "inbox.html", inboxPage{
+		Tasks: reportable(waiting.Tasks),
+		Next:  pagetoken.Encode(waiting.NextPageToken),
+		Later: token != nil,
+	})
 }

@@ -20,12 +20,11 @@ import (
 )
 
 const (
-	// maxFlows is how many flows a page of the flow list shows and the
-	// inbox looks at; past it the list links to its next page.
+	// maxFlows is how many flows a page of the flow list shows; past it
+	// the list links to its next page.
 	maxFlows = 100
 	// maxExecutions is how many executions a page of a flow's executions
-	// lists, newest first, and how many running executions of each flow the
-	// inbox reads.
+	// lists, newest first.
 	maxExecutions = 100
 	// maxEvents is how many events of its history an execution's page
 	// shows.

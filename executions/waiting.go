@@ -225,7 +225,8 @@ const maxExecutionsPerWaitingPage = 50
 // waitingCursor is where the next page of ListWaiting starts: in the
 // running execution the visibility page token ListToken lists first, after
 // its task After when that execution is Execution (from its first task when
-// it is another: Execution ended meanwhile).
+// it is another: Execution ended meanwhile). Execution is the execution's
+// name across a flow, its workflow ID (flow/name) across every flow.
 type waitingCursor struct {
 	ListToken []byte `json:",omitempty"`
 	Execution string `json:",omitempty"`
@@ -233,19 +234,24 @@ type waitingCursor struct {
 }
 
 // ListWaiting lists the tasks that wait for a report (handed over, not
-// completed) in a flow's running executions, or in one of them when
-// execution is not "": up to limit (at least 1) after the page pageToken
-// (nil for the first) ends, by execution (newest first, as visibility lists
-// them) and then by TaskEventID. Across a flow it lists the running
+// completed) in a flow's running executions, in one of them when execution
+// is not "", or in those of every flow when flow is "" too: up to limit (at
+// least 1) after the page pageToken (nil for the first) ends, by execution
+// (newest first, as visibility lists them) and then by TaskEventID. Across
+// a flow, or every flow, it lists the running
 // executions one at a time from Temporal's visibility store, which is
 // eventually consistent, and reads each as Waiting does: a page costs two
 // calls per execution it looks into, and the log queries of those that
 // have tasks pending.
 func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit int, pageToken []byte) (WaitingPage, error) {
+	scope := "every flow"
+	if flow != "" {
+		scope = "flow " + flow
+	}
 	var cur waitingCursor
 	if pageToken != nil {
 		if err := json.Unmarshal(pageToken, &cur); err != nil {
-			return WaitingPage{}, fmt.Errorf("listing the waiting tasks of flow %s: %w", flow, ErrInvalidPageToken)
+			return WaitingPage{}, fmt.Errorf("listing the waiting tasks of %s: %w", scope, ErrInvalidPageToken)
 		}
 	}
 	page := WaitingPage{Tasks: []WaitingTask{}}
@@ -262,29 +268,41 @@ func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit
 		page.Tasks = append(page.Tasks, tasks...)
 		return page, nil
 	}
-	query, err := listQuery(flow, Filter{Status: Running})
-	if err != nil {
-		return WaitingPage{}, fmt.Errorf("listing the waiting tasks of flow %s: %w", flow, err)
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", interpreter.ExecutionWorkflow)
+	if flow != "" {
+		var err error
+		if query, err = listQuery(flow, Filter{Status: Running}); err != nil {
+			return WaitingPage{}, fmt.Errorf("listing the waiting tasks of flow %s: %w", flow, err)
+		}
 	}
 	listToken, current, after := cur.ListToken, cur.Execution, cur.After
 	for range maxExecutionsPerWaitingPage {
 		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 1, NextPageToken: listToken, Query: query})
 		if err != nil {
-			return WaitingPage{}, fmt.Errorf("listing the running executions of flow %s: %w", flow, err)
+			return WaitingPage{}, fmt.Errorf("listing the running executions of %s: %w", scope, err)
 		}
 		if len(resp.GetExecutions()) == 0 {
 			return page, nil
 		}
 		info := resp.GetExecutions()[0]
-		name := summary(flow, info).Name
-		if name != current {
+		// Across a flow an execution is known by its name (key), across
+		// every flow by its ID, flow/name: a flow's name has no "/".
+		workflowID := info.GetExecution().GetWorkflowId()
+		execFlow, name, key, ours := flow, summary(flow, info).Name, workflowID, true
+		if flow == "" {
+			execFlow, name, ours = strings.Cut(workflowID, "/")
+		} else {
+			key = name
+			// SQL visibility matches STARTS_WITH without case (see List):
+			// flow F's query also finds flow f's executions.
+			ours = strings.HasPrefix(workflowID, interpreter.ExecutionWorkflowID(flow, ""))
+		}
+		if key != current {
 			after = 0
 		}
 		var tasks []WaitingTask
-		// SQL visibility matches STARTS_WITH without case (see List): flow
-		// F's query also finds flow f's executions.
-		if strings.HasPrefix(info.GetExecution().GetWorkflowId(), interpreter.ExecutionWorkflowID(flow, "")) {
-			tasks, err = s.Waiting(ctx, flow, name)
+		if ours {
+			tasks, err = s.Waiting(ctx, execFlow, name)
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return WaitingPage{}, err
 			}
@@ -292,7 +310,7 @@ func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit
 		tasks = waitingAfter(tasks, after)
 		if room := limit - len(page.Tasks); len(tasks) > room {
 			page.Tasks = append(page.Tasks, tasks[:room]...)
-			page.NextPageToken = encodeCursor(waitingCursor{ListToken: listToken, Execution: name, After: tasks[room-1].TaskEventID})
+			page.NextPageToken = encodeCursor(waitingCursor{ListToken: listToken, Execution: key, After: tasks[room-1].TaskEventID})
 			return page, nil
 		}
 		page.Tasks = append(page.Tasks, tasks...)

@@ -247,6 +247,58 @@ func TestConsolePagesThroughLists(t *testing.T) {
 	}
 }
 
+// TestConsoleInboxPagesThroughEveryFlow: the inbox lists the waiting steps
+// of every flow, also of flows older than the 100 newest, a page at a time
+// (a page looks into 50 running executions), each step on one page only.
+func TestConsoleInboxPagesThroughEveryFlow(t *testing.T) {
+	e := integration(t)
+	base := consoleGateway(t, e)
+	run := testenv.ResourceName(t, "-")
+	const perFlow = 30 // two flows' worth is more than a page looks into
+	var waiting []string
+	for _, flow := range []string{run + "a", run + "b"} {
+		e.createFlow(t, flow, callbackFlow)
+		for i := range perFlow {
+			name := fmt.Sprintf("e%02d", i)
+			ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", fmt.Sprintf(`{"key":%q}`, flow+"/"+name)))
+			waiting = append(waiting, flow+"/executions/"+name)
+		}
+	}
+	for _, w := range waiting {
+		e.tokens.next(t, strings.Replace(w, "/executions/", "/", 1))
+	}
+	// Newer flows than these two: the inbox once read only the 100 newest.
+	for i := range 100 {
+		e.createFlow(t, fmt.Sprintf("%snewer-%03d", run, i), passFlow)
+	}
+
+	task := regexp.MustCompile(`action="/console/flows/(` + regexp.QuoteMeta(run) + `[ab]/executions/e\d+)/tasks/[^"/]+/approve"`)
+	testenv.Eventually(t, "every waiting step in the inbox once", 60*time.Second, func() error {
+		bodies := pagesOf(t, base, "/console/inbox")
+		if len(bodies) < 2 {
+			return fmt.Errorf("%d page", len(bodies))
+		}
+		seen := map[string]int{}
+		for i, body := range bodies {
+			if later := strings.Contains(body, `<a href="/console/inbox">First page</a>`); later != (i > 0) {
+				return fmt.Errorf("page %d: link to the first page %v", i+1, later)
+			}
+			for _, m := range task.FindAllStringSubmatch(body, -1) {
+				seen[m[1]]++
+			}
+		}
+		for _, w := range waiting {
+			if seen[w] != 1 {
+				return fmt.Errorf("%s in the inbox %d times (of %d pages)", w, seen[w], len(bodies))
+			}
+		}
+		return nil
+	})
+	if status, body := page(t, base, "/console/inbox?next=abc"); status != http.StatusBadRequest || !strings.Contains(body, "the link to the next page is not valid") {
+		t.Errorf("a made-up link: status %d, want 400 and why:\n%s", status, body)
+	}
+}
+
 // taskPath is the path of the first waiting step's forms on a page.
 func taskPath(t *testing.T, body string) string {
 	t.Helper()
