@@ -238,11 +238,10 @@ type waitingCursor struct {
 // is not "", or in those of every flow when flow is "" too: up to limit (at
 // least 1) after the page pageToken (nil for the first) ends, by execution
 // (newest first, as visibility lists them) and then by TaskEventID. Across
-// a flow, or every flow, it lists the running
-// executions one at a time from Temporal's visibility store, which is
-// eventually consistent, and reads each as Waiting does: a page costs two
-// calls per execution it looks into, and the log queries of those that
-// have tasks pending.
+// a flow or every flow it lists the running executions one at a time from
+// Temporal's visibility store, which is eventually consistent, and reads
+// each as Waiting does: a page costs two calls per execution it looks into,
+// and the log queries of those that have tasks pending.
 func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit int, pageToken []byte) (WaitingPage, error) {
 	scope := "every flow"
 	if flow != "" {
@@ -285,13 +284,14 @@ func (s *Service) ListWaiting(ctx context.Context, flow, execution string, limit
 			return page, nil
 		}
 		info := resp.GetExecutions()[0]
-		// Across a flow an execution is known by its name (key), across
+		// Across a flow an execution is known (key) by its name, across
 		// every flow by its ID, flow/name: a flow's name has no "/".
 		workflowID := info.GetExecution().GetWorkflowId()
-		execFlow, name, key, ours := flow, summary(flow, info).Name, workflowID, true
+		execFlow, name, key, ours := flow, "", workflowID, true
 		if flow == "" {
 			execFlow, name, ours = strings.Cut(workflowID, "/")
 		} else {
+			name = summary(flow, info).Name
 			key = name
 			// SQL visibility matches STARTS_WITH without case (see List):
 			// flow F's query also finds flow f's executions.
