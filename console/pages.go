@@ -2,12 +2,14 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/fnflow/fnflow/executions"
@@ -26,9 +28,14 @@ const (
 	// maxExecutions is how many executions a page of a flow's executions
 	// lists, newest first.
 	maxExecutions = 100
-	// maxEvents is how many events of its history an execution's page
-	// shows.
+	// maxEvents is how many events of its history a page of an
+	// execution's shows.
 	maxEvents = 1000
+	// maxHistoryRead bounds how much of a history an execution's page reads
+	// to colour its picture and to find how the execution ended: fifty
+	// reads of the FnF log, a history longer than Temporal keeps in one run
+	// with its default limits.
+	maxHistoryRead = 50_000
 )
 
 // statuses are the filters a flow's page offers.
@@ -141,9 +148,14 @@ type executionPage struct {
 	Output    string
 	// Error and Cause are how an execution that did not succeed ended.
 	Error, Cause string
-	Events       []eventRow
-	More         bool
-	Waiting      []waitingTask
+	// Events are the page's rows of the history: maxEvents events after
+	// the event After. Next is the last row's ID when more follow.
+	Events      []eventRow
+	After, Next int64
+	// Partial says that the history is longer than maxHistoryRead: the
+	// picture shows the state its first events left.
+	Partial bool
+	Waiting []waitingTask
 }
 
 func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
@@ -158,26 +170,29 @@ func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusServiceUnavailable, back, fmt.Errorf("describing execution %s of flow %s: %w", name, flow, err))
 		return
 	}
-	events, more, err := h.history(r, flow, name)
+	after, err := strconv.ParseInt(cmp.Or(r.URL.Query().Get("after"), "0"), 10, 64)
+	if err != nil || after < 0 {
+		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+flow+"/executions/"+name, fmt.Errorf("after must be an event ID, not %q", r.URL.Query().Get("after")))
+		return
+	}
+	read, err := h.history(r, flow, name, after)
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, back, err)
 		return
 	}
-	page := executionPage{Execution: e, Input: indent(e.Input), Output: indent(e.Output), More: more}
-	read := make([]flowgraph.Event, len(events))
-	for i, ev := range events {
-		read[i] = flowgraph.Event{Type: string(ev.Type), StepName: ev.StepName}
+	page := executionPage{Execution: e, Input: indent(e.Input), Output: indent(e.Output), After: after, Next: read.next, Partial: read.partial}
+	for _, ev := range read.rows {
 		page.Events = append(page.Events, eventRow{Event: ev, Detail: shownDetail(ev)})
 	}
 	if g, err := graph(flow, e.Definition); err != nil {
 		page.Problem = err.Error()
 	} else {
-		g.Colour(flowgraph.States(read))
+		g.Colour(flowgraph.States(read.states))
 		page.Picture = template.HTML(g.SVG())
 	}
-	if e.Status != executions.Succeeded && e.Status != executions.Running && len(events) > 0 {
+	if e.Status != executions.Succeeded && e.Status != executions.Running && !read.partial {
 		var end struct{ Error, Cause string }
-		if json.Unmarshal(events[len(events)-1].Detail, &end) == nil {
+		if json.Unmarshal(read.last.Detail, &end) == nil {
 			page.Error, page.Cause = end.Error, end.Cause
 		}
 	}
@@ -203,22 +218,53 @@ func pageToken(r *http.Request) ([]byte, error) {
 	return token, nil
 }
 
-// history reads up to maxEvents events of an execution's history.
-func (h *Handler) history(r *http.Request, flow, name string) ([]executions.Event, bool, error) {
-	var events []executions.Event
-	var after int64
-	for len(events) < maxEvents {
-		page, err := h.cfg.Executions.History(r.Context(), flow, name, after, maxEvents-len(events))
+// historyRead is what an execution's page takes from its history.
+type historyRead struct {
+	// states are every event's type and step, for the picture.
+	states []flowgraph.Event
+	// rows are the maxEvents events after the page's first; next is the
+	// last row's ID when more events follow it, else 0.
+	rows []executions.Event
+	next int64
+	// last is the history's last event, which says how the execution ended.
+	last executions.Event
+	// partial: the history is longer than maxHistoryRead, and the states
+	// and last are of its first maxHistoryRead events.
+	partial bool
+}
+
+// history reads an execution's history from its start, up to
+// maxHistoryRead events: the whole of it for the picture and how the
+// execution ended, and the rows of the page that begins after event after.
+func (h *Handler) history(r *http.Request, flow, name string, after int64) (historyRead, error) {
+	var read historyRead
+	var from int64
+	for len(read.states) < maxHistoryRead {
+		page, err := h.cfg.Executions.History(r.Context(), flow, name, from, maxEvents)
 		if err != nil {
-			return nil, false, fmt.Errorf("reading the history of execution %s of flow %s: %w", name, flow, err)
+			return historyRead{}, fmt.Errorf("reading the history of execution %s of flow %s: %w", name, flow, err)
 		}
-		events = append(events, page.Events...)
+		for _, ev := range page.Events {
+			read.states = append(read.states, flowgraph.Event{Type: string(ev.Type), StepName: ev.StepName})
+			switch {
+			case ev.ID <= after:
+			case len(read.rows) < maxEvents:
+				read.rows = append(read.rows, ev)
+			case read.next == 0:
+				read.next = read.rows[len(read.rows)-1].ID
+			}
+			read.last = ev
+		}
 		if !page.More || len(page.Events) == 0 {
-			return events, false, nil
+			return read, nil
 		}
-		after = page.Events[len(page.Events)-1].ID
+		from = page.Events[len(page.Events)-1].ID
 	}
-	return events, true, nil
+	read.partial = true
+	if len(read.rows) == maxEvents && read.next == 0 {
+		read.next = read.rows[len(read.rows)-1].ID
+	}
+	return read, nil
 }
 
 // graph draws a definition; one that no longer parses is not drawn.

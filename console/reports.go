@@ -150,6 +150,27 @@ func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (w
 	return waitingTask{}, fmt.Errorf("execution %s of flow %s has no step waiting for a report as task %d: it was reported already, or the execution ended", name, flow, taskEventID)
 }
 
+// taskEnded reports whether an execution's history holds the event that
+// ended the task scheduled in event taskEventID; such an event comes after
+// it.
+func (h *Handler) taskEnded(r *http.Request, flow, name string, taskEventID int64) (bool, error) {
+	for after := taskEventID; ; {
+		page, err := h.cfg.Executions.History(r.Context(), flow, name, after, maxEvents)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(page.Events, func(e executions.Event) bool {
+			return e.ScheduledID == taskEventID && (e.Type == interpreter.EventTaskSucceeded || e.Type == interpreter.EventTaskFailed || e.Type == interpreter.EventTaskTimedOut)
+		}) {
+			return true, nil
+		}
+		if !page.More || len(page.Events) == 0 {
+			return false, nil
+		}
+		after = page.Events[len(page.Events)-1].ID
+	}
+}
+
 // awaitRecorded waits, up to settle, until the execution has recorded the
 // report: its history holds the event that ended the task. Waiting until
 // the task no longer waits is not enough: Temporal drops the pending task
@@ -160,10 +181,7 @@ func (h *Handler) find(r *http.Request, flow, name string, taskEventID int64) (w
 func (h *Handler) awaitRecorded(r *http.Request, flow, name string, taskEventID int64) {
 	deadline := time.Now().Add(settle)
 	for time.Now().Before(deadline) {
-		events, _, err := h.history(r, flow, name)
-		if err != nil || slices.ContainsFunc(events, func(e executions.Event) bool {
-			return e.ScheduledID == taskEventID && (e.Type == interpreter.EventTaskSucceeded || e.Type == interpreter.EventTaskFailed || e.Type == interpreter.EventTaskTimedOut)
-		}) {
+		if ended, err := h.taskEnded(r, flow, name, taskEventID); err != nil || ended {
 			return
 		}
 		select {

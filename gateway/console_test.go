@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +297,78 @@ func TestConsoleInboxPagesThroughEveryFlow(t *testing.T) {
 	})
 	if status, body := page(t, base, "/console/inbox?next=abc"); status != http.StatusBadRequest || !strings.Contains(body, "the link to the next page is not valid") {
 		t.Errorf("a made-up link: status %d, want 400 and why:\n%s", status, body)
+	}
+}
+
+// TestConsolePagesThroughAHistory: an execution's page shows its history
+// 1000 events a page, linked, and draws its picture and its error from the
+// whole history, not from the events of the page.
+func TestConsolePagesThroughAHistory(t *testing.T) {
+	e := integration(t)
+	base := consoleGateway(t, e)
+	flow := testenv.ResourceName(t, "")
+	// 300 iterations of two pass steps, 300 × (2 + 2 × 2) events, then a
+	// fail step: its events come after the first 1000.
+	e.createFlow(t, flow, `version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.items
+      item: item
+    steps:
+      - type: pass
+        name: one
+      - type: pass
+        name: two
+  - type: fail
+    name: give_up
+    error: GaveUp
+    cause: the end of a long history
+`)
+	items := make([]string, 300)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", "long", "Input", `{"items":[`+strings.Join(items, ",")+`]}`))
+	if done := ok(t, e.get(t, "DescribeExecution", "FlowName", flow, "ExecutionName", "long", "WaitTimeSeconds", "60")); done["Status"] != "Failed" {
+		t.Fatalf("DescribeExecution: %.300v", done)
+	}
+
+	bodies := pagesOf(t, base, "/console/flows/"+flow+"/executions/long")
+	row := regexp.MustCompile(`<tr><td>(\d+)</td>`)
+	var ids []int
+	for i, body := range bodies {
+		rows := row.FindAllStringSubmatch(body, -1)
+		if i < len(bodies)-1 && len(rows) != 1000 {
+			t.Errorf("page %d has %d events, want 1000", i+1, len(rows))
+		}
+		for _, m := range rows {
+			id, _ := strconv.Atoi(m[1])
+			ids = append(ids, id)
+		}
+		if later := strings.Contains(body, `>First events</a>`); later != (i > 0) {
+			t.Errorf("page %d: link to the first events %v", i+1, later)
+		}
+		// Every page draws the whole history: the fail step, past the first
+		// 1000 events, failed; and says how the execution ended.
+		if !strings.Contains(body, `data-path="give_up" data-state="failed"`) || !strings.Contains(body, "<code>GaveUp</code>") {
+			t.Errorf("page %d does not show the fail step failed and its error GaveUp", i+1)
+		}
+	}
+	if len(bodies) != 2 || len(ids) != 1806 {
+		t.Fatalf("%d pages of %d events, want 2 pages of 1806", len(bodies), len(ids))
+	}
+	for i, id := range ids {
+		if id != i+1 {
+			t.Fatalf("event %d of the pages has ID %d", i+1, id)
+		}
+	}
+	for _, bad := range []string{"-1", "x"} {
+		if status, _ := page(t, base, "/console/flows/"+flow+"/executions/long?after="+bad); status != http.StatusBadRequest {
+			t.Errorf("after=%s: status %d, want 400", bad, status)
+		}
 	}
 }
 
