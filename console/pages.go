@@ -33,8 +33,7 @@ const (
 	maxEvents = 1000
 	// maxHistoryRead bounds how much of a history an execution's page reads
 	// to colour its picture and to find how the execution ended: fifty
-	// reads of the FnF log, a history longer than Temporal keeps in one run
-	// with its default limits.
+	// reads of the FnF log, each answered by the worker, for one page view.
 	maxHistoryRead = 50_000
 )
 
