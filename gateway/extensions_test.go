@@ -314,7 +314,49 @@ func TestListWaitingTasksAcrossAFlow(t *testing.T) {
 	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "Limit", "101"), 400, "InvalidArgument")
 	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "ExecutionName", "nope"), 404, "ExecutionNotExists")
 	wantError(t, e.get(t, "ListWaitingTasks", "FlowName", "nope"), 404, "FlowNotExists")
-	wantError(t, e.get(t, "ListWaitingTasks"), 400, "MissingRequiredParams")
+	wantError(t, e.get(t, "ListWaitingTasks", "ExecutionName", "i1"), 400, "MissingRequiredParams")
+}
+
+// TestListWaitingTasksAcrossEveryFlow: without FlowName, ListWaitingTasks
+// pages through the waiting tasks of every flow, each task once.
+func TestListWaitingTasksAcrossEveryFlow(t *testing.T) {
+	e := integration(t)
+	want := map[string]string{}
+	for _, flow := range []string{testenv.ResourceName(t, "-a"), testenv.ResourceName(t, "-b")} {
+		e.createFlow(t, flow, callbackFlow)
+		for _, name := range []string{"w1", "w2"} {
+			ok(t, e.call(t, "StartExecution", "FlowName", flow, "ExecutionName", name, "Input", `{"key":"`+flow+"/"+name+`"}`))
+			want[flow+"/"+name] = e.tokens.next(t, flow+"/"+name)
+			t.Cleanup(func() { e.call(t, "StopExecution", "FlowName", flow, "ExecutionName", name) })
+		}
+	}
+	testenv.Eventually(t, "paging through every flow's waiting tasks", 20*time.Second, func() error {
+		got := map[string]int{}
+		next := ""
+		for pages := 0; ; pages++ {
+			if pages > 200 {
+				return errors.New("too many pages")
+			}
+			page := ok(t, e.get(t, "ListWaitingTasks", "Limit", "1", "NextToken", next))
+			for _, x := range page["Tasks"].([]any) {
+				x := x.(map[string]any)
+				key := x["FlowName"].(string) + "/" + x["ExecutionName"].(string)
+				if tok, ours := want[key]; ours && x["TaskToken"] != tok {
+					return fmt.Errorf("task of %s with another token", key)
+				}
+				got[key]++
+			}
+			if next, _ = page["NextToken"].(string); next == "" {
+				break
+			}
+		}
+		for key := range want {
+			if got[key] != 1 {
+				return fmt.Errorf("%s listed %d times", key, got[key])
+			}
+		}
+		return nil
+	})
 }
 
 // sdkExtensions returns a function that calls an extension through the

@@ -43,17 +43,21 @@ type listWaitingTasksReply struct {
 	NextToken string `json:",omitempty"`
 }
 
-// listWaitingTasks lists the tasks waiting for a report in a flow's running
-// executions, or in one of them (see executions.Service.ListWaiting for
-// what a page costs).
+// listWaitingTasks lists the tasks waiting for a report in the running
+// executions of every flow, of a flow, or in one execution (see
+// executions.Service.ListWaiting for what a page costs).
 func (s *Server) listWaitingTasks(ctx context.Context, r *request) (replier, error) {
-	flowName, err := nameParam(r, "FlowName")
+	flowName, err := optionalNameParam(r, "FlowName")
 	if err != nil {
 		return nil, err
 	}
 	name, err := optionalNameParam(r, "ExecutionName")
 	if err != nil {
 		return nil, err
+	}
+	if name != "" && flowName == "" {
+		// An execution is named within its flow.
+		return nil, errMissingParam("FlowName")
 	}
 	limit, err := r.intParam("Limit", 60, 1, 100)
 	if err != nil {
@@ -63,8 +67,10 @@ func (s *Server) listWaitingTasks(ctx context.Context, r *request) (replier, err
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.flow(ctx, flowName); err != nil {
-		return nil, err
+	if flowName != "" {
+		if _, err := s.flow(ctx, flowName); err != nil {
+			return nil, err
+		}
 	}
 	page, err := s.executions.ListWaiting(ctx, flowName, name, limit, pageToken)
 	if errors.Is(err, executions.ErrInvalidPageToken) {

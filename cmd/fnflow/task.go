@@ -42,36 +42,23 @@ func runTaskList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !ok {
 		return status
 	}
-	flows := names[:min(len(names), 1)]
-	execution := ""
+	// No flow is every flow's tasks.
+	flow, execution := "", ""
+	if len(names) > 0 {
+		flow = names[0]
+	}
 	if len(names) == 2 {
 		execution = names[1]
 	}
-	if len(flows) == 0 {
-		for next := ""; ; {
-			page, err := client.ListFlows(ctx, next)
-			if err != nil {
-				return c.failure(err)
-			}
-			for _, f := range page.Flows {
-				flows = append(flows, f.Name)
-			}
-			if next = page.NextToken; next == "" {
-				break
-			}
-		}
-	}
 	all := fnfclient.WaitingPage{Tasks: []fnfclient.WaitingTask{}}
-	for _, flow := range flows {
-		for next := ""; ; {
-			page, err := client.ListWaitingTasks(ctx, flow, execution, next)
-			if err != nil {
-				return c.failure(err)
-			}
-			all.Tasks = append(all.Tasks, page.Tasks...)
-			if next = page.NextToken; next == "" {
-				break
-			}
+	for next := ""; ; {
+		page, err := client.ListWaitingTasks(ctx, flow, execution, next)
+		if err != nil {
+			return c.failure(err)
+		}
+		all.Tasks = append(all.Tasks, page.Tasks...)
+		if next = page.NextToken; next == "" {
+			break
 		}
 	}
 	if c.asJSON {
