@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/fnflow/fnflow/executions"
-	"github.com/fnflow/fnflow/internal/pagetoken"
 )
 
 // maxWaiting is how many waiting steps a page of the inbox shows. A page
@@ -17,10 +16,7 @@ const maxWaiting = 100
 
 type inboxPage struct {
 	Tasks []waitingTask
-	// Next is the next page's token for the link to it, "" on the last.
-	Next string
-	// Later is set on every page but the first, which it links back to.
-	Later bool
+	pageLinks
 }
 
 // inbox lists the callback steps waiting in the running executions of every
@@ -40,9 +36,5 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the waiting steps: %w", err))
 		return
 	}
-	h.render(w, http.StatusOK, "inbox.html", inboxPage{
-		Tasks: reportable(waiting.Tasks),
-		Next:  pagetoken.Encode(waiting.NextPageToken),
-		Later: token != nil,
-	})
+	h.render(w, http.StatusOK, "inbox.html", inboxPage{Tasks: reportable(waiting.Tasks), pageLinks: linksOf(token, waiting.NextPageToken)})
 }

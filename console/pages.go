@@ -48,12 +48,23 @@ type flowItem struct {
 	Problem string
 }
 
-type flowsPage struct {
-	Flows []flowItem
+// pageLinks are what a list page links to besides its items.
+type pageLinks struct {
 	// Next is the next page's token for the link to it, "" on the last.
 	Next string
 	// Later is set on every page but the first, which it links back to.
 	Later bool
+}
+
+// linksOf are the links of the page that token asked for, whose store
+// answered next as its next page.
+func linksOf(token, next []byte) pageLinks {
+	return pageLinks{Next: pagetoken.Encode(next), Later: token != nil}
+}
+
+type flowsPage struct {
+	Flows []flowItem
+	pageLinks
 }
 
 func (h *Handler) flows(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +82,7 @@ func (h *Handler) flows(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusServiceUnavailable, "", fmt.Errorf("listing the flows: %w", err))
 		return
 	}
-	page := flowsPage{Next: pagetoken.Encode([]byte(next)), Later: token != nil}
+	page := flowsPage{pageLinks: linksOf(token, []byte(next))}
 	for _, f := range list {
 		item := flowItem{Flow: f}
 		if g, err := graph(f.Name, f.Definition); err != nil {
@@ -93,10 +104,7 @@ type flowPage struct {
 	Statuses   []executions.Status
 	Status     executions.Status
 	Executions []executions.Execution
-	// Next is the next page's token for the link to it, "" on the last.
-	Next string
-	// Later is set on every page but the first, which it links back to.
-	Later bool
+	pageLinks
 }
 
 func (h *Handler) flow(w http.ResponseWriter, r *http.Request) {
@@ -115,22 +123,22 @@ func (h *Handler) flow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+name, fmt.Errorf("unknown status %q", page.Status))
 		return
 	}
-	if g, err := graph(f.Name, f.Definition); err != nil {
-		page.Problem = err.Error()
-	} else {
-		page.Picture = template.HTML(g.SVG())
-	}
 	token, err := pageToken(r)
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+name, err)
 		return
+	}
+	if g, err := graph(f.Name, f.Definition); err != nil {
+		page.Problem = err.Error()
+	} else {
+		page.Picture = template.HTML(g.SVG())
 	}
 	list, err := h.cfg.Executions.List(r.Context(), name, executions.Filter{Status: page.Status}, maxExecutions, token)
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, Path+"/", fmt.Errorf("listing the executions of flow %s: %w", name, err))
 		return
 	}
-	page.Executions, page.Next, page.Later = list.Executions, pagetoken.Encode(list.NextPageToken), token != nil
+	page.Executions, page.pageLinks = list.Executions, linksOf(token, list.NextPageToken)
 	h.render(w, http.StatusOK, "flow.html", page)
 }
 
@@ -160,6 +168,11 @@ type executionPage struct {
 func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
 	flow, name := r.PathValue("flow"), r.PathValue("execution")
 	back := Path + "/flows/" + flow
+	after, err := strconv.ParseInt(cmp.Or(r.URL.Query().Get("after"), "0"), 10, 64)
+	if err != nil || after < 0 {
+		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+flow+"/executions/"+name, fmt.Errorf("after must be an event ID, not %q", r.URL.Query().Get("after")))
+		return
+	}
 	e, err := h.cfg.Executions.Describe(r.Context(), flow, name)
 	if errors.Is(err, executions.ErrNotFound) {
 		h.fail(w, r, http.StatusNotFound, back, fmt.Errorf("execution %s of flow %s does not exist", name, flow))
@@ -167,11 +180,6 @@ func (h *Handler) execution(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, back, fmt.Errorf("describing execution %s of flow %s: %w", name, flow, err))
-		return
-	}
-	after, err := strconv.ParseInt(cmp.Or(r.URL.Query().Get("after"), "0"), 10, 64)
-	if err != nil || after < 0 {
-		h.fail(w, r, http.StatusBadRequest, Path+"/flows/"+flow+"/executions/"+name, fmt.Errorf("after must be an event ID, not %q", r.URL.Query().Get("after")))
 		return
 	}
 	read, err := h.history(r, flow, name, after)
@@ -238,30 +246,29 @@ type historyRead struct {
 func (h *Handler) history(r *http.Request, flow, name string, after int64) (historyRead, error) {
 	var read historyRead
 	var from int64
-	for len(read.states) < maxHistoryRead {
+	for {
 		page, err := h.cfg.Executions.History(r.Context(), flow, name, from, maxEvents)
 		if err != nil {
 			return historyRead{}, fmt.Errorf("reading the history of execution %s of flow %s: %w", name, flow, err)
 		}
 		for _, ev := range page.Events {
 			read.states = append(read.states, flowgraph.Event{Type: string(ev.Type), StepName: ev.StepName})
-			switch {
-			case ev.ID <= after:
-			case len(read.rows) < maxEvents:
+			if ev.ID > after && len(read.rows) < maxEvents {
 				read.rows = append(read.rows, ev)
-			case read.next == 0:
-				read.next = read.rows[len(read.rows)-1].ID
 			}
 			read.last = ev
 		}
 		if !page.More || len(page.Events) == 0 {
-			return read, nil
+			break
+		}
+		if len(read.states) >= maxHistoryRead {
+			read.partial = true
+			break
 		}
 		from = page.Events[len(page.Events)-1].ID
 	}
-	read.partial = true
-	if len(read.rows) == maxEvents && read.next == 0 {
-		read.next = read.rows[len(read.rows)-1].ID
+	if n := len(read.rows); n > 0 && read.last.ID > read.rows[n-1].ID {
+		read.next = read.rows[n-1].ID
 	}
 	return read, nil
 }
