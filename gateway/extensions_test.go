@@ -88,6 +88,31 @@ func (e *testEnv) waitingTasks(t *testing.T, flow, execution string) []map[strin
 	return tasks
 }
 
+// waitingPagesOfOne lists waiting tasks with ListWaitingTasks a task a page
+// (Limit 1), following NextToken to the end: the tasks of every page, or why
+// a page was wrong (more than one task, more than maxPages pages).
+func (e *testEnv) waitingPagesOfOne(t *testing.T, maxPages int, params ...string) ([]map[string]any, error) {
+	t.Helper()
+	var tasks []map[string]any
+	next := ""
+	for pages := 0; ; pages++ {
+		if pages > maxPages {
+			return nil, errors.New("too many pages")
+		}
+		page := ok(t, e.get(t, "ListWaitingTasks", append(params, "Limit", "1", "NextToken", next)...))
+		items := page["Tasks"].([]any)
+		if len(items) > 1 {
+			return nil, fmt.Errorf("a page of %d", len(items))
+		}
+		for _, x := range items {
+			tasks = append(tasks, x.(map[string]any))
+		}
+		if next, _ = page["NextToken"].(string); next == "" {
+			return tasks, nil
+		}
+	}
+}
+
 // awaitWaiting waits until n tasks of the execution wait for a report.
 func (e *testEnv) awaitWaiting(t *testing.T, flow, execution string, n int) []map[string]any {
 	t.Helper()
@@ -280,27 +305,16 @@ func TestListWaitingTasksAcrossAFlow(t *testing.T) {
 	// Pages of one, then all at once; visibility lists the stopped execution
 	// as running for a moment.
 	testenv.Eventually(t, "paging through the inbox", 20*time.Second, func() error {
+		tasks, err := e.waitingPagesOfOne(t, 10, "FlowName", flow)
+		if err != nil {
+			return err
+		}
 		got := map[string]string{}
-		next := ""
-		for pages := 0; ; pages++ {
-			if pages > 10 {
-				return errors.New("too many pages")
+		for _, x := range tasks {
+			if _, seen := got[x["ExecutionName"].(string)]; seen || x["FlowName"] != flow || x["StepPath"] != "wait_here" {
+				return fmt.Errorf("item %v", x)
 			}
-			page := ok(t, e.get(t, "ListWaitingTasks", "FlowName", flow, "Limit", "1", "NextToken", next))
-			tasks := page["Tasks"].([]any)
-			if len(tasks) > 1 {
-				return fmt.Errorf("a page of %d", len(tasks))
-			}
-			for _, x := range tasks {
-				x := x.(map[string]any)
-				if _, seen := got[x["ExecutionName"].(string)]; seen || x["FlowName"] != flow || x["StepPath"] != "wait_here" {
-					return fmt.Errorf("item %v", x)
-				}
-				got[x["ExecutionName"].(string)] = x["TaskToken"].(string)
-			}
-			if next, _ = page["NextToken"].(string); next == "" {
-				break
-			}
+			got[x["ExecutionName"].(string)] = x["TaskToken"].(string)
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			return fmt.Errorf("listed %v, want %v", got, want)
@@ -331,24 +345,17 @@ func TestListWaitingTasksAcrossEveryFlow(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, "paging through every flow's waiting tasks", 20*time.Second, func() error {
+		tasks, err := e.waitingPagesOfOne(t, 200)
+		if err != nil {
+			return err
+		}
 		got := map[string]int{}
-		next := ""
-		for pages := 0; ; pages++ {
-			if pages > 200 {
-				return errors.New("too many pages")
+		for _, x := range tasks {
+			key := x["FlowName"].(string) + "/" + x["ExecutionName"].(string)
+			if tok, ours := want[key]; ours && x["TaskToken"] != tok {
+				return fmt.Errorf("task of %s with another token", key)
 			}
-			page := ok(t, e.get(t, "ListWaitingTasks", "Limit", "1", "NextToken", next))
-			for _, x := range page["Tasks"].([]any) {
-				x := x.(map[string]any)
-				key := x["FlowName"].(string) + "/" + x["ExecutionName"].(string)
-				if tok, ours := want[key]; ours && x["TaskToken"] != tok {
-					return fmt.Errorf("task of %s with another token", key)
-				}
-				got[key]++
-			}
-			if next, _ = page["NextToken"].(string); next == "" {
-				break
-			}
+			got[key]++
 		}
 		for key := range want {
 			if got[key] != 1 {
